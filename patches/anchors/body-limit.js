@@ -1,0 +1,1 @@
+const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,0 +1,1 @@
+sessionId = data.session_id || 'unknown'

@@ -1,0 +1,1 @@
+top.append(title, el('span', `status ${session.status}`, session.status));

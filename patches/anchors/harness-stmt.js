@@ -1,0 +1,1 @@
+setSessionStatus: db.prepare('UPDATE sessions SET status = @status, ended_at = @ended_at WHERE id = @id')

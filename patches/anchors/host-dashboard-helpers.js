@@ -1,0 +1,1 @@
+const $ = (id) => document.getElementById(id);

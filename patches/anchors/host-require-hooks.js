@@ -1,0 +1,1 @@
+const { db, stmts } = require('../db');

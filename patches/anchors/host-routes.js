@@ -1,0 +1,1 @@
+const url = new URL(req.url, `http://${req.headers.host}`);

@@ -1,0 +1,1 @@
+const PORT = Number(process.env.PORT) || 4820;

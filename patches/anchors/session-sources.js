@@ -1,0 +1,1 @@
+listSessions: db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC LIMIT @limit')

@@ -1,0 +1,21 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, declares, findAll, findOne, isCallOf, isIdent, isMember, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'codex-session-id',
+  file: 'server/routes/hooks.js',
+  why: 'A Codex subagent event belongs to the subagent thread (agent_id), not the root session id it also carries.',
+  after: ['host-require-hooks', 'transcript-outside-tx'],
+  find: {
+    type: 'VariableDeclarator',
+    describe: "const sessionId = data.session_id || 'unknown'",
+    where: (n) => declares(n, 'sessionId') && n.init?.type === 'LogicalExpression' && isMember(n.init.left, 'data', 'session_id'),
+  },
+  anchorSha256: 'c6209903fd638499d6241d804ea53b07f8f0c0ed8c59a7bf63714ce05e6961bd',
+  edit: (s, n) => {
+    const init = n.init as acorn.LogicalExpression;
+    s.overwrite(init.left.start, init.left.end, `host.hookSessionId(data) ${marker('codex-session-id')}`);
+  },
+  postGate: (out) => contains(out, 'const sessionId = host.hookSessionId(data)'),
+});

@@ -1,0 +1,28 @@
+import { definePatch } from '../src/patcher/types.js';
+import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'event-dedup-stmt',
+  file: 'server/db.js',
+  why: 'Hook inserts carry their source and dedup key and are INSERT OR IGNORE, so a re-delivered or rollout-imported event is stored once.',
+  after: ['host-schema'],
+  find: {
+    type: 'Property',
+    describe: 'stmts property `insertEvent`',
+    where: (n) => isIdent(n.key, 'insertEvent') && isCallOf(n.value, ['db', 'prepare']),
+  },
+  anchorSha256: 'd6d6791e7b8fba189269f7de3ff3cbd2c8bf3a19cbc87a4a4bbd316fa7be88bc',
+  edit: (s, n) => {
+    if (n.value.type !== 'CallExpression') throw new Error('insertEvent is not a db.prepare call');
+    const sql = n.value.arguments[0]!;
+    s.overwrite(
+      sql.start,
+      sql.end,
+      `${marker('event-dedup-stmt')} \`
+    INSERT OR IGNORE INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)
+    VALUES (@session_id, @hook_type, @tool_name, @summary, @data, @created_at, @source, @seen_by, @dedup_key)
+  \``,
+    );
+  },
+  postGate: (out) => contains(out, 'INSERT OR IGNORE INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)'),
+});

@@ -1,0 +1,20 @@
+import { definePatch } from '../src/patcher/types.js';
+import { contains, findOne, isCallOf, isIdent, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'event-source-badge',
+  file: 'public/app.js',
+  why: 'Each timeline entry shows whether the hook, the rollout file or both saw it.',
+  after: ['host-dashboard-helpers'],
+  find: {
+    type: 'CallExpression',
+    describe: 'li.append(…) in renderEvent',
+    where: (n, ctx) => isCallOf(n, ['li', 'append']) && ctx.ancestors.some((a) => a.type === 'FunctionDeclaration' && isIdent(a.id, 'renderEvent')),
+  },
+  anchorSha256: '8c708d6bb87639ffac71302c9c8f57133bd0cc9e8e52f54c436ef4da833d88ec',
+  edit: (s, n) => {
+    const last = n.arguments[n.arguments.length - 1]!;
+    s.appendLeft(last.end, `,\n    ${marker('event-source-badge')} sourceBadge(event.seen_by)`);
+  },
+  postGate: (out) => contains(out, 'sourceBadge(event.seen_by)'),
+});

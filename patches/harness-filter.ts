@@ -1,0 +1,22 @@
+import { definePatch } from '../src/patcher/types.js';
+import { contains, findOne, isCallOf, isIdent, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'harness-filter',
+  file: 'public/app.js',
+  why: 'The session list can be filtered by harness.',
+  after: ['host-dashboard-helpers'],
+  find: {
+    type: 'FunctionDeclaration',
+    describe: 'function visibleSessions()',
+    where: (n) => isIdent(n.id, 'visibleSessions'),
+  },
+  anchorSha256: 'bf6e85883d492c2542af0f606e92436a608297a1d954a236e01fa44f1d046a85',
+  edit: (s, n) => {
+    const ret = findOne(n.body, 'ReturnStatement', () => true, 'return statement');
+    const arg = ret.argument!;
+    s.prependRight(arg.start, `${marker('harness-filter')} (`);
+    s.appendLeft(arg.end, `).filter((session) => !state.harnessFilter || (session.harness || 'claude') === state.harnessFilter)`);
+  },
+  postGate: (out) => contains(out, 'state.harnessFilter || (session.harness'),
+});

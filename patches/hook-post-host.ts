@@ -1,0 +1,24 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, declares, findAll, findOne, isCallOf, isIdent, isMember, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'hook-post-host',
+  file: 'server/routes/hooks.js',
+  why: 'The host route reads the transcript before the transaction, truncates oversized fields, answers duplicates, and broadcasts only committed rows.',
+  after: ['host-require-hooks', 'transcript-outside-tx', 'event-dedup'],
+  find: {
+    type: 'FunctionDeclaration',
+    describe: 'function handleHookPost(req, res, body)',
+    where: (n) => isIdent(n.id, 'handleHookPost') && n.params.length === 3,
+  },
+  anchorSha256: '5c3d49f13d6422f555d660673aa528ae04605ad11093fbb31b65ca4ce448c0a7',
+  edit: (s, n) => {
+    s.overwrite(
+      n.body.start,
+      n.body.end,
+      `{\n  ${marker('hook-post-host')}\n  return host.handleHookPost(req, res, body, { processEvent, stmts, broadcast, sendJson });\n}`,
+    );
+  },
+  postGate: (out) => contains(out, 'return host.handleHookPost(req, res, body, { processEvent, stmts, broadcast, sendJson });'),
+});

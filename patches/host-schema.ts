@@ -1,0 +1,23 @@
+import { definePatch } from '../src/patcher/types.js';
+import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'host-schema',
+  file: 'server/db.js',
+  why: 'Add the host columns (harness, event source, dedup key) and the rollout cursor table right after upstream migrations.',
+  find: {
+    type: 'ExpressionStatement',
+    describe: 'top-level statement `migrate();`',
+    where: (n, ctx) => ctx.ancestors.length === 1 && isCallOf(n.expression, ['migrate']),
+  },
+  anchorSha256: '37378052feb243bc41f6e367715509cd092ed21b06d96a861020c57610d18f4d',
+  edit: (s, n) => {
+    s.appendLeft(n.end, `\n${marker('host-schema')} require('./host/addons.cjs').migrateHostSchema(db);`);
+  },
+  postGate: (out) => {
+    const at = out.indexOf("require('./host/addons.cjs').migrateHostSchema(db)");
+    if (at < 0) return 'migrateHostSchema(db) is not called';
+    if (at > out.indexOf('const stmts')) return 'migrateHostSchema(db) must run before the statements are prepared';
+    return null;
+  },
+});

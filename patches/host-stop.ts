@@ -1,0 +1,24 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, declares, findAll, isCallOf, isIdent, marker } from './lib/ast.js';
+
+function topLevelConst(n: acorn.VariableDeclaration, name: string, ctx: { ancestors: acorn.AnyNode[] }): boolean {
+  return ctx.ancestors.length === 1 && n.declarations.length === 1 && declares(n.declarations[0]!, name);
+}
+
+export default definePatch({
+  id: 'host-stop',
+  file: 'server/index.js',
+  why: 'Stop the watcher and remove runtime.json before the database closes.',
+  after: ['host-require-index'],
+  find: {
+    type: 'FunctionDeclaration',
+    describe: 'function shutdown()',
+    where: (n) => isIdent(n.id, 'shutdown'),
+  },
+  anchorSha256: 'ac6a2a7dadee5a019fd9cd3b7b87a842758797f015b3312dca05bbb2861869aa',
+  edit: (s, n) => {
+    s.appendLeft(n.body.start + 1, `\n  ${marker('host-stop')}\n  host.stop();`);
+  },
+  postGate: (out) => contains(out, 'host.stop();'),
+});

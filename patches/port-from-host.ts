@@ -1,0 +1,25 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, declares, findAll, isCallOf, isIdent, marker } from './lib/ast.js';
+
+function topLevelConst(n: acorn.VariableDeclaration, name: string, ctx: { ancestors: acorn.AnyNode[] }): boolean {
+  return ctx.ancestors.length === 1 && n.declarations.length === 1 && declares(n.declarations[0]!, name);
+}
+
+export default definePatch({
+  id: 'port-from-host',
+  file: 'server/index.js',
+  why: 'The host picks the port (AGENT_MONITOR_PORT, 0 = any free port); upstream treats 0 as "use the default".',
+  after: ['host-require-index'],
+  find: {
+    type: 'VariableDeclaration',
+    describe: 'const PORT = …',
+    where: (n, ctx) => topLevelConst(n, 'PORT', ctx),
+  },
+  anchorSha256: '2373bbb3090e1a73b6b1e966cc278e459bc3b25228af8b179fb606bfeadba18c',
+  edit: (s, n) => {
+    const init = n.declarations[0]!.init!;
+    s.overwrite(init.start, init.end, `host.listenPort(${'4820'}) ${marker('port-from-host')}`);
+  },
+  postGate: (out) => contains(out, 'const PORT = host.listenPort(4820)'),
+});

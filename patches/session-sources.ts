@@ -1,0 +1,27 @@
+import { definePatch } from '../src/patcher/types.js';
+import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'session-sources',
+  file: 'server/db.js',
+  why: 'The session list says where each session was seen (hook, rollout or both).',
+  after: ['host-schema'],
+  find: {
+    type: 'Property',
+    describe: 'stmts property `listSessions`',
+    where: (n) => isIdent(n.key, 'listSessions') && isCallOf(n.value, ['db', 'prepare']),
+  },
+  anchorSha256: 'ee5329330fc38ac8186223ed8e60028c9656edffae62c1b3e3f741807dbda0e9',
+  edit: (s, n) => {
+    if (n.value.type !== 'CallExpression') throw new Error('listSessions is not a db.prepare call');
+    const sql = n.value.arguments[0]!;
+    s.overwrite(
+      sql.start,
+      sql.end,
+      `${marker('session-sources')} \`SELECT sessions.*,
+      (SELECT group_concat(seen_by, ',') FROM (SELECT DISTINCT seen_by FROM events WHERE events.session_id = sessions.id)) AS sources
+      FROM sessions ORDER BY updated_at DESC LIMIT @limit\``,
+    );
+  },
+  postGate: (out) => contains(out, 'AS sources'),
+});

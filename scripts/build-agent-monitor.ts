@@ -1,0 +1,261 @@
+// Materializes build/agent-monitor/ from the pinned upstream snapshot, our gated patches and the
+// host add-ons. All gates run before anything is written; the output is swapped in atomically,
+// is byte-identical for identical inputs, and an unchanged input set skips the build.
+//
+//   npm run build [-- --force]
+import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { applyPatches, formatFailures } from '../src/patcher/index.js';
+import { allPatches } from '../patches/index.js';
+import type { PatchSpec } from '../src/patcher/types.js';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const defaultOutDir = join(repoRoot, 'build', 'agent-monitor');
+const PREFIX = '[monitor-build]';
+
+export interface BuildOptions {
+  upstreamDir?: string;
+  outDir?: string;
+  patches?: PatchSpec[];
+  patchesDir?: string;
+  force?: boolean;
+  quiet?: boolean;
+  /** Node binary that will run the sidecar (the runtime gate loads better-sqlite3 under it). */
+  runtime?: string;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  skipped: boolean;
+  outDir: string;
+  report: string;
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.push(relative(root, full).split(sep).join('/'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Gate 0: the vendored snapshot is exactly what UPSTREAM.json pins (it is never edited in place). */
+function checkSnapshot(upstreamDir: string): { name: string; version: string } & { problems: string[] } {
+  const manifestPath = join(upstreamDir, 'UPSTREAM.json');
+  if (!existsSync(manifestPath)) return { name: '?', version: '?', problems: [`${manifestPath} is missing`] };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; version: string; files: Record<string, string> };
+  const problems: string[] = [];
+  const present = new Set(listFiles(upstreamDir).filter((f) => f !== 'UPSTREAM.json'));
+  for (const [file, hash] of Object.entries(manifest.files)) {
+    if (!present.has(file)) problems.push(`${file}: pinned in UPSTREAM.json but missing`);
+    else if (sha256(readFileSync(join(upstreamDir, file))) !== hash) problems.push(`${file}: content differs from the sha256 pinned in UPSTREAM.json`);
+    present.delete(file);
+  }
+  for (const file of present) problems.push(`${file}: not listed in UPSTREAM.json`);
+  return { name: manifest.name, version: manifest.version, problems };
+}
+
+/** Everything that can change the output, hashed in a stable order. */
+function inputHash(upstreamDir: string, patchesDir: string): string {
+  const h = createHash('sha256');
+  const add = (root: string, label: string, filter: (f: string) => boolean = () => true): void => {
+    for (const f of listFiles(root).filter(filter)) {
+      h.update(`${label}/${f}\0`);
+      h.update(readFileSync(join(root, f)));
+      h.update('\0');
+    }
+  };
+  add(upstreamDir, 'upstream');
+  add(patchesDir, 'patches');
+  add(join(repoRoot, 'src', 'sidecar'), 'sidecar');
+  add(join(repoRoot, 'src', 'shared'), 'shared');
+  add(join(repoRoot, 'src', 'patcher'), 'patcher');
+  for (const f of ['scripts/build-agent-monitor.ts', 'scripts/codex-hook-handler.js', 'package-lock.json']) {
+    h.update(`${f}\0`);
+    h.update(readFileSync(join(repoRoot, f)));
+  }
+  h.update(`node-abi:${process.versions.modules}`);
+  return h.digest('hex');
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await esbuild.build({
+    absWorkingDir: repoRoot,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    legalComments: 'none',
+    logLevel: 'silent',
+    charset: 'utf8',
+  });
+}
+
+/** Runtime gate 1: better-sqlite3 loads under the sidecar's runtime and does WAL, insert, rollback. */
+function sqliteGate(runtime: string, stageDir: string): string | null {
+  const probeDir = mkdtempSync(join(tmpdir(), 'monitor-build-sqlite-'));
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(${JSON.stringify(join(probeDir, 'probe.db'))});
+    if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') throw new Error('WAL mode not available');
+    db.exec('CREATE TABLE t (x INTEGER)');
+    const tx = db.transaction(() => { db.prepare('INSERT INTO t VALUES (1)').run(); throw new Error('rollback'); });
+    try { tx(); } catch (e) { if (e.message !== 'rollback') throw e; }
+    db.prepare('INSERT INTO t VALUES (2)').run();
+    const rows = db.prepare('SELECT x FROM t').all();
+    if (rows.length !== 1 || rows[0].x !== 2) throw new Error('rollback did not undo the insert');
+    db.close();`;
+  const r = spawnSync(runtime, ['-e', script], { cwd: join(stageDir, 'server'), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  rmSync(probeDir, { recursive: true, force: true });
+  if (r.status === 0) return null;
+  return `better-sqlite3 does not work under ${runtime} (exit ${r.status ?? r.signal}):\n${(r.stderr || r.error?.message || '').trim()}\n` +
+    'Rebuild it for that runtime (npm rebuild better-sqlite3; for Electron see README "Packaging").';
+}
+
+/** Runtime gate 2: the materialized server starts against a temp DB and answers /api/health. */
+async function healthGate(runtime: string, stageDir: string): Promise<string | null> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'monitor-build-health-'));
+  const child = spawn(runtime, [join(stageDir, 'server', 'index.js')], {
+    env: {
+      ...process.env,
+      ELECTRON_RUN_AS_NODE: '1',
+      AGENT_MONITOR_PORT: '0',
+      AGENT_MONITOR_DATA_DIR: dataDir,
+      AGENT_MONITOR_DB: join(dataDir, 'monitor.db'),
+      AGENT_MONITOR_ROLLOUT: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) return `the materialized server exited (code ${child.exitCode}) before answering /api/health:\n${output.trim()}`;
+      const runtimeFile = join(dataDir, 'runtime.json');
+      if (existsSync(runtimeFile)) {
+        try {
+          const { port } = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { port: number };
+          const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+          const body = (await res.json()) as { status?: string };
+          if (res.ok && body.status === 'ok') return null;
+          return `/api/health answered ${res.status} ${JSON.stringify(body)}`;
+        } catch {
+          // not ready yet
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return `the materialized server did not answer /api/health within 10 s:\n${output.trim()}`;
+  } finally {
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildResult> {
+  const upstreamDir = opts.upstreamDir ?? join(repoRoot, 'vendor', 'agent-monitor');
+  const outDir = opts.outDir ?? defaultOutDir;
+  const patchesDir = opts.patchesDir ?? join(repoRoot, 'patches');
+  const patches = opts.patches ?? allPatches;
+  const runtime = opts.runtime ?? process.execPath;
+  const say = (msg: string): void => {
+    if (!opts.quiet) console.log(msg);
+  };
+  const fail = (report: string): BuildResult => ({ ok: false, skipped: false, outDir, report });
+
+  const snapshot = checkSnapshot(upstreamDir);
+  if (snapshot.problems.length) {
+    return fail(
+      `${PREFIX} the vendored upstream in ${relative(process.cwd(), upstreamDir) || upstreamDir} does not match its UPSTREAM.json\n` +
+        snapshot.problems.map((p) => `  ${p}`).join('\n') +
+        '\nThe snapshot is never edited in place: put the change in a patch under patches/. Nothing was written.',
+    );
+  }
+
+  const hash = inputHash(upstreamDir, patchesDir);
+  const buildJsonPath = join(outDir, 'BUILD.json');
+  if (!opts.force && existsSync(buildJsonPath)) {
+    try {
+      const previous = JSON.parse(readFileSync(buildJsonPath, 'utf8')) as { inputHash: string; outputs: Record<string, string> };
+      const intact = Object.entries(previous.outputs).every(([f, h]) => existsSync(join(outDir, f)) && sha256(readFileSync(join(outDir, f))) === h);
+      if (previous.inputHash === hash && intact) {
+        say(`${PREFIX} inputs unchanged; ${relative(process.cwd(), outDir)} is up to date`);
+        return { ok: true, skipped: true, outDir, report: 'up to date' };
+      }
+    } catch {
+      // Unreadable BUILD.json: rebuild.
+    }
+  }
+
+  const result = applyPatches({ upstreamDir, patches, patchesDir });
+  if (!result.ok) return fail(formatFailures(result.failures));
+
+  mkdirSync(dirname(outDir), { recursive: true });
+  const stageDir = mkdtempSync(join(dirname(outDir), '.agent-monitor-stage-'));
+  try {
+    for (const file of listFiles(upstreamDir)) {
+      const target = join(stageDir, file);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, result.files.get(file) ?? readFileSync(join(upstreamDir, file)));
+    }
+    await bundle('src/sidecar/host/entry.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
+    await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
+    writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
+    writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), readFileSync(join(repoRoot, 'scripts', 'codex-hook-handler.js')));
+    chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
+    chmodSync(join(stageDir, 'scripts', 'hook-handler.js'), 0o755);
+
+    const outputs: Record<string, string> = {};
+    for (const f of listFiles(stageDir)) outputs[f] = sha256(readFileSync(join(stageDir, f)));
+    const buildJson = {
+      upstream: { name: snapshot.name, version: snapshot.version },
+      inputHash: hash,
+      patches: result.applied.map((p) => ({ id: p.id, file: p.file, anchorSha256: p.anchorSha256 })),
+      outputs,
+    };
+    writeFileSync(join(stageDir, 'BUILD.json'), `${JSON.stringify(buildJson, null, 2)}\n`);
+
+    const sqliteProblem = sqliteGate(runtime, stageDir);
+    if (sqliteProblem) return fail(`${PREFIX} runtime gate failed: ${sqliteProblem}\nNothing was written.`);
+    const healthProblem = await healthGate(runtime, stageDir);
+    if (healthProblem) return fail(`${PREFIX} runtime gate failed: ${healthProblem}\nNothing was written.`);
+
+    // Swap in atomically: the old build stays whole until the new one is in place.
+    const old = existsSync(outDir) ? `${outDir}.old-${process.pid}` : null;
+    if (old) renameSync(outDir, old);
+    renameSync(stageDir, outDir);
+    if (old) rmSync(old, { recursive: true, force: true });
+    say(`${PREFIX} built ${relative(process.cwd(), outDir)} (${snapshot.name} ${snapshot.version}, ${result.applied.length} patches)`);
+    return { ok: true, skipped: false, outDir, report: `${result.applied.length} patches applied` };
+  } finally {
+    rmSync(stageDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const res = await buildAgentMonitor({ force: process.argv.includes('--force') });
+  if (!res.ok) {
+    console.error(res.report);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,237 @@
+// The host side of the patched upstream server. The gated patches in patches/ call into this
+// module (bundled as server/host/addons.cjs); it owns the runtime file, hook-post auth, the hook
+// route, the spool drain and the rollout watcher. Upstream modules are handed in by `attach`.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
+import { truncateLargeFields } from './truncate.js';
+import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { spoolStatus, watchSpool } from '../spool.js';
+import { startRolloutWatcher, type RolloutWatcher } from '../index.js';
+
+type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
+
+export interface UpstreamContext {
+  db: Database.Database;
+  stmts: Record<string, Database.Statement>;
+  processEvent: (hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null) => StoredEvent | null;
+  broadcast: (type: string, data: unknown) => void;
+}
+
+type SendJson = (res: ServerResponse, status: number, body: unknown) => void;
+
+/** Bodies up to this size are accepted; fields over MAX_FIELD_CHARS are truncated, not rejected. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const log = (msg: string): void => console.log(`[agent-monitor-host] ${msg}`);
+
+const state: {
+  ctx: UpstreamContext | null;
+  token: string;
+  dataDir: string | null;
+  startedAt: string;
+  lastHookEventAt: string | null;
+  lastCodexHookEventAt: string | null;
+  lastPersistAt: number;
+  stopSpool: (() => void) | null;
+  watcher: RolloutWatcher | null;
+  watcherError: string | null;
+} = {
+  ctx: null,
+  token: newToken(),
+  dataDir: null,
+  startedAt: new Date().toISOString(),
+  lastHookEventAt: null,
+  lastCodexHookEventAt: null,
+  lastPersistAt: 0,
+  stopSpool: null,
+  watcher: null,
+  watcherError: null,
+};
+
+const transcripts = new TranscriptCache();
+
+/** AGENT_MONITOR_PORT wins (0 means any free port); otherwise upstream's default. */
+export function listenPort(fallback: number): number {
+  const raw = process.env.AGENT_MONITOR_PORT;
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 && n < 65536 ? n : fallback;
+}
+
+export function attach(ctx: UpstreamContext): void {
+  state.ctx = ctx;
+  state.dataDir = process.env.AGENT_MONITOR_DATA_DIR || dirname(ctx.db.name);
+  try {
+    const row = ctx.db.prepare("SELECT value FROM host_meta WHERE key = 'last_codex_hook_event_at'").get() as { value: string } | undefined;
+    state.lastCodexHookEventAt = row?.value ?? null;
+  } catch {
+    // host_meta is created by migrateHostSchema; an old DB without it just has no history.
+  }
+}
+
+function tokenMatches(req: IncomingMessage): boolean {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7).trim());
+  const expected = Buffer.from(state.token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** Runs before the upstream router. Returns true when it answered the request. */
+export function route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  if (url.pathname === '/api/hooks/event' && req.method === 'POST' && !tokenMatches(req)) {
+    req.resume();
+    json(res, 401, { error: 'missing or wrong token: hook posts must send "Authorization: Bearer <token>" from runtime.json' });
+    return true;
+  }
+  if (url.pathname === '/api/host/status' && req.method === 'GET') {
+    json(res, 200, hostStatus());
+    return true;
+  }
+  return false;
+}
+
+export function hostStatus(): Record<string, unknown> {
+  return {
+    startedAt: state.startedAt,
+    lastHookEventAt: state.lastHookEventAt,
+    lastCodexHookEventAt: state.lastCodexHookEventAt,
+    watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
+    spool: state.dataDir ? spoolStatus(state.dataDir) : null,
+  };
+}
+
+function noteHookEvent(data: Record<string, unknown>): void {
+  const now = new Date().toISOString();
+  state.lastHookEventAt = now;
+  if (data.__provider !== 'codex') return;
+  state.lastCodexHookEventAt = now;
+  // Persist at most once a second: the status survives restarts without a write per event.
+  if (state.ctx && Date.now() - state.lastPersistAt > 1000) {
+    state.lastPersistAt = Date.now();
+    try {
+      state.ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('last_codex_hook_event_at', ?)").run(now);
+    } catch (err) {
+      log(`could not persist the last Codex event time: ${(err as Error).message}`);
+    }
+  }
+}
+
+type ParsedPost = { ok: true; hookType: string; data: Record<string, unknown> } | { ok: false; error: string };
+
+export function parseHookBody(body: string): ParsedPost {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, error: `body is not valid JSON: ${(err as Error).message}` };
+  }
+  const p = payload as { hook_type?: unknown; data?: unknown } | null;
+  if (!p || typeof p !== 'object' || typeof p.hook_type !== 'string' || !p.hook_type) {
+    return { ok: false, error: 'expected {"hook_type": string, "data": object}' };
+  }
+  if (!p.data || typeof p.data !== 'object' || Array.isArray(p.data)) {
+    return { ok: false, error: 'expected {"hook_type": string, "data": object}: data must be an object' };
+  }
+  return { ok: true, hookType: p.hook_type, data: truncateLargeFields(p.data as Record<string, unknown>) };
+}
+
+function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
+  if (!event) return;
+  ctx.broadcast('new_event', event);
+  ctx.broadcast('session_updated', ctx.stmts.getSession!.get(event.session_id));
+}
+
+/** The hook route: transcript read first (async, incremental), then one short write transaction. */
+export async function handleHookPost(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  ctx: UpstreamContext & { sendJson: SendJson },
+): Promise<void> {
+  const parsed = parseHookBody(body);
+  if (!parsed.ok) return ctx.sendJson(res, 400, { error: parsed.error });
+  const { hookType, data } = parsed;
+  // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
+  // transcripts carry the usage this reader sums.
+  const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
+  let event: StoredEvent | null;
+  try {
+    event = ctx.processEvent(hookType, data, transcript);
+  } catch (err) {
+    log(`failed to store ${hookType}: ${(err as Error).message}`);
+    return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
+  }
+  noteHookEvent(data);
+  announce(ctx, event);
+  return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
+}
+
+/** Stores one spooled event through the same path as a live post (without the transcript read). */
+function storeSpooled(hookType: string, data: Record<string, unknown>): void {
+  const ctx = state.ctx;
+  if (!ctx) throw new Error('host not attached');
+  const event = ctx.processEvent(hookType, truncateLargeFields(data), null);
+  noteHookEvent(data);
+  announce(ctx, event);
+}
+
+function startAddOns(port: number): void {
+  const ctx = state.ctx;
+  if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
+  writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
+  state.stopSpool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log }).close;
+
+  if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
+  const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
+  startRolloutWatcher({
+    dbPath: ctx.db.name,
+    codexHome,
+    log,
+    onChange: ({ sessionIds }) => {
+      // One coalesced frame per imported batch, never one per row.
+      ctx.broadcast('sessions_changed', { sessionIds });
+    },
+  }).then(
+    (watcher) => {
+      state.watcher = watcher;
+    },
+    (err: Error) => {
+      state.watcherError = err.message;
+      log(`rollout watcher did not start: ${err.message}`);
+    },
+  );
+}
+
+/** server.listen with a fallback to any free port when the requested one is taken. */
+export function listen(server: Server, port: number, host: string, onListening?: () => void): void {
+  server.once('listening', () => {
+    const addr = server.address();
+    startAddOns(typeof addr === 'object' && addr ? addr.port : port);
+    onListening?.();
+  });
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || port === 0) throw err;
+    log(`port ${port} is taken; listening on a free port instead`);
+    server.listen(0, host);
+  });
+  server.listen(port, host);
+}
+
+export function stop(): void {
+  state.stopSpool?.();
+  state.stopSpool = null;
+  const watcher = state.watcher;
+  state.watcher = null;
+  void watcher?.close().catch(() => undefined);
+  if (state.dataDir) removeRuntimeFile(state.dataDir, process.pid);
+}

@@ -1,0 +1,110 @@
+// Incremental, async reader of Claude Code transcripts (JSONL). Upstream re-reads the whole file
+// synchronously inside the write transaction on every event; this keeps a byte cursor and the
+// running totals per file, so each event costs only the bytes appended since the last one.
+import { open, stat } from 'node:fs/promises';
+
+export interface TranscriptUsage {
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+}
+
+interface Cursor {
+  ino: number;
+  offset: number;
+  partial: string;
+  usage: TranscriptUsage;
+  seen: Set<string>;
+}
+
+const emptyUsage = (): TranscriptUsage => ({ model: null, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 });
+
+function addLine(cursor: Cursor, line: string): void {
+  if (!line.includes('"assistant"')) return; // cheap pre-filter: only assistant lines carry usage
+  let entry: { type?: unknown; uuid?: unknown; message?: { id?: unknown; model?: unknown; usage?: Record<string, unknown> } };
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (!entry || entry.type !== 'assistant' || !entry.message) return;
+  const msg = entry.message;
+  // Streaming writes one message id on several lines; count each message once, as upstream does.
+  const key = typeof msg.id === 'string' ? msg.id : typeof entry.uuid === 'string' ? entry.uuid : null;
+  if (key) {
+    if (cursor.seen.has(key)) return;
+    cursor.seen.add(key);
+  }
+  if (typeof msg.model === 'string' && msg.model && msg.model !== '<synthetic>') cursor.usage.model = msg.model;
+  const u = msg.usage;
+  if (!u) return;
+  cursor.usage.input_tokens += Number(u.input_tokens) || 0;
+  cursor.usage.output_tokens += Number(u.output_tokens) || 0;
+  cursor.usage.cache_read_tokens += Number(u.cache_read_input_tokens) || 0;
+  cursor.usage.cache_write_tokens += Number(u.cache_creation_input_tokens) || 0;
+}
+
+const CHUNK = 1 << 20;
+
+export class TranscriptCache {
+  private readonly cursors = new Map<string, Cursor>();
+  // One read at a time per file: concurrent hook posts for one session must not double-count.
+  private readonly inflight = new Map<string, Promise<TranscriptUsage | null>>();
+
+  constructor(private readonly maxFiles = 256) {}
+
+  read(path: unknown): Promise<TranscriptUsage | null> {
+    if (typeof path !== 'string' || !path) return Promise.resolve(null);
+    const prev = this.inflight.get(path) ?? Promise.resolve(null);
+    const next = prev.then(() => this.advance(path)).catch(() => null);
+    this.inflight.set(path, next);
+    void next.finally(() => {
+      if (this.inflight.get(path) === next) this.inflight.delete(path);
+    });
+    return next;
+  }
+
+  private async advance(path: string): Promise<TranscriptUsage | null> {
+    let st;
+    try {
+      st = await stat(path);
+    } catch {
+      return null;
+    }
+    let cursor = this.cursors.get(path);
+    if (!cursor || cursor.ino !== st.ino || st.size < cursor.offset) {
+      // New, replaced or truncated file: start over.
+      cursor = { ino: st.ino, offset: 0, partial: '', usage: emptyUsage(), seen: new Set() };
+      this.remember(path, cursor);
+    }
+    if (st.size > cursor.offset) {
+      const fh = await open(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, st.size - cursor.offset));
+        while (cursor.offset < st.size) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, st.size - cursor.offset), cursor.offset);
+          if (bytesRead === 0) break;
+          cursor.offset += bytesRead;
+          const text = cursor.partial + buf.toString('utf8', 0, bytesRead);
+          const lines = text.split('\n');
+          cursor.partial = lines.pop() ?? '';
+          for (const line of lines) addLine(cursor, line);
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    return { ...cursor.usage };
+  }
+
+  private remember(path: string, cursor: Cursor): void {
+    this.cursors.delete(path);
+    this.cursors.set(path, cursor);
+    if (this.cursors.size > this.maxFiles) {
+      const oldest = this.cursors.keys().next().value;
+      if (oldest !== undefined) this.cursors.delete(oldest);
+    }
+  }
+}
