@@ -1,0 +1,189 @@
+// Headless runner: what the Electron shell does, without a window. Builds the sidecar if needed,
+// starts it, reconciles hook files with the saved consent settings, prints the dashboard URL and
+// runs until Ctrl-C. Subcommands reach every operation the IPC layer offers.
+//
+//   npm run monitor                         serve (default)
+//   npm run monitor -- serve --claude on --codex on --port 4820
+//   npm run monitor -- status
+//   npm run monitor -- enable|disable claude|codex|dashboard
+//
+// Folders come from the environment at this edge only: AGENT_MONITOR_DATA_DIR, CLAUDE_CONFIG_DIR,
+// CODEX_HOME (or --data-dir / --claude-dir / --codex-home), defaulting as docs/contracts.md says.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildAgentMonitor, defaultOutDir } from './build-agent-monitor.js';
+import { defaultPaths, type HostPaths } from '../src/core/paths.js';
+import { createConfSettings } from '../src/core/settings.js';
+import { createHookService, type FamilyOutcome, type HookService } from '../src/core/hook-service.js';
+import { createAgentMonitorOps, type AgentMonitorOps } from '../src/main/agent-monitor-ops.js';
+import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/main/sidecar-manager.js';
+import type { ToggleResult } from '../src/shared/ipc.js';
+
+const USAGE = `usage: npm run monitor -- [serve|status|enable <family>|disable <family>] [options]
+  families: claude, codex, dashboard
+  options:  --data-dir <dir>  --claude-dir <dir>  --codex-home <dir>  --port <n> (0 = any free port)
+            serve only: --claude on|off  --codex on|off   (saved, then applied)`;
+
+export interface RunnerContext {
+  paths: HostPaths;
+  ops: AgentMonitorOps;
+  service: HookService;
+  manager: SidecarManager;
+}
+
+export function createRunner({ paths, port }: { paths: HostPaths; port: number }): RunnerContext {
+  const serverEntry = join(defaultOutDir, 'server', 'index.js');
+  const spec = sidecarLaunchSpec({ runtime: 'node', serverEntry, execPath: process.execPath, port, codexHome: paths.codexHome, dbPath: join(paths.dataDir, 'monitor.db') });
+  const manager = createSidecarManager({ ...spec, dataDir: paths.dataDir, log: (line) => console.log(line) });
+  const settings = createConfSettings({ cwd: paths.dataDir });
+  const service = createHookService({
+    settings,
+    paths,
+    handlerSources: {
+      claude: join(defaultOutDir, 'scripts', 'hook-handler.js'),
+      codex: join(defaultOutDir, 'scripts', 'codex-hook-handler.js'),
+    },
+    sidecarStatus: createHostStatusReader({ manager }),
+  });
+  const ops = createAgentMonitorOps({
+    service,
+    settings,
+    onMasterChanged: async (enabled) => {
+      if (enabled) await manager.start();
+      else await manager.stop();
+    },
+    getDashboardInfo: () => manager.dashboardInfo(),
+  });
+  return { paths, ops, service, manager };
+}
+
+function describeToggle(what: string, r: ToggleResult): string {
+  return r.ok ? `${what}: ${r.enabled ? 'on' : 'off'}` : `${what}: FAILED (${r.error}); saved intent: ${r.enabled ? 'on' : 'off'}`;
+}
+
+function describeOutcome(name: string, o: FamilyOutcome): string {
+  return `  ${name.padEnd(7)} ${o.action}${o.error ? `: ${o.error}` : ''} (${o.path})`;
+}
+
+async function ensureBuilt(): Promise<void> {
+  const res = await buildAgentMonitor({ quiet: false });
+  if (!res.ok) {
+    console.error(res.report);
+    process.exit(1);
+  }
+}
+
+async function setFamily(ops: AgentMonitorOps, family: string, enabled: boolean): Promise<ToggleResult> {
+  switch (family) {
+    case 'claude':
+      return ops.setHooksEnabled(enabled);
+    case 'codex':
+      return ops.setCodexHooksOptIn(enabled);
+    case 'dashboard':
+      return ops.setAgentDashboardEnabled(enabled);
+    default:
+      throw new Error(`unknown family "${family}"\n${USAGE}`);
+  }
+}
+
+async function printStatus(ctx: RunnerContext): Promise<void> {
+  const { ops, paths } = ctx;
+  console.log(`data dir       ${paths.dataDir}`);
+  console.log(`Agent Dashboard ${ops.isMasterEnabled() ? 'on' : 'off'}`);
+  console.log(`Claude hooks   ${ops.getHooksEnabled() ? 'on' : 'off'}  (${join(paths.claudeConfigDir, 'settings.json')})`);
+  console.log(`Codex hooks    ${ops.getCodexHooksOptIn() ? 'on' : 'off'}  (${join(paths.codexHome, 'hooks.json')})`);
+  const status = await ops.getCodexStatus();
+  if (status) {
+    console.log(`Codex feature  ${status.feature.state}${status.feature.key ? ` ([features].${status.feature.key})` : ''}`);
+    console.log(`Codex trust    ${status.trust.state}`);
+    console.log(`last Codex hook event ${status.lastEventAt ?? 'none'}; sidecar ${status.sidecarReachable ? 'reachable' : 'not running'}`);
+    console.log(status.setupHint);
+  }
+}
+
+async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: string }): Promise<void> {
+  const { ops, manager } = ctx;
+  if (!ops.isMasterEnabled()) {
+    console.log('Agent Dashboard is disabled in the saved settings; enable it with: npm run monitor -- enable dashboard');
+    return;
+  }
+  await ensureBuilt();
+  const snap = await manager.start();
+  if (snap.state !== 'running') {
+    console.error(`[monitor] the sidecar is ${snap.state}: ${snap.lastError ?? 'unknown error'}`);
+    process.exit(1);
+  }
+  for (const [family, value] of [['claude', flags.claude], ['codex', flags.codex]] as const) {
+    if (value === undefined) continue;
+    if (value !== 'on' && value !== 'off') throw new Error(`--${family} takes on or off\n${USAGE}`);
+    console.log(describeToggle(`${family} hooks`, await setFamily(ops, family, value === 'on')));
+  }
+  // Boot reconcile: files follow the saved intent (install intended, remove stale, repair moved).
+  const outcome = await ctx.service.syncHooksOnBoot();
+  console.log('[monitor] hook files:');
+  console.log(describeOutcome('claude', outcome.claude));
+  console.log(describeOutcome('codex', outcome.codex));
+  console.log(`[monitor] dashboard: ${snap.url}`);
+  console.log(`[monitor] hooks: Claude ${ops.getHooksEnabled() ? 'on' : 'off'}, Codex ${ops.getCodexHooksOptIn() ? 'on' : 'off'} — Ctrl-C stops the sidecar`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      console.log('\n[monitor] stopping…');
+      manager.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      'claude-dir': { type: 'string' },
+      'codex-home': { type: 'string' },
+      port: { type: 'string' },
+      claude: { type: 'string' },
+      codex: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const env = { ...process.env };
+  if (values['data-dir']) env.AGENT_MONITOR_DATA_DIR = values['data-dir'];
+  if (values['claude-dir']) env.CLAUDE_CONFIG_DIR = values['claude-dir'];
+  if (values['codex-home']) env.CODEX_HOME = values['codex-home'];
+  const paths = defaultPaths({ env, homedir: homedir(), platform: process.platform });
+  const port = values.port !== undefined ? Number(values.port) : Number(process.env.AGENT_MONITOR_PORT ?? 4820);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535\n${USAGE}`);
+  const ctx = createRunner({ paths, port });
+
+  const [command = 'serve', family] = positionals;
+  switch (command) {
+    case 'serve':
+      return serve(ctx, { claude: values.claude, codex: values.codex });
+    case 'status':
+      return printStatus(ctx);
+    case 'enable':
+    case 'disable': {
+      if (!family) throw new Error(`${command} needs a family\n${USAGE}`);
+      if (family !== 'dashboard') await ensureBuilt(); // installers copy the materialized handlers
+      const r = await setFamily(ctx.ops, family, command === 'enable');
+      console.log(describeToggle(family, r));
+      if (!r.ok) process.exitCode = 1;
+      return;
+    }
+    default:
+      throw new Error(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    console.error(`[monitor] ${err.message}`);
+    process.exit(1);
+  });
+}
