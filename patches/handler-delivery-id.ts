@@ -1,0 +1,20 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, isCallOf, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'handler-delivery-id',
+  file: 'scripts/hook-handler.js',
+  why: 'Every event gets a delivery id so a retry or a spool drain can never store it twice.',
+  after: ['handler-delivery'],
+  find: {
+    type: 'VariableDeclaration',
+    describe: 'const data = parsePayload(text) in main()',
+    where: (n) => n.declarations.length === 1 && isCallOf(n.declarations[0]!.init as acorn.Node, ['parsePayload']),
+  },
+  anchorSha256: '770eac95033e7f41aa7e4ea02b2c9b12e9ef20fa9a6c5bacb68bcb6a4f51ec38',
+  edit: (s, n) => {
+    s.appendLeft(n.end, `\n  ${marker('handler-delivery-id')} data.__delivery_id = require('crypto').randomUUID();`);
+  },
+  postGate: (out) => contains(out, "data.__delivery_id = require('crypto').randomUUID();"),
+});

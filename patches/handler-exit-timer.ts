@@ -1,0 +1,20 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, isCallOf, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'handler-exit-timer',
+  file: 'scripts/hook-handler.js',
+  why: 'The forced exit must leave time to spool after a failed post (upstream exits after 1.5 s regardless).',
+  after: ['handler-delivery'],
+  find: {
+    type: 'ExpressionStatement',
+    describe: 'setTimeout(() => process.exit(0), 1500).unref()',
+    where: (n, ctx) => ctx.ancestors.length === 1 && n.expression.type === 'CallExpression' && isCallOf((n.expression.callee as acorn.MemberExpression).object, ['setTimeout']),
+  },
+  anchorSha256: '9004157ae170c47515367268f782088c754aca24fb814147b0a1e2851451c457',
+  edit: (s, n) => {
+    s.overwrite(n.start, n.end, `setTimeout(() => process.exit(0), 3000).unref(); ${marker('handler-exit-timer')}`);
+  },
+  postGate: (out) => contains(out, 'setTimeout(() => process.exit(0), 3000).unref();'),
+});

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { definePatch, findAll, hashTokens, parseWithTokens } from '../../src/patcher/index.js';
+import type { NodeType, PatchSpec } from '../../src/patcher/index.js';
+import dbHarnessStmt from '../fixtures/drift/patches/db-harness-stmt.js';
+import harnessStamp from '../fixtures/drift/patches/harness-stamp.js';
+import transcriptOutsideTx from '../fixtures/drift/patches/transcript-outside-tx.js';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const driftDir = path.join(repoRoot, 'test', 'fixtures', 'drift');
+export const fixturePatchesDir = path.join(driftDir, 'patches');
+export const scenario = (name: 'base' | 'comments-only' | 'logic-changed' | 'anchor-renamed'): string => path.join(driftDir, name);
+
+/** The three fixture patches, in the order a real patches/index.ts would list them. */
+export const fixturePatches: PatchSpec[] = [definePatch(transcriptOutsideTx), definePatch(harnessStamp), definePatch(dbHarnessStmt)];
+
+const tempDirs: string[] = [];
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory per call, removed after the test. */
+export function createTempDirectory(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patcher-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Replaces a temp dir in messages with a stable token, so snapshots do not depend on mkdtemp names. */
+export function normalise(text: string, ...dirs: string[]): string {
+  let out = text;
+  for (const dir of dirs) out = out.split(dir).join('<tmp>');
+  return out;
+}
+
+/**
+ * Pins an inline test patch against an upstream folder the way `repin` would: locates its anchor,
+ * writes `<patchesDir>/anchors/<id>.js` and returns the spec with the matching hash. With
+ * `anchorSha256` already set, only the anchor text is written (for tests of inconsistent pins).
+ */
+export function pinInline<T extends NodeType>(
+  spec: Omit<PatchSpec<T>, 'anchorSha256'> & { anchorSha256?: string },
+  { upstreamDir, patchesDir }: { upstreamDir: string; patchesDir: string },
+): PatchSpec {
+  const source = fs.readFileSync(path.join(upstreamDir, spec.file), 'utf8');
+  const { ast, tokens } = parseWithTokens(source);
+  const matches = findAll(ast, spec.find.type, (n, ancestors) =>
+    spec.find.where(n, { source, ast, file: spec.file, ancestors: [...ancestors] }),
+  );
+  // Ambiguous locators still get an anchor file (from the first match), so their gate can be tested.
+  const node = matches[0]?.node;
+  const text = node ? source.slice(node.start, node.end) : '/* no anchor */';
+  fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
+  fs.writeFileSync(path.join(patchesDir, 'anchors', `${spec.id}.js`), text);
+  const hash = node ? hashTokens(tokens, node.start, node.end) : hashTokens(parseWithTokens(text).tokens, 0, text.length);
+  return definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? hash } as PatchSpec<T>);
+}
+
+/** Copies a folder tree (fixtures to temp). */
+export function copyDir(from: string, to: string): void {
+  fs.cpSync(from, to, { recursive: true });
+}

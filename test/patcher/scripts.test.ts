@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCheckUpstream } from '../../scripts/check-upstream.js';
+import { RepinError, repinPatch } from '../../scripts/repin-patch.js';
+import { applyPatches, definePatch, formatFailures } from '../../src/patcher/index.js';
+import type { PatchSpec } from '../../src/patcher/index.js';
+import { copyDir, createTempDirectory, fixturePatches, fixturePatchesDir, normalise, pinInline, scenario } from './helpers.js';
+
+describe('check-upstream', () => {
+  const table: Array<{ name: Parameters<typeof scenario>[0]; exitCode: 0 | 1; statuses: string[] }> = [
+    { name: 'base', exitCode: 0, statuses: ['applies', 'applies', 'applies'] },
+    { name: 'comments-only', exitCode: 0, statuses: ['applies', 'applies', 'applies'] },
+    { name: 'logic-changed', exitCode: 1, statuses: ['drifted', 'applies', 'applies'] },
+    { name: 'anchor-renamed', exitCode: 1, statuses: ['anchor missing', 'applies', 'applies'] },
+  ];
+  it.each(table)('$name → $statuses', async ({ name, exitCode, statuses }) => {
+    const run = await runCheckUpstream({ upstreamDir: scenario(name), patches: fixturePatches, patchesDir: fixturePatchesDir });
+    expect(run.rows.map((r) => r.status)).toEqual(statuses);
+    expect(run.exitCode).toBe(exitCode);
+  });
+
+  it('prints one row per patch with status and detail', async () => {
+    const run = await runCheckUpstream({ upstreamDir: scenario('logic-changed'), patches: fixturePatches, patchesDir: fixturePatchesDir });
+    expect(run.table).toMatchInlineSnapshot(`
+      "PATCH                  FILE                    STATUS   DETAIL
+      transcript-outside-tx  server/routes/hooks.js  drifted  9:7 expected f95e05d379cf… found fcbaec849428…
+      harness-stamp          server/routes/hooks.js  applies  anchor at 17:3, sha256 c869608ef9da…
+      db-harness-stmt        server/db.js            applies  anchor at 8:7, sha256 191c7cc2ee82…
+
+      2 of 3 patches apply."
+    `);
+  });
+
+  it('reports post-gate failed, conflict and error rows', async () => {
+    const patchesDir = createTempDirectory();
+    const upstreamDir = scenario('base');
+    const prop = (id: string, key: string, over: Partial<PatchSpec<'Property'>> = {}) =>
+      pinInline<'Property'>(
+        {
+          id,
+          file: 'server/db.js',
+          why: 'test',
+          find: { type: 'Property', where: (n) => n.key.type === 'Identifier' && n.key.name === key, describe: `Property ${key}` },
+          edit: (s, n) => void s.update(n.value.start, n.value.end, `null /* host-patch:${id} */`),
+          postGate: () => null,
+          ...over,
+        },
+        { upstreamDir, patchesDir },
+      );
+    const patches = [
+      prop('ok', 'getSession'),
+      prop('gate-fails', 'addTokens', { postGate: () => 'addTokens must stay a prepared statement' }),
+      prop('overlaps', 'getSession'),
+      { ...prop('elsewhere', 'insertEvent'), file: 'server/nope.js' },
+    ];
+    const run = await runCheckUpstream({ upstreamDir, patches, patchesDir });
+    expect(run.rows.map((r) => `${r.id}: ${r.status}`)).toEqual([
+      'ok: applies',
+      'gate-fails: post-gate failed',
+      'overlaps: conflict',
+      'elsewhere: error',
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(normalise(run.table, patchesDir)).toMatchInlineSnapshot(`
+      "PATCH       FILE            STATUS            DETAIL
+      ok          server/db.js    applies           anchor at 9:3, sha256 e6ccf812794f…
+      gate-fails  server/db.js    post-gate failed  post-gate: addTokens must stay a prepared statement
+      overlaps    server/db.js    conflict          overlaps "ok" at 9:15–9:64 (update)
+      elsewhere   server/nope.js  error             file not found
+
+      1 of 4 patches apply."
+    `);
+  });
+});
+
+describe('repin', () => {
+  /** A writable copy of the fixture patches (spec files + anchors) and of one upstream scenario. */
+  function tempCopies(name: Parameters<typeof scenario>[0]): { patchesDir: string; upstreamDir: string } {
+    const root = createTempDirectory();
+    const patchesDir = path.join(root, 'patches');
+    const upstreamDir = path.join(root, 'upstream');
+    copyDir(fixturePatchesDir, patchesDir);
+    copyDir(scenario(name), upstreamDir);
+    return { patchesDir, upstreamDir };
+  }
+
+  it('makes a drifted patch apply again, rewriting only the hash literal and the anchor text', async () => {
+    const { patchesDir, upstreamDir } = tempCopies('logic-changed');
+    const before = applyPatches({ upstreamDir, patches: fixturePatches, patchesDir });
+    expect(before.ok ? [] : before.failures.map((f) => f.kind)).toEqual(['drifted']);
+
+    const specFile = path.join(patchesDir, 'transcript-outside-tx.ts');
+    const specBefore = fs.readFileSync(specFile, 'utf8');
+    const result = repinPatch({ id: 'transcript-outside-tx', patches: fixturePatches, patchesDir, upstreamDir });
+    expect(result.changed).toBe(true);
+    expect(result.appliesNow).toBe(true);
+    expect(result.oldSha256).toBe(fixturePatches[0]!.anchorSha256);
+    expect(normalise(result.report, path.dirname(patchesDir))).toMatchInlineSnapshot(`
+      "[monitor-build] re-pinned "transcript-outside-tx"
+        file      <tmp>/upstream/server/routes/hooks.js:9:7
+        anchor    VariableDeclarator processEvent
+        old       sha256 f95e05d379cf17fad7408ec1dd8b5c446b20268bd098cfa32b784413cbc3c997
+        new       sha256 fcbaec849428fa94563f072d167df2bbcf9ffd085b423d39ec74f04b2c1092d7
+        diff (pinned anchor → current):
+            …
+              // The real upstream reads the transcript while holding the write lock.
+              const usage = readTranscriptUsage(data.transcript_path);
+          -   if (usage) {
+          +   if (usage && usage.input > 0) {
+                stmts.addTokens.run(usage.input, usage.output, data.session_id);
+              }
+            …
+        gates     all gates of "transcript-outside-tx" hold with the new pin
+      Wrote <tmp>/patches/transcript-outside-tx.ts and <tmp>/patches/anchors/transcript-outside-tx.js. Check that the edit still fits the new anchor, then rerun the build."
+    `);
+
+    const specAfter = fs.readFileSync(specFile, 'utf8');
+    expect(specAfter).toBe(specBefore.replace(result.oldSha256, result.newSha256));
+    expect(fs.readFileSync(path.join(patchesDir, 'anchors', 'transcript-outside-tx.js'), 'utf8')).toContain('if (usage && usage.input > 0)');
+
+    // Load the rewritten spec file itself, proving the file on disk (not just the result) is fixed.
+    const mod = (await import(pathToFileURL(specFile).href)) as { default: PatchSpec<'VariableDeclarator'> };
+    expect(mod.default.anchorSha256).toBe(result.newSha256);
+    const repinned = [definePatch(mod.default), ...fixturePatches.slice(1)];
+    const after = applyPatches({ upstreamDir, patches: repinned, patchesDir });
+    if (!after.ok) throw new Error(formatFailures(after.failures));
+    expect(after.files.get('server/routes/hooks.js')).toContain('if (usage && usage.input > 0)');
+
+    // A second re-pin has nothing to do.
+    const again = repinPatch({ id: 'transcript-outside-tx', patches: repinned, patchesDir, upstreamDir });
+    expect(again.changed).toBe(false);
+  });
+
+  it('refuses when the locator does not match once, and writes nothing', () => {
+    const { patchesDir, upstreamDir } = tempCopies('anchor-renamed');
+    const specFile = path.join(patchesDir, 'transcript-outside-tx.ts');
+    const before = fs.readFileSync(specFile, 'utf8');
+    expect(() => repinPatch({ id: 'transcript-outside-tx', patches: fixturePatches, patchesDir, upstreamDir })).toThrow(RepinError);
+    expect(() => repinPatch({ id: 'transcript-outside-tx', patches: fixturePatches, patchesDir, upstreamDir })).toThrow(
+      /matches 0 nodes, expected 1/,
+    );
+    expect(fs.readFileSync(specFile, 'utf8')).toBe(before);
+  });
+
+  it('refuses an unknown id', () => {
+    const { patchesDir, upstreamDir } = tempCopies('base');
+    expect(() => repinPatch({ id: 'nope', patches: fixturePatches, patchesDir, upstreamDir })).toThrow(/no patch "nope"/);
+  });
+});
