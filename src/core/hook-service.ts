@@ -1,0 +1,238 @@
+/**
+ * What the IPC handlers and the headless runner call (docs/contracts.md "Hook service";
+ * design.md §7). Intent lives in the settings; files follow intent:
+ *   Claude hooks installed ⇔ agentMonitorEnabled && hooksEnabled
+ *   Codex hooks installed  ⇔ agentMonitorEnabled && hooksEnabled && codexOptIn
+ * A setter persists the intent first, then applies it; a failed side effect is reported with
+ * ok:false and the intent is kept, so the next boot tries again.
+ */
+import type { CodexStatus, ToggleResult } from '../shared/ipc.js';
+import { installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath } from './claude-hooks.js';
+import { readCodexDiagnostics, type CodexDiagnostics } from './codex-diagnostics.js';
+import { codexHooksJsonPath, installCodexHooks, uninstallCodexHooks } from './codex-hooks.js';
+import { claudeHandlerPath, codexHandlerPath, installHandlerFile } from './handler-files.js';
+import type { MonitorSettings, SettingsBackend } from './settings.js';
+
+export type { CodexStatus, ToggleResult };
+
+export type FamilyOutcome = { action: 'installed' | 'removed' | 'unchanged' | 'failed'; path: string; error?: string };
+export type HookFamilyName = 'claude' | 'codex';
+
+export interface HookService {
+  /** Claude tracking intent. */
+  getHooksEnabled(): boolean;
+  setHooksEnabled(enabled: boolean): Promise<ToggleResult>;
+  getCodexOptIn(): boolean;
+  setCodexOptIn(enabled: boolean): Promise<ToggleResult>;
+  getCodexStatus(): Promise<CodexStatus & { hooksJsonError?: string }>;
+  syncHooksOnBoot(): Promise<{ claude: FamilyOutcome; codex: FamilyOutcome }>;
+  /** Master switch off: take every entry of ours out, leave the intent flags as they are. */
+  removeAllHooks(): Promise<{ claude: FamilyOutcome; codex: FamilyOutcome }>;
+}
+
+export interface SidecarHostStatus {
+  lastCodexHookEventAt: string | null;
+  watcher: { running: boolean; files: number; behindBytes: number; lastImportAt?: string | null } | null;
+}
+
+export interface HookServiceOptions {
+  settings: SettingsBackend;
+  paths: { dataDir: string; claudeConfigDir: string; codexHome: string };
+  /** Absolute paths of the handler scripts to copy into `<dataDir>/hooks/`. */
+  handlerSources: { claude: string; codex: string };
+  /** `GET /api/host/status` of the running sidecar; null (or a throw) when it is not reachable. */
+  sidecarStatus?: () => Promise<SidecarHostStatus | null>;
+  /** Installed Codex CLI version, for the default of the hooks feature; null when unknown. */
+  codexVersion?: string | null;
+}
+
+export function claudeIntended(s: MonitorSettings): boolean {
+  return s.agentMonitorEnabled && s.hooksEnabled;
+}
+
+export function codexIntended(s: MonitorSettings): boolean {
+  return s.agentMonitorEnabled && s.hooksEnabled && s.codexOptIn;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createHookService({ settings, paths, handlerSources, sidecarStatus, codexVersion = null }: HookServiceOptions): HookService {
+  const claudeFile = claudeSettingsPath({ claudeConfigDir: paths.claudeConfigDir });
+  const codexFile = codexHooksJsonPath({ codexHome: paths.codexHome });
+
+  // One operation at a time, so a fast on/off/on from the UI applies in order and the files end
+  // up matching the last intent. (Other processes are kept out by the config file lock.)
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  async function apply(family: HookFamilyName, install: boolean): Promise<FamilyOutcome> {
+    const file = family === 'claude' ? claudeFile : codexFile;
+    try {
+      if (install) {
+        const handler = family === 'claude' ? claudeHandlerPath({ dataDir: paths.dataDir }) : codexHandlerPath({ dataDir: paths.dataDir });
+        await installHandlerFile({ source: family === 'claude' ? handlerSources.claude : handlerSources.codex, target: handler });
+        const r = family === 'claude'
+          ? await installClaudeHooks({ claudeConfigDir: paths.claudeConfigDir, handlerPath: handler })
+          : await installCodexHooks({ codexHome: paths.codexHome, handlerPath: handler });
+        return { action: r.changed ? 'installed' : 'unchanged', path: r.path };
+      }
+      const r = family === 'claude'
+        ? await uninstallClaudeHooks({ claudeConfigDir: paths.claudeConfigDir })
+        : await uninstallCodexHooks({ codexHome: paths.codexHome });
+      return { action: r.changed ? 'removed' : 'unchanged', path: r.path };
+    } catch (error) {
+      return { action: 'failed', path: file, error: errorText(error) };
+    }
+  }
+
+  async function reconcile(): Promise<{ claude: FamilyOutcome; codex: FamilyOutcome }> {
+    const s = settings.get();
+    const claude = await apply('claude', claudeIntended(s));
+    const codex = await apply('codex', codexIntended(s));
+    return { claude, codex };
+  }
+
+  function toggleResult(enabled: boolean, outcomes: FamilyOutcome[]): ToggleResult {
+    const failed = outcomes.filter((o) => o.action === 'failed');
+    if (failed.length === 0) return { ok: true, enabled };
+    return { ok: false, enabled, error: failed.map((o) => o.error ?? `${o.path} could not be updated.`).join(' ') };
+  }
+
+  /** Persist first; if even that fails, report the intent that is actually stored. */
+  function persist(patch: Partial<MonitorSettings>, key: keyof MonitorSettings): ToggleResult | null {
+    try {
+      settings.set(patch);
+      return null;
+    } catch (error) {
+      let stored = false;
+      try {
+        stored = settings.get()[key];
+      } catch {
+        // the settings file is unreadable; report the flag as off
+      }
+      return { ok: false, enabled: stored, error: errorText(error) };
+    }
+  }
+
+  return {
+    getHooksEnabled: () => settings.get().hooksEnabled,
+    getCodexOptIn: () => settings.get().codexOptIn,
+
+    setHooksEnabled: (enabled) =>
+      serial(async () => {
+        const failed = persist({ hooksEnabled: enabled }, 'hooksEnabled');
+        if (failed) return failed;
+        // Codex tracking needs Claude tracking on, so this toggle drives both files; the Codex
+        // opt-in intent itself stays as it was.
+        const { claude, codex } = await reconcile();
+        return toggleResult(enabled, [claude, codex]);
+      }),
+
+    setCodexOptIn: (enabled) =>
+      serial(async () => {
+        const failed = persist({ codexOptIn: enabled }, 'codexOptIn');
+        if (failed) return failed;
+        const codex = await apply('codex', codexIntended(settings.get()));
+        return toggleResult(enabled, [codex]);
+      }),
+
+    getCodexStatus: async () => {
+      const diag: CodexDiagnostics = await readCodexDiagnostics({ codexHome: paths.codexHome, codexVersion });
+      let side: SidecarHostStatus | null = null;
+      if (sidecarStatus) {
+        try {
+          side = await sidecarStatus();
+        } catch {
+          side = null;
+        }
+      }
+      const w = side?.watcher ?? null;
+      return {
+        ...diag,
+        lastEventAt: side?.lastCodexHookEventAt ?? null,
+        sidecarReachable: side !== null,
+        watcher: w ? { running: w.running, files: w.files, behindBytes: w.behindBytes } : null,
+      };
+    },
+
+    syncHooksOnBoot: () => serial(reconcile),
+
+    removeAllHooks: () =>
+      serial(async () => {
+        const claude = await apply('claude', false);
+        const codex = await apply('codex', false);
+        return { claude, codex };
+      }),
+  };
+}
+
+/**
+ * The one paragraph the UI shows under the Codex toggle while Codex tracking is on: is the hooks
+ * feature on (and where to turn it on), and are our entries trusted (run /hooks in Codex).
+ */
+export function formatCodexSetupHint(status: CodexStatus & { hooksJsonError?: string }): string {
+  const parts: string[] = [];
+  const { feature, trust, configPath, hooksJsonPath } = status;
+  const enableIt = `add \`hooks = true\` under \`[features]\` in ${configPath}`;
+
+  if (feature.error) {
+    parts.push(`Could not read the Codex hooks setting: ${feature.error}`);
+  } else {
+    switch (feature.state) {
+      case 'enabled':
+        parts.push(feature.key === 'codex_hooks'
+          ? `Codex hooks are on through the deprecated \`[features].codex_hooks\` in ${configPath}; newer Codex versions read \`[features].hooks\`, so consider renaming it.`
+          : `Codex hooks are on (\`[features].hooks = true\` in ${configPath}).`);
+        break;
+      case 'disabled':
+        parts.push(`Codex hooks are turned off by \`[features].${feature.key ?? 'hooks'} = false\` in ${configPath}; set \`hooks = true\` under \`[features]\` to let Codex run them.`);
+        break;
+      case 'default':
+        if (feature.defaultEnabled === true) parts.push(`Codex hooks are on by default in this Codex version (\`[features].hooks\` is not set in ${configPath}).`);
+        else if (feature.defaultEnabled === false) parts.push(`This Codex version has hooks off by default: ${enableIt}.`);
+        else parts.push(`\`[features].hooks\` is not set in ${configPath}; recent Codex versions turn hooks on by default, older ones need you to ${enableIt}.`);
+        break;
+      default:
+        assertNever(feature.state);
+    }
+  }
+
+  const untrusted = trust.entries.filter((e) => !e.trusted).length;
+  const disabled = trust.entries.filter((e) => e.disabled).length;
+  switch (trust.state) {
+    case 'trusted':
+      parts.push('Our hook entries are trusted.');
+      break;
+    case 'untrusted':
+    case 'partly-trusted':
+      if (untrusted > 0) {
+        parts.push(`${untrusted} of ${trust.entries.length} hook entries are not trusted yet: run /hooks in Codex to trust the command (Codex skips untrusted hooks silently).`);
+      }
+      if (disabled > 0) parts.push(`${disabled} of our hook entries are disabled in /hooks; enable them there.`);
+      break;
+    case 'not-installed':
+      parts.push(`Our hooks are not in ${hooksJsonPath} yet; Claude Code session tracking must be on as well.`);
+      break;
+    case 'unknown':
+      parts.push(status.hooksJsonError
+        ? `Could not check the hook entries: ${status.hooksJsonError}`
+        : 'Could not tell whether our hook entries are trusted; run /hooks in Codex to check.');
+      break;
+    default:
+      assertNever(trust.state);
+  }
+  if (status.lastEventAt) parts.push(`Last Codex hook event received ${status.lastEventAt}.`);
+  const working = trust.state === 'trusted' && !feature.error && (feature.state === 'enabled' || (feature.state === 'default' && feature.defaultEnabled !== false));
+  if (!working) parts.push('Until the hooks run, Codex sessions still appear from its rollout files, with a short delay.');
+  return parts.join(' ');
+}
+
+function assertNever(x: never): never {
+  throw new Error(`Unexpected value: ${String(x)}`);
+}
