@@ -1,0 +1,91 @@
+// The real Claude Code CLI (pinned in test/real-clients) against a fake Messages server on
+// loopback, with our installer writing $HOME/.claude/settings.json, the materialized upstream
+// handler (patched: token, delivery id, spool) and the real sidecar.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
+import { createHookService } from '../../src/core/hook-service.js';
+import { createMemorySettings } from '../../src/core/settings.js';
+import { ensureRealClients } from '../real-clients/ensure.js';
+import { claudeToolScript, startFakeAnthropic } from '../real-clients/fake-anthropic.js';
+import { makeTempLayout } from '../real-clients/capture-helpers.js';
+import { runClaude } from '../real-clients/run.js';
+import { sessionEvents, startSidecar, waitFor, type ApiSession } from '../helpers/sidecar.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+beforeAll(() => {
+  ensureRealClients();
+}, 300_000);
+
+describe('real Claude Code CLI end to end', () => {
+  test('one scripted session with a tool call appears in the API with its events, each once', async () => {
+    const layout = makeTempLayout('am-e2e-claude-');
+    cleanups.push(() => layout.cleanup());
+    const dataDir = join(layout.root, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello'] }) });
+    cleanups.push(() => fake.close());
+    const sidecar = await startSidecar({ dataDir });
+    cleanups.push(() => sidecar.stop());
+
+    const service = createHookService({
+      settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),
+      paths: { dataDir, claudeConfigDir: join(layout.home, '.claude'), codexHome: layout.codexHome },
+      handlerSources: {
+        claude: join(defaultOutDir, 'scripts', 'hook-handler.js'),
+        codex: join(defaultOutDir, 'scripts', 'codex-hook-handler.js'),
+      },
+    });
+    expect((await service.syncHooksOnBoot()).claude.action).toBe('installed');
+
+    const result = await runClaude({
+      home: layout.home,
+      cwd: layout.cwd,
+      prompt: 'Run echo hello and tell me what it printed.',
+      baseUrl: fake.url,
+      allowedTools: ['Bash'],
+      timeoutMs: 90_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.issuedToolUseIds).toHaveLength(1);
+
+    const { sessions } = await waitFor('the session row', async () => {
+      const doc = await sidecar.get<{ sessions: ApiSession[] }>('/api/sessions');
+      return doc.sessions.length ? doc : null;
+    });
+    expect(sessions).toHaveLength(1);
+    const session = sessions[0]!;
+    expect(session.harness).toBe('claude');
+    expect(session.cwd).toBe(layout.cwd);
+
+    const events = await waitFor('SessionEnd', async () => {
+      const evs = await sessionEvents(sidecar, session.id);
+      return evs.some((e) => e.hook_type === 'SessionEnd') ? evs : null;
+    });
+    const types = events.map((e) => e.hook_type);
+    for (const t of ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'SessionEnd']) {
+      expect(types.filter((x) => x === t), t).toHaveLength(1);
+    }
+    const pre = events.find((e) => e.hook_type === 'PreToolUse')!;
+    expect(pre.tool_name).toBe('Bash');
+    expect(pre.dedup_key).toBe(`pre:${fake.issuedToolUseIds[0]}`);
+    expect(events.every((e) => e.source === 'hook' && e.seen_by === 'hook')).toBe(true);
+    // The patched handler stamped a delivery id on every event; the Codex tag never appears.
+    for (const e of events) {
+      expect(typeof e.data?.__delivery_id).toBe('string');
+      expect(e.data?.__provider).toBeUndefined();
+    }
+    // Model and tokens come from the transcript, read outside the write transaction.
+    const after = await sidecar.get<{ session: ApiSession }>(`/api/sessions/${session.id}`);
+    expect(after.session.model).toBeTruthy();
+    expect(after.session.input_tokens).toBeGreaterThan(0);
+    // Nothing was spooled: the sidecar was up for every event.
+    const host = await sidecar.get<{ spool: { pending: number } }>('/api/host/status');
+    expect(host.spool.pending).toBe(0);
+  }, 180_000);
+});
