@@ -1,0 +1,139 @@
+/**
+ * Builds the Electron shell (issue #5):
+ *   dist/main.cjs            src/main/app.ts, CommonJS; `electron` external, electron-store/conf
+ *                            (ESM-only) bundled in so any host plugin loader can require it.
+ *   dist/preload.cjs         src/preload/preload.ts, one CommonJS file whose only require is
+ *                            `electron` (sandbox: true needs exactly that; checked below).
+ *   dist/renderer/index.html src/renderer/index.html with its CSP meta filled in: sha256 of every
+ *                            inline <script> and <style>, so no 'unsafe-inline' is needed.
+ *
+ * Usage: npx tsx scripts/build-shell.ts [--out dist] [--only preload,renderer,main]
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { buildRendererCsp } from '../src/main/window-security.js';
+
+export const SHELL_TARGETS = ['main', 'preload', 'renderer'] as const;
+export type ShellTarget = (typeof SHELL_TARGETS)[number];
+
+export const CSP_PLACEHOLDER = '__AGENT_MONITOR_CSP__';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ShellBuildError extends Error {
+  constructor(message: string) {
+    super(`[shell-build] ${message}`);
+    this.name = 'ShellBuildError';
+  }
+}
+
+export interface BuildShellOptions {
+  /** Output folder; default <root>/dist. */
+  outDir?: string;
+  targets?: readonly ShellTarget[];
+  root?: string;
+}
+
+export interface BuildShellResult {
+  outDir: string;
+  files: Partial<Record<ShellTarget, string>>;
+  csp?: string;
+}
+
+function sha256Base64(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64');
+}
+
+/** Fills the CSP placeholder with hashes of the inline blocks, exactly as the browser hashes them. */
+export function renderRendererHtml(source: string): { html: string; csp: string } {
+  // Blank out comments (same length) so a comment mentioning <script> cannot fool the scan.
+  const scan = source.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length));
+  const scriptHashes = [...scan.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => sha256Base64(m[1] ?? ''));
+  const styleHashes = [...scan.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => sha256Base64(m[1] ?? ''));
+  if (/<script\s[^>]*>/.test(scan)) throw new ShellBuildError('index.html: <script> tags must not have attributes (inline scripts only, hashed into the CSP).');
+  const count = source.split(CSP_PLACEHOLDER).length - 1;
+  if (count !== 1) throw new ShellBuildError(`index.html: expected the CSP placeholder ${CSP_PLACEHOLDER} exactly once, found ${count}.`);
+  const csp = buildRendererCsp({ scriptHashes, styleHashes });
+  return { html: source.replace(CSP_PLACEHOLDER, csp), csp };
+}
+
+/** The sandboxed preload may require nothing but `electron`. */
+export function assertPreloadRequiresOnlyElectron(code: string): void {
+  const required = [...code.matchAll(/\brequire\(\s*(["'`])([^"'`]+)\1\s*\)/g)].map((m) => m[2]);
+  const others = required.filter((name) => name !== 'electron');
+  if (others.length > 0) throw new ShellBuildError(`preload.cjs requires ${others.join(', ')}; a sandboxed preload may only require "electron".`);
+  if (/\bimport\.meta\b/.test(code)) throw new ShellBuildError('preload.cjs contains import.meta, which CommonJS cannot evaluate.');
+}
+
+export async function buildShell({ outDir, targets = SHELL_TARGETS, root = ROOT }: BuildShellOptions = {}): Promise<BuildShellResult> {
+  const out = path.resolve(outDir ?? path.join(root, 'dist'));
+  fs.mkdirSync(out, { recursive: true });
+  const result: BuildShellResult = { outDir: out, files: {} };
+  const common = { bundle: true, format: 'cjs', platform: 'node', logLevel: 'silent', legalComments: 'none', sourcemap: false } as const;
+
+  if (targets.includes('preload')) {
+    const file = path.join(out, 'preload.cjs');
+    const r = await build({
+      ...common,
+      entryPoints: [path.join(root, 'src/preload/preload.ts')],
+      outfile: file,
+      external: ['electron'],
+      // Runs in Electron's renderer (Chromium), not in Node; keep the syntax modern but plain.
+      target: 'es2022',
+      write: false,
+    });
+    const code = r.outputFiles[0]?.text ?? '';
+    assertPreloadRequiresOnlyElectron(code);
+    fs.writeFileSync(file, code);
+    result.files.preload = file;
+  }
+
+  if (targets.includes('main')) {
+    const file = path.join(out, 'main.cjs');
+    await build({
+      ...common,
+      entryPoints: [path.join(root, 'src/main/app.ts')],
+      outfile: file,
+      external: ['electron'],
+      target: 'node20',
+      // Bundled ESM-only deps (conf) read import.meta.url; give CommonJS an equivalent.
+      define: { 'import.meta.url': '__agentMonitorImportMetaUrl' },
+      banner: { js: "const __agentMonitorImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    });
+    result.files.main = file;
+  }
+
+  if (targets.includes('renderer')) {
+    const source = fs.readFileSync(path.join(root, 'src/renderer/index.html'), 'utf8');
+    const { html, csp } = renderRendererHtml(source);
+    const file = path.join(out, 'renderer', 'index.html');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, html);
+    result.files.renderer = file;
+    result.csp = csp;
+  }
+  return result;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const outIdx = args.indexOf('--out');
+  const onlyIdx = args.indexOf('--only');
+  const only = onlyIdx >= 0 ? (args[onlyIdx + 1] ?? '').split(',').filter(Boolean) : [...SHELL_TARGETS];
+  const bad = only.filter((t) => !(SHELL_TARGETS as readonly string[]).includes(t));
+  if (bad.length > 0) {
+    console.error(`[shell-build] unknown target(s) ${bad.join(', ')}; choose from ${SHELL_TARGETS.join(', ')}`);
+    process.exit(1);
+  }
+  buildShell({ outDir: outIdx >= 0 ? args[outIdx + 1] : undefined, targets: only as ShellTarget[] })
+    .then((r) => {
+      for (const [target, file] of Object.entries(r.files)) console.log(`[shell-build] ${target.padEnd(8)} ${path.relative(process.cwd(), file)}`);
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}

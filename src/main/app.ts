@@ -1,0 +1,129 @@
+/**
+ * The Electron app shell (bundled to dist/main.cjs by scripts/build-shell.ts). Deliberately thin:
+ * everything testable lives in electron-free modules next to it (ipc-handlers, agent-monitor-ops,
+ * sidecar-manager, window-security, settings-store, shell-paths). What only real Electron can
+ * exercise is listed in the README and in test/main/electron-smoke.test.ts.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { createHookService } from '../core/hook-service.js';
+import { defaultPaths } from '../core/paths.js';
+import { AgentMonitorEvent } from '../shared/ipc.js';
+import { createRendererSenderCheck, registerAgentMonitorIpc } from './ipc-handlers.js';
+import { createElectronStoreSettings } from './settings-store.js';
+import { electronDataDir, shellFiles } from './shell-paths.js';
+import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from './sidecar-manager.js';
+import { navigationDecision, secureWebPreferences } from './window-security.js';
+
+// dist/main.cjs → the app root is dist/'s parent. (__dirname exists: this file ships as CommonJS.)
+const files = shellFiles({ appRoot: path.resolve(__dirname, '..') });
+const rendererUrl = pathToFileURL(files.rendererHtml).href;
+const AGENTS_ROUTE = '/settings/agents';
+const log = (line: string): void => console.log(`[agent-monitor] ${line}`);
+
+function createWindow({ sidecarUrl }: { sidecarUrl: () => string | null }): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1200,
+    height: 880,
+    title: 'Agent Dashboard',
+    show: false,
+    webPreferences: secureWebPreferences({ preload: files.preload }),
+  });
+  const contents = win.webContents;
+  // The top-level document never leaves index.html (hash routes are in-page and do not fire this).
+  contents.on('will-navigate', (event) => event.preventDefault());
+  // Subframes: only the running sidecar's origin, i.e. the embedded dashboard.
+  contents.on('will-frame-navigate', (event) => {
+    if (event.isMainFrame) return; // handled by will-navigate
+    if (navigationDecision({ url: event.url, sidecarUrl: sidecarUrl() }) !== 'allow-embedded') {
+      log(`blocked frame navigation to ${event.url}`);
+      event.preventDefault();
+    }
+  });
+  // No new windows ever; a sidecar link is shown in the embedded view instead.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (navigationDecision({ url, sidecarUrl: sidecarUrl() }) === 'allow-embedded') contents.send(AgentMonitorEvent.openInDashboard, url);
+    else log(`blocked new window for ${url}`);
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  win.once('ready-to-show', () => win.show());
+  void win.loadFile(files.rendererHtml, { hash: AGENTS_ROUTE });
+  return win;
+}
+
+async function boot(): Promise<SidecarManager> {
+  await app.whenReady();
+  // The page needs no permission (camera, notifications, …): deny every request.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  const env = process.env;
+  const dataDir = electronDataDir({ userData: app.getPath('userData'), env });
+  const { claudeConfigDir, codexHome } = defaultPaths({ env, homedir: app.getPath('home'), platform: process.platform });
+  const settings = createElectronStoreSettings({ cwd: dataDir });
+  const sidecar = createSidecarManager({
+    // Electron's own binary as Node. better-sqlite3 must be rebuilt for Electron's ABI and the
+    // RunAsNode fuse must stay enabled in a packaged app (README, "Electron-only checks").
+    ...sidecarLaunchSpec({
+      runtime: 'electron',
+      serverEntry: files.serverEntry,
+      execPath: process.execPath,
+      port: Number(env.AGENT_MONITOR_PORT ?? 4820),
+      codexHome,
+    }),
+    dataDir,
+    log,
+  });
+  const service = createHookService({
+    settings,
+    paths: { dataDir, claudeConfigDir, codexHome },
+    handlerSources: { claude: files.claudeHandlerSource, codex: files.codexHandlerSource },
+    sidecarStatus: createHostStatusReader({ manager: sidecar }),
+  });
+  registerAgentMonitorIpc({
+    ipcMain,
+    service,
+    settings,
+    isTrustedSender: createRendererSenderCheck(rendererUrl),
+    getDashboardInfo: () => sidecar.dashboardInfo(),
+    onMasterChanged: async (enabled) => {
+      if (enabled) await sidecar.start();
+      else await sidecar.stop();
+    },
+  });
+  createWindow({ sidecarUrl: () => sidecar.snapshot().url });
+
+  // Boot reconcile happens only inside the master-flag check (test/main/wiring.test.ts checks it).
+  if (settings.get().agentMonitorEnabled) {
+    await sidecar.start();
+    const outcome = await service.syncHooksOnBoot();
+    log(`hooks reconciled: claude ${outcome.claude.action}, codex ${outcome.codex.action}`);
+  }
+  return sidecar;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // A second instance would start a second sidecar against the same data dir.
+  app.quit();
+} else {
+  let stopped = false;
+  const booted = boot();
+  booted.catch((err: unknown) => {
+    console.error(`[agent-monitor] boot failed: ${err instanceof Error ? err.message : String(err)}`);
+    app.exit(1);
+  });
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault(); // stop the sidecar cleanly (SIGTERM, grace, SIGKILL) first
+    void booted
+      .then((sidecar) => sidecar.stop())
+      .catch(() => undefined)
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
+  });
+}

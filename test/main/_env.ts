@@ -1,0 +1,73 @@
+/**
+ * Shared setup for main-process tests: a temp world (data dir, Claude config dir, CODEX_HOME,
+ * handler sources) plus the real settings backend and the real HookService.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHookService, type HookService } from '../../src/core/hook-service.js';
+import type { SettingsBackend } from '../../src/core/settings.js';
+
+export interface TempWorld {
+  root: string;
+  dataDir: string;
+  claudeConfigDir: string;
+  codexHome: string;
+  claudeSettingsFile: string;
+  codexHooksFile: string;
+  handlerSources: { claude: string; codex: string };
+  cleanup(): void;
+}
+
+export function createTempWorld(prefix = 'shell-'): TempWorld {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dataDir = path.join(root, 'data');
+  const claudeConfigDir = path.join(root, 'claude');
+  const codexHome = path.join(root, 'codex');
+  const handlers = path.join(root, 'handler-sources');
+  for (const d of [dataDir, claudeConfigDir, codexHome, handlers]) fs.mkdirSync(d, { recursive: true });
+  const claude = path.join(handlers, 'hook-handler.js');
+  const codex = path.join(handlers, 'codex-hook-handler.js');
+  fs.writeFileSync(claude, '// test stand-in for the upstream Claude hook handler\n');
+  fs.writeFileSync(codex, '// test stand-in for scripts/codex-hook-handler.js\n');
+  return {
+    root,
+    dataDir,
+    claudeConfigDir,
+    codexHome,
+    claudeSettingsFile: path.join(claudeConfigDir, 'settings.json'),
+    codexHooksFile: path.join(codexHome, 'hooks.json'),
+    handlerSources: { claude, codex },
+    cleanup: () => {
+      // read-only files/folders made by a test must not block the cleanup
+      for (const f of [path.join(claudeConfigDir, 'settings.json'), path.join(codexHome, 'hooks.json')]) {
+        try {
+          fs.chmodSync(f, 0o644);
+        } catch {
+          /* absent */
+        }
+      }
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function realHookService(world: TempWorld, settings: SettingsBackend, extra: Partial<Parameters<typeof createHookService>[0]> = {}): HookService {
+  return createHookService({
+    settings,
+    paths: { dataDir: world.dataDir, claudeConfigDir: world.claudeConfigDir, codexHome: world.codexHome },
+    handlerSources: world.handlerSources,
+    ...extra,
+  });
+}
+
+/** Commands of our entries (by handler file name) in a hooks file; [] when absent. */
+export function ourCommands(file: string, handlerFile: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: string }> }>> };
+  const out: string[] = [];
+  for (const groups of Object.values(doc.hooks ?? {})) {
+    for (const g of groups) for (const h of g.hooks ?? []) if (h.command?.includes(`/${handlerFile}"`) || h.command?.includes(`\\${handlerFile}"`)) out.push(h.command);
+  }
+  return out;
+}
