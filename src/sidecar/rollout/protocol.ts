@@ -1,0 +1,20 @@
+/** Messages between the rollout worker thread and the main (HTTP) thread. */
+import type { WatcherStatus } from './engine.js';
+import type { ImportChange } from './import.js';
+
+export interface WorkerInit {
+  dbPath: string;
+  codexHome: string;
+  sweepIntervalMs?: number;
+}
+
+export type ToWorker = { type: 'flush'; id: number } | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready'; status: WatcherStatus }
+  | { type: 'change'; change: ImportChange }
+  | { type: 'status'; status: WatcherStatus }
+  | { type: 'log'; msg: string }
+  | { type: 'flushed'; id: number }
+  | { type: 'closed' }
+  | { type: 'failed'; error: string };

@@ -1,0 +1,67 @@
+/**
+ * Host additions to the upstream SQLite schema (docs/contracts.md "Stored events"). Idempotent:
+ * safe on a fresh upstream DB, on one that already holds rows (they get the column defaults), and
+ * on one migrated before.
+ */
+import type Database from 'better-sqlite3';
+import type { EventSource } from '../shared/events.js';
+
+export const HOST_SCHEMA_VERSION = 1;
+
+function columns(db: Database.Database, table: string): Set<string> {
+  const rows = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  return new Set(rows.map((r) => r.name));
+}
+
+export function migrateHostSchema(db: Database.Database): void {
+  db.transaction(() => {
+    const sessionCols = columns(db, 'sessions');
+    const eventCols = columns(db, 'events');
+    if (sessionCols.size === 0 || eventCols.size === 0) {
+      throw new Error('[host-schema] the upstream tables `sessions` and `events` do not exist yet; open the upstream DB first');
+    }
+    if (!sessionCols.has('harness')) db.exec(`ALTER TABLE sessions ADD COLUMN harness TEXT NOT NULL DEFAULT 'claude'`);
+    // A thread-spawned Codex subagent's parent thread (codex-contract.md §C.4).
+    if (!sessionCols.has('parent_session_id')) db.exec('ALTER TABLE sessions ADD COLUMN parent_session_id TEXT');
+    if (!eventCols.has('source')) db.exec(`ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'hook'`);
+    if (!eventCols.has('seen_by')) db.exec(`ALTER TABLE events ADD COLUMN seen_by TEXT NOT NULL DEFAULT 'hook'`);
+    if (!eventCols.has('dedup_key')) db.exec('ALTER TABLE events ADD COLUMN dedup_key TEXT');
+    db.exec(`
+      CREATE UNIQUE INDEX IF NOT EXISTS idx_events_dedup ON events(session_id, dedup_key);
+      CREATE TABLE IF NOT EXISTS codex_rollout_files (
+        path TEXT PRIMARY KEY,
+        dev TEXT,
+        ino TEXT,
+        size INTEGER NOT NULL DEFAULT 0,       -- file size when last read (sweep compares stat to this)
+        mtime_ms REAL NOT NULL DEFAULT 0,
+        offset INTEGER NOT NULL DEFAULT 0,     -- byte offset after the last consumed complete line
+        line_no INTEGER NOT NULL DEFAULT 0,    -- number of lines consumed (for file:line in logs)
+        head_hash TEXT,                        -- sha256 of the first head_len bytes (replacement check)
+        head_len INTEGER NOT NULL DEFAULT 0,
+        session_id TEXT,
+        parser_state TEXT,
+        malformed_count INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS host_meta (key TEXT PRIMARY KEY, value TEXT);
+    `);
+    db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
+  })();
+}
+
+const markSeenStmts = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * Record that `source` also saw the event stored under (sessionId, dedupKey). Idempotent; a no-op
+ * when there is no such row or the source is already listed.
+ */
+export function markSeen(db: Database.Database, sessionId: string, dedupKey: string, source: EventSource): void {
+  let stmt = markSeenStmts.get(db);
+  if (!stmt) {
+    // Two sources only: a row seen by the other one becomes 'hook,rollout'.
+    stmt = db.prepare(`UPDATE events SET seen_by = 'hook,rollout'
+                        WHERE session_id = ? AND dedup_key = ? AND seen_by <> 'hook,rollout' AND seen_by <> ?`);
+    markSeenStmts.set(db, stmt);
+  }
+  stmt.run(sessionId, dedupKey, source);
+}
