@@ -1,0 +1,1 @@
+summary = summarize(hookType, data)

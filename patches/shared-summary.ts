@@ -1,0 +1,21 @@
+import type * as acorn from 'acorn';
+import { definePatch } from '../src/patcher/types.js';
+import { contains, declares, isCallOf, marker } from './lib/ast.js';
+
+export default definePatch({
+  id: 'shared-summary',
+  file: 'server/routes/hooks.js',
+  why: 'Hook rows and rollout-imported rows get the same summary text, so the timeline reads the same whichever source stored an event.',
+  after: ['host-require-hooks', 'transcript-outside-tx'],
+  find: {
+    type: 'VariableDeclarator',
+    describe: 'const summary = summarize(hookType, data) in processEvent',
+    where: (n) => declares(n, 'summary') && isCallOf(n.init as acorn.Node, ['summarize']),
+  },
+  anchorSha256: 'e2490c7ec7dd81010fbfcd1e6b03622bdbfac89d30879fd2cfb886c55b970f18',
+  edit: (s, n) => {
+    const call = n.init as acorn.CallExpression;
+    s.overwrite(call.callee.start, call.callee.end, `${marker('shared-summary')} host.summarizeEvent`);
+  },
+  postGate: (out) => contains(out, 'host.summarizeEvent(hookType, data)'),
+});
