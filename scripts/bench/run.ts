@@ -1,0 +1,131 @@
+/**
+ * `npm run bench [-- --write] [--runs N] [--only ingest,handler,rollout]`
+ *
+ * Runs the benchmarks and prints markdown tables:
+ *   - Hook ingestion (scripts/bench/ingest.ts): upstream vs patched, POST /api/hooks/event
+ *   - Hook handler   (scripts/bench/handler.ts, if present): runHandlerBench
+ *   - Rollout import (scripts/bench/rollout.ts, if present): runRolloutBench
+ * With --write, replaces each section's generated block in docs/benchmarks.md.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
+
+type SectionKey = 'ingest' | 'handler' | 'rollout';
+
+export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
+  ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
+  handler: { title: 'Hook handler', command: 'npm run bench -- --only handler --write' },
+  rollout: { title: 'Rollout import', command: 'npm run bench -- --only rollout --write' },
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}, load avg ${load} at the end of the run`;
+}
+
+/** A generic markdown table for result rows of a bench module that has no formatter of its own. */
+function genericTable(rows: unknown): string {
+  if (!Array.isArray(rows) || rows.length === 0 || typeof rows[0] !== 'object') return '```\n' + JSON.stringify(rows, null, 2) + '\n```';
+  const cols = Object.keys(rows[0] as object);
+  const cell = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  return [
+    `| ${cols.join(' | ')} |`,
+    `|${cols.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map((c) => cell((r as Record<string, unknown>)[c])).join(' | ')} |`),
+  ].join('\n');
+}
+
+type BenchModule = Record<string, unknown>;
+
+async function loadOptional(file: string): Promise<BenchModule | null> {
+  const full = join(HERE, file);
+  if (!existsSync(full)) return null;
+  return (await import(pathToFileURL(full).href)) as BenchModule;
+}
+
+async function runOptional(key: 'handler' | 'rollout', file: string, runName: string, mdNames: string[], runs?: number): Promise<string | null> {
+  const mod = await loadOptional(file);
+  const run = mod?.[runName];
+  if (!mod || typeof run !== 'function') {
+    console.log(`\n(skipping ${SECTIONS[key].title}: scripts/bench/${file} with ${runName}() is not there yet)`);
+    return null;
+  }
+  const rows = await (run as (o: { runs?: number }) => Promise<unknown>)(runs ? { runs } : {});
+  const md = mdNames.map((n) => mod[n]).find((f) => typeof f === 'function') as ((r: unknown) => string) | undefined;
+  return md ? md(rows) : genericTable(rows);
+}
+
+/** Replaces (or appends) the generated block of one section in docs/benchmarks.md. */
+export function updateDoc(doc: string, key: SectionKey, body: string, when: string, machineLine: string): string {
+  const start = `<!-- bench:${key}:start -->`;
+  const end = `<!-- bench:${key}:end -->`;
+  const block = `${start}\nMeasured ${when} on ${machineLine}.\n\nCommand: \`${SECTIONS[key].command}\`\n\n${body}\n${end}`;
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
+  const heading = `## ${SECTIONS[key].title}`;
+  const h = doc.indexOf(heading);
+  if (h >= 0) {
+    const next = doc.indexOf('\n## ', h + heading.length);
+    const insertAt = next >= 0 ? next : doc.length;
+    return `${doc.slice(0, insertAt).trimEnd()}\n\n${block}\n${doc.slice(insertAt)}`;
+  }
+  return `${doc.trimEnd()}\n\n${heading}\n\n${block}\n`;
+}
+
+async function main(): Promise<void> {
+  const write = process.argv.includes('--write');
+  const runsArg = arg('--runs');
+  const runs = runsArg ? Number(runsArg) : undefined;
+  const only = new Set((arg('--only') ?? 'ingest,handler,rollout').split(',').map((s) => s.trim()) as SectionKey[]);
+  const results: Partial<Record<SectionKey, string>> = {};
+
+  if (only.has('ingest')) {
+    const rows = await runIngestBench({ runs: runs ?? 3 });
+    results.ingest = ingestBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.ingest.title}\n\n${results.ingest}`);
+  }
+  if (only.has('handler')) {
+    const md = await runOptional('handler', 'handler.ts', 'runHandlerBench', ['handlerBenchMarkdown'], runs);
+    if (md) {
+      results.handler = md;
+      console.log(`\n## ${SECTIONS.handler.title}\n\n${md}`);
+    }
+  }
+  if (only.has('rollout')) {
+    const md = await runOptional('rollout', 'rollout.ts', 'runRolloutBench', ['rolloutBenchMarkdown', 'toMarkdown'], runs);
+    if (md) {
+      results.rollout = md;
+      console.log(`\n## ${SECTIONS.rollout.title}\n\n${md}`);
+    }
+  }
+
+  if (write) {
+    const when = new Date().toISOString().slice(0, 10);
+    const m = machine();
+    let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
+    for (const key of Object.keys(results) as SectionKey[]) doc = updateDoc(doc, key, results[key]!, when, m);
+    writeFileSync(DOC, doc.endsWith('\n') ? doc : `${doc}\n`);
+    console.log(`\nupdated ${DOC}`);
+  }
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
