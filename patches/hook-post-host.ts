@@ -17,8 +17,8 @@ export default definePatch({
     s.overwrite(
       n.body.start,
       n.body.end,
-      `{\n  ${marker('hook-post-host')}\n  return host.handleHookPost(req, res, body, { processEvent, stmts, broadcast, sendJson });\n}`,
+      `{\n  ${marker('hook-post-host')}\n  return host.handleHookPost(req, res, body, { db, processEvent, stmts, broadcast, sendJson });\n}`,
     );
   },
-  postGate: (out) => contains(out, 'return host.handleHookPost(req, res, body, { processEvent, stmts, broadcast, sendJson });'),
+  postGate: (out) => contains(out, 'return host.handleHookPost(req, res, body, { db, processEvent, stmts, broadcast, sendJson });'),
 });

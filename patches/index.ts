@@ -23,6 +23,7 @@ import harnessFilter from './harness-filter.js';
 import eventSourceBadge from './event-source-badge.js';
 import handlerDelivery from './handler-delivery.js';
 import sharedSummary from './shared-summary.js';
+import eventTime from './event-time.js';
 import handlerDeliveryId from './handler-delivery-id.js';
 import handlerExitTimer from './handler-exit-timer.js';
 
@@ -30,6 +31,7 @@ export const allPatches: PatchSpec[] = [
   hostSchema, harnessStmt, eventDedupStmt, sessionSources, hostRequireHooks, transcriptOutsideTx, codexSessionId, harnessStamp, eventDedup, hookPostHost, hostRequireIndex, portFromHost, bodyLimit, hostRoutes, hostStart, hostStop, dashboardHelpers, harnessBadge, harnessFilter, eventSourceBadge,
   handlerDelivery,
   sharedSummary,
+  eventTime,
   handlerDeliveryId,
   handlerExitTimer,
 ];

@@ -17,6 +17,13 @@ import type { PatchSpec } from '../src/patcher/types.js';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultOutDir = join(repoRoot, 'build', 'agent-monitor');
 const PREFIX = '[monitor-build]';
+// The materialized server requires better-sqlite3 by bare name; an outDir outside the repo
+// still resolves it from the repo's node_modules during the runtime gates.
+const gateEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ELECTRON_RUN_AS_NODE: '1',
+  NODE_PATH: [join(repoRoot, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':'),
+});
 
 export interface BuildOptions {
   upstreamDir?: string;
@@ -120,7 +127,7 @@ function sqliteGate(runtime: string, stageDir: string): string | null {
     const rows = db.prepare('SELECT x FROM t').all();
     if (rows.length !== 1 || rows[0].x !== 2) throw new Error('rollback did not undo the insert');
     db.close();`;
-  const r = spawnSync(runtime, ['-e', script], { cwd: join(stageDir, 'server'), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  const r = spawnSync(runtime, ['-e', script], { cwd: join(stageDir, 'server'), encoding: 'utf8', env: gateEnv() });
   rmSync(probeDir, { recursive: true, force: true });
   if (r.status === 0) return null;
   return `better-sqlite3 does not work under ${runtime} (exit ${r.status ?? r.signal}):\n${(r.stderr || r.error?.message || '').trim()}\n` +
@@ -132,8 +139,7 @@ async function healthGate(runtime: string, stageDir: string): Promise<string | n
   const dataDir = mkdtempSync(join(tmpdir(), 'monitor-build-health-'));
   const child = spawn(runtime, [join(stageDir, 'server', 'index.js')], {
     env: {
-      ...process.env,
-      ELECTRON_RUN_AS_NODE: '1',
+      ...gateEnv(),
       AGENT_MONITOR_PORT: '0',
       AGENT_MONITOR_DATA_DIR: dataDir,
       AGENT_MONITOR_DB: join(dataDir, 'monitor.db'),

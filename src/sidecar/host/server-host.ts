@@ -151,7 +151,55 @@ function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
   ctx.broadcast('session_updated', ctx.stmts.getSession!.get(event.session_id));
 }
 
-/** The hook route: transcript read first (async, incremental), then one short write transaction. */
+interface PendingPost {
+  hookType: string;
+  data: Record<string, unknown>;
+  transcript: TranscriptUsage | null;
+  done: (event: StoredEvent | null, error: Error | null) => void;
+}
+
+// Group commit: posts that arrive in the same event-loop turn are stored in one write
+// transaction (each in its own savepoint, so one bad event cannot undo the others). The reply
+// to each post is sent only after that transaction committed.
+let pending: PendingPost[] = [];
+let flushScheduled = false;
+
+function flushPending(ctx: UpstreamContext): void {
+  flushScheduled = false;
+  const batch = pending;
+  pending = [];
+  const results: Array<{ event: StoredEvent | null; error: Error | null }> = batch.map(() => ({ event: null, error: null }));
+  try {
+    ctx.db.transaction(() => {
+      batch.forEach((item, i) => {
+        try {
+          results[i]!.event = ctx.processEvent(item.hookType, item.data, item.transcript);
+        } catch (err) {
+          results[i]!.error = err as Error;
+        }
+      });
+    })();
+  } catch (err) {
+    // The commit itself failed: nothing in this batch is stored.
+    for (const r of results) {
+      r.event = null;
+      r.error = err as Error;
+    }
+  }
+  batch.forEach((item, i) => item.done(results[i]!.event, results[i]!.error));
+}
+
+function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<StoredEvent | null> {
+  return new Promise((resolve, reject) => {
+    pending.push({ hookType, data, transcript, done: (event, error) => (error ? reject(error) : resolve(event)) });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(() => flushPending(ctx));
+    }
+  });
+}
+
+/** The hook route: transcript read first (async, incremental), then a short write transaction. */
 export async function handleHookPost(
   _req: IncomingMessage,
   res: ServerResponse,
@@ -161,12 +209,13 @@ export async function handleHookPost(
   const parsed = parseHookBody(body);
   if (!parsed.ok) return ctx.sendJson(res, 400, { error: parsed.error });
   const { hookType, data } = parsed;
+  delete data.__spooled_at; // only the spool drain may set it
   // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
   // transcripts carry the usage this reader sums.
   const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
   let event: StoredEvent | null;
   try {
-    event = ctx.processEvent(hookType, data, transcript);
+    event = await storeInBatch(ctx, hookType, data, transcript);
   } catch (err) {
     log(`failed to store ${hookType}: ${(err as Error).message}`);
     return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
@@ -176,11 +225,25 @@ export async function handleHookPost(
   return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
 }
 
+/**
+ * The time an event is stored under: when the handler spooled it (so a late drain keeps the
+ * timeline in order), else now. `__spooled_at` is set only by the spool drain, never trusted
+ * from a post.
+ */
+export function eventTime(data: Record<string, unknown>): string {
+  const at = data.__spooled_at;
+  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return new Date(at).toISOString();
+  return new Date().toISOString();
+}
+
 /** Stores one spooled event through the same path as a live post (without the transcript read). */
-function storeSpooled(hookType: string, data: Record<string, unknown>): void {
+function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { spooledAt: string | null }): void {
   const ctx = state.ctx;
   if (!ctx) throw new Error('host not attached');
-  const event = ctx.processEvent(hookType, truncateLargeFields(data), null);
+  const stored = truncateLargeFields(data);
+  if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
+  else delete stored.__spooled_at;
+  const event = ctx.processEvent(hookType, stored, null);
   noteHookEvent(data);
   announce(ctx, event);
 }

@@ -1,7 +1,8 @@
 // Incremental, async reader of Claude Code transcripts (JSONL). Upstream re-reads the whole file
 // synchronously inside the write transaction on every event; this keeps a byte cursor and the
 // running totals per file, so each event costs only the bytes appended since the last one.
-import { open, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface TranscriptUsage {
   model: string | null;
@@ -57,8 +58,21 @@ export class TranscriptCache {
 
   read(path: unknown): Promise<TranscriptUsage | null> {
     if (typeof path !== 'string' || !path) return Promise.resolve(null);
-    const prev = this.inflight.get(path) ?? Promise.resolve(null);
-    const next = prev.then(() => this.advance(path)).catch(() => null);
+    const prev = this.inflight.get(path);
+    if (!prev) {
+      // Fast path: nothing appended since the last read. A synchronous stat costs microseconds
+      // and spares every concurrent post of a session a queued async round trip.
+      const cursor = this.cursors.get(path);
+      if (cursor) {
+        try {
+          const st = statSync(path);
+          if (st.ino === cursor.ino && st.size === cursor.offset) return Promise.resolve({ ...cursor.usage });
+        } catch {
+          return Promise.resolve(null);
+        }
+      }
+    }
+    const next = (prev ?? Promise.resolve(null)).then(() => this.advance(path)).catch(() => null);
     this.inflight.set(path, next);
     void next.finally(() => {
       if (this.inflight.get(path) === next) this.inflight.delete(path);
@@ -69,7 +83,7 @@ export class TranscriptCache {
   private async advance(path: string): Promise<TranscriptUsage | null> {
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch {
       return null;
     }

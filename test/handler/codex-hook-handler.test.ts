@@ -1,0 +1,243 @@
+/**
+ * scripts/codex-hook-handler.js as Codex runs it: a real process, stdin without a trailing newline,
+ * a real loopback server (up / hung / refused / 401), temp data dirs only.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  PRE_TOOL_USE,
+  REPO_HANDLER,
+  UUID_RE,
+  cleanupAll,
+  closedPort,
+  deployedDataDir,
+  runHandler,
+  spoolLines,
+  startHungServer,
+  startSidecar,
+  tempDir,
+  writeRuntime,
+} from './helpers.js';
+
+afterEach(cleanupAll);
+
+// A generous reply wait so an "up" test is not turned into a spool by a loaded machine.
+const PATIENT = { AGENT_MONITOR_HOOK_WAIT_MS: '10000' };
+
+/** The two ways the handler is run: the deployed copy (CommonJS) and in place under "type": "module". */
+const contexts = [
+  {
+    name: 'copy in <dataDir>/hooks (CommonJS context)',
+    setup: () => {
+      const { dataDir, handler } = deployedDataDir();
+      return { dataDir, handler, env: {} as Record<string, string> };
+    },
+  },
+  {
+    name: 'in place in scripts/ (ES module context, AGENT_MONITOR_DATA_DIR)',
+    setup: () => {
+      const dataDir = tempDir();
+      return { dataDir, handler: REPO_HANDLER, env: { AGENT_MONITOR_DATA_DIR: dataDir } as Record<string, string> };
+    },
+  },
+];
+
+describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
+  it('posts an object payload with __provider and a uuid __delivery_id, original fields intact', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env: { ...env, ...PATIENT } });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(sidecar.posts).toHaveLength(1);
+    const post = sidecar.posts[0]!;
+    expect(post.hook_type).toBe('PreToolUse');
+    expect(post.data).toEqual({ ...PRE_TOOL_USE, __provider: 'codex', __delivery_id: expect.stringMatching(UUID_RE) });
+    expect(spoolLines(dataDir)).toEqual([]);
+  });
+
+  it('wraps non-JSON stdin as {raw, __provider, __delivery_id}', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    for (const input of ['not json at all', '[1,2,3]', 'null', '']) {
+      const r = await runHandler({ handler, args: ['Stop'], input, env: { ...env, ...PATIENT } });
+      expect(r).toMatchObject({ code: 0, stdout: '' });
+    }
+    expect(sidecar.posts.map((p) => p.data.raw)).toEqual(['not json at all', '[1,2,3]', 'null', '']);
+    for (const p of sidecar.posts) {
+      expect(p.hook_type).toBe('Stop');
+      expect(Object.keys(p.data).sort()).toEqual(['__delivery_id', '__provider', 'raw']);
+      expect(p.data.__provider).toBe('codex');
+      expect(p.data.__delivery_id).toMatch(UUID_RE);
+    }
+    expect(new Set(sidecar.posts.map((p) => p.data.__delivery_id)).size).toBe(4);
+  });
+
+  it('takes hook_type from argv, else from hook_event_name, else "Unknown"', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    const e = { ...env, ...PATIENT };
+    await runHandler({ handler, args: ['UserPromptSubmit'], input: JSON.stringify({ hook_event_name: 'Stop' }), env: e });
+    await runHandler({ handler, input: JSON.stringify({ hook_event_name: 'SessionStart', source: 'startup' }), env: e });
+    await runHandler({ handler, input: '{"no":"name"}', env: e });
+    expect(sidecar.posts.map((p) => p.hook_type)).toEqual(['UserPromptSubmit', 'SessionStart', 'Unknown']);
+  });
+
+  it('reads stdin to EOF: no trailing newline, multi-line JSON, a large payload', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    const big = { ...PRE_TOOL_USE, hook_event_name: 'PostToolUse', tool_response: 'x'.repeat(300_000) + 'é✓' };
+    const e = { ...env, ...PATIENT };
+    await runHandler({ handler, args: ['PostToolUse'], input: JSON.stringify(big), env: e });
+    await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE, null, 2), env: e });
+    expect(sidecar.posts).toHaveLength(2);
+    expect(sidecar.posts[0]!.data.tool_response).toBe(big.tool_response);
+    expect(sidecar.posts[1]!.data.tool_use_id).toBe(PRE_TOOL_USE.tool_use_id);
+  });
+
+  it('sidecar down (runtime.json names a closed port): one spool line, file 0600, folder 0700', async () => {
+    const { dataDir, handler, env } = setup();
+    writeRuntime(dataDir, await closedPort());
+    const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const lines = spoolLines(dataDir);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.hook_type).toBe('PreToolUse');
+    expect(lines[0]!.data).toEqual({ ...PRE_TOOL_USE, __provider: 'codex', __delivery_id: expect.stringMatching(UUID_RE) });
+    expect(new Date(lines[0]!.spooled_at).toISOString()).toBe(lines[0]!.spooled_at);
+    if (process.platform !== 'win32') {
+      expect(statSync(join(dataDir, 'spool', 'events.jsonl')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'spool')).mode & 0o777).toBe(0o700);
+    }
+    // The line is exactly one line of JSON terminated by a newline.
+    const raw = readFileSync(join(dataDir, 'spool', 'events.jsonl'), 'utf8');
+    expect(raw.endsWith('\n')).toBe(true);
+    expect(raw.split('\n')).toHaveLength(2);
+  });
+
+  it('sidecar hung (accepts, never answers): the event is spooled and the handler exits', async () => {
+    const { dataDir, handler, env } = setup();
+    const hung = await startHungServer();
+    writeRuntime(dataDir, hung.port);
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t1"}', env });
+    expect(r).toMatchObject({ code: 0, signal: null, stdout: '' });
+    expect(spoolLines(dataDir).map((l) => [l.hook_type, l.data.turn_id])).toEqual([['Stop', 't1']]);
+  });
+
+  it('401 (wrong token): spooled, exit 0, no stdout, one stderr line', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port, 'f'.repeat(64));
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t2"}', env: { ...env, ...PATIENT } });
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(sidecar.unauthorized).toBe(1);
+    expect(sidecar.posts).toHaveLength(0);
+    expect(r.stderr).toMatch(/HTTP 401/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(spoolLines(dataDir)).toHaveLength(1);
+  });
+
+  it('other non-2xx replies are spooled too', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startSidecar({ status: 503 });
+    writeRuntime(dataDir, sidecar.port);
+    const r = await runHandler({ handler, args: ['Stop'], input: '{}', env: { ...env, ...PATIENT } });
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(spoolLines(dataDir)).toHaveLength(1);
+  });
+
+  it('missing, garbage or incomplete runtime.json: spooled, exit 0, no output at all', async () => {
+    const { dataDir, handler, env } = setup();
+    const variants: Array<string | null> = [
+      null,
+      'garbage{',
+      '[]',
+      '{"port":"4820","token":"x"}',
+      '{"port":4820}',
+      '{"port":0,"token":"x"}',
+      // pid of a process that no longer exists: a stale file, the port is not even tried
+      JSON.stringify({ port: 9, token: 'x', pid: 2 ** 22 + 12345 }),
+    ];
+    for (const v of variants) {
+      if (v === null) continue;
+      writeFileSync(join(dataDir, 'runtime.json'), v);
+      const r = await runHandler({ handler, args: ['Stop'], input: '{"x":1}', env });
+      expect(r, v).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    }
+    expect(spoolLines(dataDir)).toHaveLength(variants.length - 1);
+  });
+
+  it('no runtime.json at all: spooled', async () => {
+    const { dataDir, handler, env } = setup();
+    const r = await runHandler({ handler, args: ['SessionStart'], input: '{"source":"startup"}', env });
+    expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    expect(spoolLines(dataDir).map((l) => l.data.source)).toEqual(['startup']);
+  });
+
+  it('cannot spool (spool path is a file): exit 0, no stdout, one stderr line', async () => {
+    const { dataDir, handler, env } = setup();
+    writeFileSync(join(dataDir, 'spool'), 'in the way');
+    const r = await runHandler({ handler, args: ['Stop'], input: '{}', env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/could not spool/);
+  });
+
+  it('size cap: the event is dropped, dropped.json counts it, stderr says so', async () => {
+    const { dataDir, handler, env } = setup();
+    const capped = { ...env, AGENT_MONITOR_SPOOL_MAX_BYTES: '600' };
+    const input = JSON.stringify({ turn_id: 't', pad: 'p'.repeat(150) }); // ~300 bytes per line
+    const first = await runHandler({ handler, args: ['Stop'], input, env: capped });
+    expect(first).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    const before = readFileSync(join(dataDir, 'spool', 'events.jsonl'));
+    expect(spoolLines(dataDir)).toHaveLength(1);
+    // A second line would take the file over 600 bytes: each further event is dropped and counted.
+    for (let i = 0; i < 3; i++) {
+      const r = await runHandler({ handler, args: ['Stop'], input, env: capped });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/spool is full/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(readFileSync(join(dataDir, 'spool', 'events.jsonl'))).toEqual(before);
+    const dropped = JSON.parse(readFileSync(join(dataDir, 'spool', 'dropped.json'), 'utf8')) as { dropped: number; lastDroppedAt: string };
+    expect(dropped.dropped).toBe(3);
+    expect(new Date(dropped.lastDroppedAt).toISOString()).toBe(dropped.lastDroppedAt);
+  });
+});
+
+describe('codex hook handler, data dir resolution', () => {
+  it('the deployed copy finds <dataDir>/runtime.json next to its hooks/ folder without any env', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(sidecar.posts).toHaveLength(1);
+  });
+
+  it('a copy loaded as an ES module (package.json "type": "module" above it) finds runtime.json via argv[1]', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    writeFileSync(join(dataDir, 'package.json'), '{"type":"module"}\n');
+    const sidecar = await startSidecar();
+    writeRuntime(dataDir, sidecar.port);
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(sidecar.posts).toHaveLength(1);
+  });
+
+  it('AGENT_MONITOR_DATA_DIR wins over the handler location', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    const other = tempDir();
+    mkdirSync(join(other, 'x'));
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: { AGENT_MONITOR_DATA_DIR: other } });
+    expect(r.code).toBe(0);
+    expect(spoolLines(other)).toHaveLength(1);
+    expect(existsSync(join(dataDir, 'spool'))).toBe(false);
+  });
+});

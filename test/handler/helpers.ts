@@ -1,0 +1,148 @@
+/** Shared helpers for the hook handler tests: temp data dirs, real servers, real handler processes. */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'codex-hook-handler.js');
+export const TOKEN = 'a1'.repeat(32);
+
+const cleanups: Array<() => void | Promise<void>> = [];
+
+export async function cleanupAll(): Promise<void> {
+  while (cleanups.length) await cleanups.pop()!();
+}
+
+export function tempDir(prefix = 'codex-handler-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A data dir with a copy of the handler in hooks/, as the installer deploys it. */
+export function deployedDataDir(): { dataDir: string; handler: string } {
+  const dataDir = tempDir();
+  mkdirSync(join(dataDir, 'hooks'));
+  const handler = join(dataDir, 'hooks', 'codex-hook-handler.js');
+  copyFileSync(REPO_HANDLER, handler);
+  return { dataDir, handler };
+}
+
+export function writeRuntime(dataDir: string, port: number, token = TOKEN): void {
+  writeFileSync(
+    join(dataDir, 'runtime.json'),
+    JSON.stringify({ version: 1, port, pid: process.pid, token, startedAt: new Date().toISOString() }),
+    { mode: 0o600 },
+  );
+}
+
+export interface Post {
+  hook_type: string;
+  data: Record<string, unknown>;
+}
+
+/** A real HTTP sidecar stand-in: checks the Bearer token, records posts, answers 200. */
+export async function startSidecar(opts: { status?: number } = {}): Promise<{ port: number; posts: Post[]; unauthorized: number }> {
+  const state = { port: 0, posts: [] as Post[], unauthorized: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/api/hooks/event') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        state.unauthorized++;
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+        return;
+      }
+      if (opts.status && opts.status !== 200) {
+        res.writeHead(opts.status).end();
+        return;
+      }
+      state.posts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Post);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"stored":true}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.port = (server.address() as net.AddressInfo).port;
+  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return state;
+}
+
+/** Accepts TCP connections and never answers. */
+export async function startHungServer(): Promise<{ port: number; accepted: () => number }> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    sockets.push(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
+  return { port: (server.address() as net.AddressInfo).port, accepted: () => sockets.length };
+}
+
+/** A loopback port with nothing listening on it. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export interface HandlerRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the handler as a real process (asynchronously: the test servers share this event loop). */
+export function runHandler(opts: { handler: string; args?: string[]; input: string; env?: Record<string, string> }): Promise<HandlerRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('AGENT_MONITOR_')) delete env[k];
+  delete env.NODE_OPTIONS;
+  Object.assign(env, opts.env ?? {});
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [opts.handler, ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolveRun({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input); // no trailing newline unless the test puts one in
+  });
+}
+
+export function spoolLines(dataDir: string): Array<{ hook_type: string; data: Record<string, unknown>; spooled_at: string }> {
+  const f = join(dataDir, 'spool', 'events.jsonl');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { hook_type: string; data: Record<string, unknown>; spooled_at: string });
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export const PRE_TOOL_USE = {
+  session_id: '019b4c2e-5f10-7a3b-9c4d-2e8f1a6b7c90',
+  turn_id: '019b4c2e-6a21-7b44-8d15-3f9a0b1c2d3e',
+  transcript_path: '/tmp/rollout-2026-09-14T12-21-07-019b4c2e-5f10-7a3b-9c4d-2e8f1a6b7c90.jsonl',
+  cwd: '/tmp/demo',
+  hook_event_name: 'PreToolUse',
+  model: 'gpt-5-codex',
+  permission_mode: 'default',
+  tool_name: 'Bash',
+  tool_input: { command: 'cargo test -p demo-parser' },
+  tool_use_id: 'call_7HqLm2Rt9XwZ4pNc1VbK8sYd',
+};

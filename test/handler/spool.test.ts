@@ -1,0 +1,273 @@
+/**
+ * The spool round trip: real handler processes spool while the sidecar is down; drainSpool()
+ * stores into a real SQLite table (UNIQUE delivery id + INSERT OR IGNORE) when it "comes back".
+ */
+import Database from 'better-sqlite3';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drainSpool, spoolStatus, watchSpool } from '../../src/sidecar/spool.js';
+import { PRE_TOOL_USE, cleanupAll, closedPort, deployedDataDir, runHandler, spoolLines, tempDir, writeRuntime } from './helpers.js';
+
+afterEach(cleanupAll);
+
+function openDb(dataDir: string) {
+  const db = new Database(join(dataDir, 'monitor.db'));
+  db.pragma('journal_mode = WAL');
+  db.exec(`CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL UNIQUE,
+    hook_type TEXT NOT NULL,
+    data TEXT NOT NULL)`);
+  const insert = db.prepare('INSERT OR IGNORE INTO events (delivery_id, hook_type, data) VALUES (?, ?, ?)');
+  const store = (hookType: string, data: Record<string, unknown>): void => {
+    insert.run(String(data.__delivery_id), hookType, JSON.stringify(data));
+  };
+  const rows = () =>
+    db.prepare('SELECT hook_type, data FROM events ORDER BY id').all() as Array<{ hook_type: string; data: string }>;
+  return { db, store, rows };
+}
+
+function spoolFile(dataDir: string, name = 'events.jsonl'): string {
+  return join(dataDir, 'spool', name);
+}
+
+function line(hookType: string, data: Record<string, unknown>): string {
+  return JSON.stringify({ hook_type: hookType, data, spooled_at: new Date().toISOString() }) + '\n';
+}
+
+function writeSpool(dataDir: string, text: string, name = 'events.jsonl'): void {
+  mkdirSync(join(dataDir, 'spool'), { recursive: true });
+  appendFileSync(spoolFile(dataDir, name), text);
+}
+
+describe('spool round trip with real handler processes', () => {
+  it('events spooled while the sidecar is down are stored exactly once, in order, when it comes back', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    writeRuntime(dataDir, await closedPort());
+    const events = [
+      ['SessionStart', { session_id: 's1', source: 'startup' }],
+      ['UserPromptSubmit', { session_id: 's1', turn_id: 't1', prompt: 'hi' }],
+      ['PreToolUse', PRE_TOOL_USE],
+      ['PostToolUse', { ...PRE_TOOL_USE, hook_event_name: 'PostToolUse', tool_response: 'ok\n' }],
+      ['Stop', { session_id: 's1', turn_id: 't1', stop_hook_active: false }],
+    ] as const;
+    for (const [name, payload] of events) {
+      const r = await runHandler({ handler, args: [name], input: JSON.stringify(payload) });
+      expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    }
+    expect(spoolStatus(dataDir).pending).toBe(statSync(spoolFile(dataDir)).size);
+
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 5, failed: 0, malformed: 0 });
+      expect(rows().map((r) => r.hook_type)).toEqual(events.map(([n]) => n));
+      for (const [i, r] of rows().entries()) {
+        const data = JSON.parse(r.data) as Record<string, unknown>;
+        expect(data).toMatchObject({ ...events[i]![1], __provider: 'codex' });
+      }
+      // Nothing left, a second drain adds nothing.
+      expect(existsSync(spoolFile(dataDir))).toBe(false);
+      expect(existsSync(spoolFile(dataDir, 'events.jsonl.draining'))).toBe(false);
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 0, failed: 0, malformed: 0 });
+      expect(rows()).toHaveLength(5);
+      expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('re-delivering the same spooled events (crash before delete) stores nothing twice', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    for (let i = 0; i < 3; i++) await runHandler({ handler, args: ['Stop'], input: JSON.stringify({ turn_id: `t${i}` }) });
+    const saved = readFileSync(spoolFile(dataDir));
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      expect(drainSpool({ dataDir, store }).drained).toBe(3);
+      // The same lines again, as if a drain had crashed after storing but before deleting.
+      writeSpool(dataDir, saved.toString(), 'events.jsonl.draining');
+      expect(drainSpool({ dataDir, store }).drained).toBe(3);
+      expect(rows().map((r) => (JSON.parse(r.data) as { turn_id: string }).turn_id)).toEqual(['t0', 't1', 't2']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('N concurrent handler processes while down: N whole lines, none interleaved', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    writeRuntime(dataDir, await closedPort());
+    const n = 24;
+    const pad = 'z'.repeat(20_000); // big lines make interleaving visible if it happened
+    const runs = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        runHandler({ handler, args: ['PostToolUse'], input: JSON.stringify({ i, tool_response: pad }) }),
+      ),
+    );
+    for (const r of runs) expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    const lines = spoolLines(dataDir); // JSON.parse of every line: throws if any were interleaved
+    expect(lines).toHaveLength(n);
+    expect(lines.map((l) => l.data.i as number).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    for (const l of lines) expect(l.data.tool_response).toBe(pad);
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: n, failed: 0, malformed: 0 });
+      expect(rows()).toHaveLength(n);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('drainSpool', () => {
+  it('keeps a malformed line in rejected.jsonl, logs it once with its line number, stores the rest', () => {
+    const dataDir = tempDir();
+    const bad = '{"hook_type":"Stop","data":{"__deliv';
+    writeSpool(
+      dataDir,
+      line('SessionStart', { __delivery_id: 'a' }) + bad + '\n' + '\n' + '[1,2]\n' + line('Stop', { __delivery_id: 'b' }),
+    );
+    const logs: string[] = [];
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      expect(drainSpool({ dataDir, store, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 0, malformed: 2 });
+      expect(rows().map((r) => r.hook_type)).toEqual(['SessionStart', 'Stop']);
+      expect(readFileSync(spoolFile(dataDir, 'rejected.jsonl'), 'utf8')).toBe(bad + '\n[1,2]\n');
+      expect(logs.filter((m) => /line 2\b/.test(m))).toHaveLength(1);
+      expect(logs.filter((m) => /line 4\b/.test(m))).toHaveLength(1);
+      expect(logs).toHaveLength(2);
+      expect(existsSync(spoolFile(dataDir, 'events.jsonl.draining'))).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a truncated last line (writer died mid-line) is rejected, not lost and not blocking', () => {
+    const dataDir = tempDir();
+    writeSpool(dataDir, line('Stop', { __delivery_id: 'a' }) + '{"hook_type":"Stop","da');
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 1, failed: 0, malformed: 1 });
+      expect(rows()).toHaveLength(1);
+      expect(readFileSync(spoolFile(dataDir, 'rejected.jsonl'), 'utf8')).toBe('{"hook_type":"Stop","da\n');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('store() failing midway keeps the remaining lines; the next drain delivers them, nothing twice', () => {
+    const dataDir = tempDir();
+    const ids = ['e1', 'e2', 'e3', 'e4', 'e5'];
+    writeSpool(dataDir, ids.map((id) => line('Stop', { __delivery_id: id })).join(''));
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      const calls: string[] = [];
+      let busy = true;
+      const flaky = (t: string, d: Record<string, unknown>): void => {
+        calls.push(String(d.__delivery_id));
+        if (busy && d.__delivery_id === 'e3') throw new Error('SQLITE_BUSY: database is locked');
+        store(t, d);
+      };
+      const logs: string[] = [];
+      expect(drainSpool({ dataDir, store: flaky, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 3, malformed: 0 });
+      expect(logs.join('\n')).toMatch(/SQLITE_BUSY/);
+      const kept = readFileSync(spoolFile(dataDir, 'events.jsonl.draining'), 'utf8');
+      expect(kept.trim().split('\n').map((l) => (JSON.parse(l) as { data: { __delivery_id: string } }).data.__delivery_id)).toEqual(['e3', 'e4', 'e5']);
+      // New events arrive meanwhile; they must come after the kept ones.
+      writeSpool(dataDir, line('Stop', { __delivery_id: 'e6' }));
+      expect(spoolStatus(dataDir).pending).toBeGreaterThan(0);
+      busy = false;
+      expect(drainSpool({ dataDir, store: flaky })).toEqual({ drained: 4, failed: 0, malformed: 0 });
+      expect(calls).toEqual(['e1', 'e2', 'e3', 'e3', 'e4', 'e5', 'e6']);
+      expect(rows().map((r) => (JSON.parse(r.data) as { __delivery_id: string }).__delivery_id)).toEqual([...ids, 'e6']);
+      expect(spoolStatus(dataDir).pending).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('passes the line\'s spooled_at to store()', () => {
+    const dataDir = tempDir();
+    writeSpool(dataDir, JSON.stringify({ hook_type: 'Stop', data: {}, spooled_at: '2026-11-24T04:00:00.000Z' }) + '\n' + '{"hook_type":"Stop","data":{}}\n');
+    const metas: unknown[] = [];
+    drainSpool({ dataDir, store: (_t, _d, meta) => void metas.push(meta) });
+    expect(metas).toEqual([{ spooledAt: '2026-11-24T04:00:00.000Z' }, { spooledAt: null }]);
+  });
+
+  it('a left-over draining file goes before the live spool (order kept)', () => {
+    const dataDir = tempDir();
+    writeSpool(dataDir, line('Stop', { __delivery_id: 'old' }), 'events.jsonl.draining');
+    writeSpool(dataDir, line('Stop', { __delivery_id: 'new' }));
+    const seen: string[] = [];
+    expect(drainSpool({ dataDir, store: (_t, d) => void seen.push(String(d.__delivery_id)) })).toEqual({
+      drained: 2,
+      failed: 0,
+      malformed: 0,
+    });
+    expect(seen).toEqual(['old', 'new']);
+  });
+
+  it('a line appended to the draining file during the drain (late writer) is stored too', () => {
+    const dataDir = tempDir();
+    writeSpool(dataDir, line('Stop', { __delivery_id: 'a' }) + line('Stop', { __delivery_id: 'b' }));
+    const seen: string[] = [];
+    const store = (_t: string, d: Record<string, unknown>): void => {
+      seen.push(String(d.__delivery_id));
+      // A handler that opened events.jsonl before the rename appends to the renamed file.
+      if (d.__delivery_id === 'a') appendFileSync(spoolFile(dataDir, 'events.jsonl.draining'), line('Stop', { __delivery_id: 'late' }));
+    };
+    expect(drainSpool({ dataDir, store })).toEqual({ drained: 3, failed: 0, malformed: 0 });
+    expect(seen).toEqual(['a', 'b', 'late']);
+  });
+
+  it('no spool folder: nothing to do', () => {
+    const dataDir = tempDir();
+    expect(drainSpool({ dataDir, store: () => {} })).toEqual({ drained: 0, failed: 0, malformed: 0 });
+    expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 0 });
+  });
+});
+
+describe('spoolStatus and the drop counter', () => {
+  it('reports the handlers drop counter after the size cap was hit', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    const env = { AGENT_MONITOR_SPOOL_MAX_BYTES: '10' }; // nothing fits
+    for (let i = 0; i < 2; i++) {
+      const r = await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t"}', env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+    }
+    expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 2 });
+  });
+
+  it('a garbage dropped.json counts as 0', () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'spool'));
+    writeFileSync(join(dataDir, 'spool', 'dropped.json'), 'nope');
+    expect(spoolStatus(dataDir).dropped).toBe(0);
+  });
+});
+
+describe('watchSpool', () => {
+  it('drains at start and again when new events are spooled', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"before"}' });
+    const seen: string[] = [];
+    let notify: (() => void) | null = null;
+    const w = watchSpool({
+      dataDir,
+      intervalMs: 20,
+      store: (_t, d) => {
+        seen.push(String(d.turn_id));
+        notify?.();
+      },
+    });
+    try {
+      expect(seen).toEqual(['before']); // the start drain is synchronous
+      const arrived = new Promise<void>((r) => (notify = r));
+      await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"after"}' });
+      await arrived;
+      expect(seen).toEqual(['before', 'after']);
+    } finally {
+      w.close();
+    }
+  });
+});
