@@ -26,7 +26,7 @@ import {
 import { ensureRealClients, type RealClients } from './ensure.js';
 import { claudeToolScript, startFakeAnthropic } from './fake-anthropic.js';
 import { startFakeOpenAI, toolScript } from './fake-openai.js';
-import { codexArgs, hasTmux, runClaude, runCodex, startCodexTui, writeCodexConfig, type RunResult } from './run.js';
+import { codexArgs, runClaude, runCodex, writeCodexConfig, type RunResult } from './run.js';
 
 const UPDATE = process.env['UPDATE_REAL_FIXTURES'] === '1';
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'real');
@@ -296,56 +296,6 @@ describe('real Codex CLI (offline, fake Responses API)', () => {
       // and Codex said nothing about skipping them (observed on 0.169.0).
       expect(run.result.stderr).not.toMatch(/hook/i);
       expect(run.result.stdout).not.toMatch(/hook/i);
-    },
-    TEST_TIMEOUT,
-  );
-});
-
-describe('real Codex TUI under tmux (offline)', () => {
-  // tmux is only needed here; without it this one test is reported as skipped (named so).
-  it.skipIf(!hasTmux())(
-    'interactive prompt (needs tmux): same hooks, same rollout shape, title side request answered',
-    async () => {
-      const layout = newLayout();
-      const server = await startFakeOpenAI();
-      writeCodexConfig({
-        codexHome: layout.codexHome,
-        baseUrl: server.url,
-        extraToml: `[projects.${JSON.stringify(layout.cwd)}]\ntrust_level = "trusted"`,
-      });
-      writeCodexCaptureHooks(layout.codexHome, layout.hooksOut);
-      const tui = startCodexTui({ codexHome: layout.codexHome, home: layout.home, cwd: layout.cwd, bypassHookTrust: true });
-      try {
-        await tui.waitFor(/Ask Codex to do anything/, 20_000);
-        const beforePrompt = readCaptured(layout.hooksOut).map((h) => h.event);
-        tui.type(PROMPT);
-        tui.keys('Enter');
-        await tui.waitFor(/Done\./, 30_000);
-        const deadline = Date.now() + 10_000;
-        while (!readCaptured(layout.hooksOut).some((h) => h.event === 'Stop') && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const hooks = readCaptured(layout.hooksOut);
-        const counts = countByEvent(hooks);
-        for (const e of ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']) {
-          expect(counts[e], `${e} count (all: ${JSON.stringify(counts)})`).toBe(1);
-        }
-        expect(one(hooks, 'PreToolUse')['tool_use_id']).toBe('call_fake_0_0');
-        const rollouts = findRollouts(layout.codexHome);
-        expect(rollouts).toHaveLength(1);
-        const rollout = readJsonl(rollouts[0]!);
-        expect(rollout[0]?.payload?.['id']).toBe(one(hooks, 'SessionStart')['session_id']);
-        expect(rollout[0]?.payload?.['source']).toBe('cli');
-        expect(server.requests.map((r) => r.answeredWith)).toContain('side');
-        console.log('[real-clients] codex TUI', {
-          hooksBeforePrompt: beforePrompt,
-          requests: server.requests.map((r) => r.answeredWith),
-          order: rollout.map(lineLabel),
-        });
-      } finally {
-        tui.close();
-        await server.close();
-      }
     },
     TEST_TIMEOUT,
   );
