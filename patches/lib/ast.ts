@@ -1,15 +1,11 @@
 // Small AST helpers shared by the patch specs. Edits use original offsets only.
-import * as walk from 'acorn-walk';
+import { findAll as locateAll } from '../../src/patcher/locate.js';
 import type * as acorn from 'acorn';
 import type { NodeOf, NodeType } from '../../src/patcher/types.js';
 
-/** Every descendant of `root` (itself included) of `type` for which `pred` holds. */
+/** Every descendant of `root` (itself included) of `type` for which `pred` holds, in source order. */
 export function findAll<T extends NodeType>(root: acorn.Node, type: T, pred: (n: NodeOf<T>) => boolean = () => true): NodeOf<T>[] {
-  const found: NodeOf<T>[] = [];
-  walk.full(root, (node) => {
-    if (node.type === type && pred(node as unknown as NodeOf<T>)) found.push(node as unknown as NodeOf<T>);
-  });
-  return found;
+  return locateAll(root as acorn.AnyNode, type, (n) => pred(n)).map((m) => m.node);
 }
 
 /** Exactly one descendant, or throw: an edit that cannot find its target must not guess. */

@@ -68,13 +68,18 @@ export function normalizeSettings(stored: Partial<Record<string, unknown>>): Mon
   return out;
 }
 
+/** What conf and electron-store have in common, as far as the settings need. */
+export interface ConfLikeStore {
+  readonly store: unknown;
+  set(value: Partial<MonitorSettings>): void;
+}
+
 /**
- * `<cwd>/settings.json` through conf. A corrupt file is never replaced (clearInvalidConfig:
- * false): every call surfaces a SettingsError that names the file and the fix.
+ * A SettingsBackend over a conf-like store (conf headless, electron-store in the app), so both
+ * validate and report a corrupt file the same way: every call surfaces a SettingsError that
+ * names the file and the fix, and the file is never replaced (open it with clearInvalidConfig: false).
  */
-export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
-  const dir = path.resolve(cwd);
-  const filePath = path.join(dir, `${SETTINGS_CONFIG_NAME}.json`);
+export function settingsOverStore({ filePath, open }: { filePath: string; open: () => ConfLikeStore }): SettingsBackend {
   const wrap = (error: unknown): SettingsError => {
     const detail = error instanceof Error ? error.message : String(error);
     return new SettingsError({
@@ -83,23 +88,16 @@ export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
       cause: error,
     });
   };
-  let conf: Conf<MonitorSettings>;
+  let store: ConfLikeStore;
   try {
-    conf = new Conf<MonitorSettings>({
-      projectName: SETTINGS_PROJECT_NAME,
-      projectSuffix: '',
-      configName: SETTINGS_CONFIG_NAME,
-      cwd: dir,
-      schema: SETTINGS_SCHEMA,
-      clearInvalidConfig: false,
-    });
+    store = open();
   } catch (error) {
     throw wrap(error);
   }
   return {
     get() {
       try {
-        return normalizeSettings(conf.store as unknown as Record<string, unknown>);
+        return normalizeSettings(store.store as Record<string, unknown>);
       } catch (error) {
         throw wrap(error);
       }
@@ -107,13 +105,30 @@ export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
     set(patch) {
       const valid = validateSettingsPatch(patch);
       try {
-        // conf.set(object) writes only the keys present, in one write.
-        conf.set(valid as MonitorSettings);
+        // Writes only the keys present, in one write.
+        store.set(valid);
       } catch (error) {
         throw wrap(error);
       }
     },
   };
+}
+
+/** `<cwd>/settings.json` through conf (the headless runner). */
+export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
+  const dir = path.resolve(cwd);
+  return settingsOverStore({
+    filePath: path.join(dir, `${SETTINGS_CONFIG_NAME}.json`),
+    open: () =>
+      new Conf<MonitorSettings>({
+        projectName: SETTINGS_PROJECT_NAME,
+        projectSuffix: '',
+        configName: SETTINGS_CONFIG_NAME,
+        cwd: dir,
+        schema: SETTINGS_SCHEMA,
+        clearInvalidConfig: false,
+      }) as unknown as ConfLikeStore,
+  });
 }
 
 /** For tests and one-shot runs: nothing on disk. */

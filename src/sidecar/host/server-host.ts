@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
-import { truncateLargeFields } from './truncate.js';
+import { MAX_FIELD_CHARS, truncateLargeFields } from './truncate.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../index.js';
@@ -142,7 +142,9 @@ export function parseHookBody(body: string): ParsedPost {
   if (!p.data || typeof p.data !== 'object' || Array.isArray(p.data)) {
     return { ok: false, error: 'expected {"hook_type": string, "data": object}: data must be an object' };
   }
-  return { ok: true, hookType: p.hook_type, data: truncateLargeFields(p.data as Record<string, unknown>) };
+  const data = p.data as Record<string, unknown>;
+  // No field can be longer than the whole body: small posts skip the walk over every field.
+  return { ok: true, hookType: p.hook_type, data: body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data };
 }
 
 function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
@@ -169,6 +171,17 @@ function flushPending(ctx: UpstreamContext): void {
   const batch = pending;
   pending = [];
   const results: Array<{ event: StoredEvent | null; error: Error | null }> = batch.map(() => ({ event: null, error: null }));
+  if (batch.length === 1) {
+    // A lone post needs no savepoint: processEvent is its own transaction.
+    const only = batch[0]!;
+    try {
+      results[0]!.event = ctx.processEvent(only.hookType, only.data, only.transcript);
+    } catch (err) {
+      results[0]!.error = err as Error;
+    }
+    only.done(results[0]!.event, results[0]!.error);
+    return;
+  }
   try {
     ctx.db.transaction(() => {
       batch.forEach((item, i) => {
