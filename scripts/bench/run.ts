@@ -71,7 +71,8 @@ async function runOptional(key: 'handler' | 'rollout', file: string, runName: st
 export function updateDoc(doc: string, key: SectionKey, body: string, when: string, machineLine: string): string {
   const start = `<!-- bench:${key}:start -->`;
   const end = `<!-- bench:${key}:end -->`;
-  const block = `${start}\nMeasured ${when} on ${machineLine}.\n\nCommand: \`${SECTIONS[key].command}\`\n\n${body}\n${end}`;
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const block = `${start}\nMeasured ${when} on ${machineLine}.\n\nCommand: \`${command}\` (this section alone: \`${SECTIONS[key].command}\`)\n\n${body}\n${end}`;
   const a = doc.indexOf(start);
   const b = doc.indexOf(end);
   if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
