@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { applyPatches, formatFailures } from '../src/patcher/index.js';
+import { applyPatches, displayPath, formatFailures } from '../src/patcher/index.js';
 import { allPatches } from '../patches/index.js';
 import type { PatchSpec } from '../src/patcher/types.js';
 
@@ -192,7 +192,7 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
   const snapshot = checkSnapshot(upstreamDir);
   if (snapshot.problems.length) {
     return fail(
-      `${PREFIX} the vendored upstream in ${relative(process.cwd(), upstreamDir) || upstreamDir} does not match its UPSTREAM.json\n` +
+      `${PREFIX} the vendored upstream in ${displayPath(upstreamDir)} does not match its UPSTREAM.json\n` +
         snapshot.problems.map((p) => `  ${p}`).join('\n') +
         '\nThe snapshot is never edited in place: put the change in a patch under patches/. Nothing was written.',
     );

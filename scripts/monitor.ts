@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { buildAgentMonitor, defaultOutDir } from './build-agent-monitor.js';
 import { defaultPaths, type HostPaths } from '../src/core/paths.js';
 import { createConfSettings } from '../src/core/settings.js';
+import { detectCodexVersion } from '../src/core/codex-diagnostics.js';
 import { createHookService, type FamilyOutcome, type HookService } from '../src/core/hook-service.js';
 import { createAgentMonitorOps, type AgentMonitorOps } from '../src/main/agent-monitor-ops.js';
 import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/main/sidecar-manager.js';
@@ -46,6 +47,7 @@ export function createRunner({ paths, port }: { paths: HostPaths; port: number }
       codex: join(defaultOutDir, 'scripts', 'codex-hook-handler.js'),
     },
     sidecarStatus: createHostStatusReader({ manager }),
+    codexVersion: detectCodexVersion(),
   });
   const ops = createAgentMonitorOps({
     service,

@@ -3,6 +3,7 @@
  * `$CODEX_HOME/config.toml`, and has the user trusted our hooks.json entries in `/hooks`?
  * config.toml is parsed with a TOML library and never written: the trust state is Codex's.
  */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -146,4 +147,16 @@ export async function readCodexDiagnostics({ codexHome, codexVersion = null }: {
   else if (entries.some((e) => e.trusted && !e.disabled)) trustState = 'partly-trusted';
   else trustState = 'untrusted';
   return { installed, hooksJsonPath, configPath, feature, trust: { state: trustState, entries } };
+}
+
+/**
+ * The installed Codex CLI version (`codex --version` prints `codex-cli 0.169.0`), or null when
+ * Codex is not on PATH or does not answer within the timeout. Used only for the default of the
+ * hooks feature; called once at start-up from the edge (app shell, headless runner).
+ */
+export function detectCodexVersion({ command = 'codex', env = process.env, timeoutMs = 3000 }: { command?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): string | null {
+  const r = spawnSync(command, ['--version'], { env, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return null;
+  const m = /(\d+\.\d+\.\d+)/.exec(r.stdout);
+  return m ? m[1]! : null;
 }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { detectCodexVersion } from '../core/codex-diagnostics.js';
 import { createHookService } from '../core/hook-service.js';
 import { defaultPaths } from '../core/paths.js';
 import { AgentMonitorEvent } from '../shared/ipc.js';
@@ -80,6 +81,7 @@ async function boot(): Promise<SidecarManager> {
     paths: { dataDir, claudeConfigDir, codexHome },
     handlerSources: { claude: files.claudeHandlerSource, codex: files.codexHandlerSource },
     sidecarStatus: createHostStatusReader({ manager: sidecar }),
+    codexVersion: detectCodexVersion({ env }),
   });
   registerAgentMonitorIpc({
     ipcMain,

@@ -24,7 +24,8 @@ export function shellFiles({ appRoot }: { appRoot: string }): ShellFiles {
     rendererHtml: path.join(distDir, 'renderer', 'index.html'),
     serverEntry: path.join(appRoot, 'build', 'agent-monitor', 'server', 'index.js'),
     claudeHandlerSource: path.join(appRoot, 'build', 'agent-monitor', 'scripts', 'hook-handler.js'),
-    codexHandlerSource: path.join(appRoot, 'scripts', 'codex-hook-handler.js'),
+    // The build copies the Codex handler next to the upstream one, so a packaged app ships one folder.
+    codexHandlerSource: path.join(appRoot, 'build', 'agent-monitor', 'scripts', 'codex-hook-handler.js'),
   };
 }
 

@@ -2,10 +2,12 @@
 // our installer, our handler and the real materialized sidecar. Asserts on what the product
 // shows: the session row and its timeline, with hooks on, with hooks off, and untrusted.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
 import { createHookService } from '../../src/core/hook-service.js';
+import { detectCodexVersion } from '../../src/core/codex-diagnostics.js';
 import { createMemorySettings } from '../../src/core/settings.js';
 import { ensureRealClients } from '../real-clients/ensure.js';
 import { startFakeOpenAI, toolScript, type FakeOpenAI } from '../real-clients/fake-openai.js';
@@ -118,6 +120,12 @@ describe('real Codex CLI end to end', () => {
     expect(offSession.session.harness).toBe('codex');
     expect(offSession.session.input_tokens + offSession.session.cache_read_tokens).toBeGreaterThan(0);
   }, 240_000);
+
+  test('the installed Codex version is read from the real CLI, and an absent CLI gives null', () => {
+    const { codexBin, codexVersion } = ensureRealClients();
+    expect(detectCodexVersion({ command: codexBin })).toBe(codexVersion.replace(/^codex-cli /, ''));
+    expect(detectCodexVersion({ command: join(tmpdir(), 'no-such-codex-binary') })).toBeNull();
+  });
 
   test('without the bypass flag our entries are reported untrusted and no hook event arrives', async () => {
     const run = await runScriptedSession({ hooks: true, bypassTrust: false, commands: ['echo hello'] });

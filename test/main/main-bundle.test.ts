@@ -31,7 +31,7 @@ let report: {
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'main-bundle-'));
   // An app root laid out like the real one: dist/ (built now), build/agent-monitor/ (the contract
-  // fixture stands in for the materialized server), scripts/codex-hook-handler.js.
+  // fixture stands in for the materialized server), build/agent-monitor/scripts/codex-hook-handler.js.
   await buildShell({ outDir: path.join(root, 'dist') });
   const server = path.join(root, 'build/agent-monitor/server');
   fs.mkdirSync(server, { recursive: true });
@@ -39,8 +39,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(server, 'package.json'), '{"type":"module"}\n');
   fs.mkdirSync(path.join(root, 'build/agent-monitor/scripts'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/hook-handler.js'), '// stand-in\n');
-  fs.mkdirSync(path.join(root, 'scripts'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'scripts/codex-hook-handler.js'), '// stand-in\n');
+  fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/codex-hook-handler.js'), '// stand-in\n');
   const modules = path.join(root, 'stub_modules');
   fs.mkdirSync(path.join(modules, 'electron'), { recursive: true });
   fs.copyFileSync(path.join(HERE, 'fixtures/stub-electron/index.js'), path.join(modules, 'electron/index.js'));
