@@ -49,6 +49,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard p
     await page.waitForFunction(() => document.querySelectorAll('.session-card').length === 2);
     const badges = await page.locator('.session-card .harness').allInnerTexts();
     expect(badges.sort()).toEqual(['Claude', 'Codex']);
+    // Live frames keep where each session was seen (the row shape of GET /api/sessions).
+    await page.waitForFunction(() => document.querySelectorAll('.session-card .source').length === 2);
+    expect(await page.locator('.session-card .source').allInnerTexts()).toEqual(['hook', 'hook']);
 
     // Filter: Codex only.
     await page.selectOption('#harness-filter', 'codex');

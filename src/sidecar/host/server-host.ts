@@ -147,10 +147,18 @@ export function parseHookBody(body: string): ParsedPost {
   return { ok: true, hookType: p.hook_type, data: body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data };
 }
 
+let sessionWithSources: Database.Statement | null = null;
+
 function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
   if (!event) return;
   ctx.broadcast('new_event', event);
-  ctx.broadcast('session_updated', ctx.stmts.getSession!.get(event.session_id));
+  // The live frame carries the same row shape as GET /api/sessions (with `sources`), so a
+  // dashboard that applies it in place keeps the hook/rollout badge.
+  sessionWithSources ??= ctx.db.prepare(
+    `SELECT sessions.*, (SELECT group_concat(seen_by, ',') FROM (SELECT DISTINCT seen_by FROM events WHERE events.session_id = sessions.id)) AS sources
+       FROM sessions WHERE id = ?`,
+  );
+  ctx.broadcast('session_updated', sessionWithSources.get(event.session_id));
 }
 
 interface PendingPost {
