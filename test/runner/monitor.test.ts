@@ -1,0 +1,83 @@
+// The headless runner as a user runs it: `tsx scripts/monitor.ts …` with every folder in a temp
+// dir. Serve prints the dashboard URL, applies the consent flags and reconciles hook files;
+// Ctrl-C stops the sidecar cleanly; status/enable/disable reach the same operations as IPC.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { repoRoot } from '../../scripts/build-agent-monitor.js';
+import { waitFor } from '../helpers/sidecar.js';
+
+const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const MONITOR = join(repoRoot, 'scripts', 'monitor.ts');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function layout() {
+  const root = mkdtempSync(join(tmpdir(), 'am-runner-'));
+  dirs.push(root);
+  const folders = { data: join(root, 'data'), claude: join(root, 'claude'), codex: join(root, 'codex') };
+  const args = ['--data-dir', folders.data, '--claude-dir', folders.claude, '--codex-home', folders.codex, '--port', '0'];
+  // HOME too, so nothing can fall back to the real home folder.
+  const env = { ...process.env, HOME: root, CODEX_HOME: '', CLAUDE_CONFIG_DIR: '', AGENT_MONITOR_DATA_DIR: '' };
+  return { root, folders, args, env };
+}
+
+const ours = (file: string, handler: string): number =>
+  existsSync(file) ? (readFileSync(file, 'utf8').match(new RegExp(`/${handler.replace('.', '\\.')}`, 'g')) ?? []).length : 0;
+
+describe('npm run monitor (headless runner)', () => {
+  test('serve: prints the dashboard URL, installs the consented hooks, stops cleanly on SIGINT', async () => {
+    const { folders, args, env } = layout();
+    const child = spawn(TSX, [MONITOR, 'serve', ...args, '--claude', 'on', '--codex', 'on'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+    const url = await waitFor('the dashboard URL', async () => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], 60_000);
+    const health = (await (await fetch(`${url}api/health`)).json()) as { status: string };
+    expect(health.status).toBe('ok');
+
+    const runtime = join(folders.data, 'runtime.json');
+    expect(statSync(runtime).mode & 0o777).toBe(0o600);
+    expect(ours(join(folders.claude, 'settings.json'), 'hook-handler.js')).toBeGreaterThan(0);
+    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBeGreaterThan(0);
+    expect(out).toContain('claude hooks: on');
+    expect(out).toContain('codex hooks: on');
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(runtime)).toBe(false);
+  }, 90_000);
+
+  test('status, disable and enable act on the saved consent and the hook files', () => {
+    const { folders, args, env } = layout();
+    const run = (...a: string[]) => spawnSync(TSX, [MONITOR, ...a, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+
+    let r = run('enable', 'claude');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('claude: on');
+    r = run('enable', 'codex');
+    expect(r.stdout).toContain('codex: on');
+    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBeGreaterThan(0);
+
+    r = run('status');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Claude hooks\s+on/);
+    expect(r.stdout).toMatch(/Codex hooks\s+on/);
+    expect(r.stdout).toMatch(/Codex trust\s+untrusted/);
+    expect(r.stdout).toContain('run /hooks in Codex');
+
+    r = run('disable', 'claude');
+    expect(r.stdout).toContain('claude: off');
+    // Codex hooks need Claude tracking on: both files lose our entries; the Codex intent is kept.
+    expect(ours(join(folders.claude, 'settings.json'), 'hook-handler.js')).toBe(0);
+    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBe(0);
+    const saved = JSON.parse(readFileSync(join(folders.data, 'settings.json'), 'utf8')) as Record<string, boolean>;
+    expect(saved).toMatchObject({ hooksEnabled: false, codexOptIn: true });
+  }, 120_000);
+});
