@@ -134,15 +134,7 @@ export function spoolLines(dataDir: string): Array<{ hook_type: string; data: Re
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-export const PRE_TOOL_USE = {
-  session_id: '019b4c2e-5f10-7a3b-9c4d-2e8f1a6b7c90',
-  turn_id: '019b4c2e-6a21-7b44-8d15-3f9a0b1c2d3e',
-  transcript_path: '/tmp/rollout-2026-09-14T12-21-07-019b4c2e-5f10-7a3b-9c4d-2e8f1a6b7c90.jsonl',
-  cwd: '/tmp/demo',
-  hook_event_name: 'PreToolUse',
-  model: 'gpt-5-codex',
-  permission_mode: 'default',
-  tool_name: 'Bash',
-  tool_input: { command: 'cargo test -p demo-parser' },
-  tool_use_id: 'call_7HqLm2Rt9XwZ4pNc1VbK8sYd',
-};
+/** Fixture F4 of codex-contract.md (a Codex PreToolUse stdin for a Bash call). */
+export const PRE_TOOL_USE = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rollout', 'f4-pre-tool-use-bash.json'), 'utf8'),
+) as Record<string, unknown> & { tool_use_id: string };
