@@ -1,5 +1,6 @@
 import { definePatch } from '../src/patcher/types.js';
 import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { SESSION_SOURCES_COLUMN } from '../src/sidecar/host/session-sql.js';
 
 export default definePatch({
   id: 'session-sources',
@@ -19,7 +20,7 @@ export default definePatch({
       sql.start,
       sql.end,
       `${marker('session-sources')} \`SELECT sessions.*,
-      (SELECT group_concat(seen_by, ',') FROM (SELECT DISTINCT seen_by FROM events WHERE events.session_id = sessions.id)) AS sources
+      ${SESSION_SOURCES_COLUMN}
       FROM sessions ORDER BY updated_at DESC LIMIT @limit\``,
     );
   },

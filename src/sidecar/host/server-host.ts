@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
 import { MAX_FIELD_CHARS, truncateLargeFields } from './truncate.js';
+import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../index.js';
@@ -154,10 +155,7 @@ function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
   ctx.broadcast('new_event', event);
   // The live frame carries the same row shape as GET /api/sessions (with `sources`), so a
   // dashboard that applies it in place keeps the hook/rollout badge.
-  sessionWithSources ??= ctx.db.prepare(
-    `SELECT sessions.*, (SELECT group_concat(seen_by, ',') FROM (SELECT DISTINCT seen_by FROM events WHERE events.session_id = sessions.id)) AS sources
-       FROM sessions WHERE id = ?`,
-  );
+  sessionWithSources ??= ctx.db.prepare(`SELECT sessions.*, ${SESSION_SOURCES_COLUMN} FROM sessions WHERE id = ?`);
   ctx.broadcast('session_updated', sessionWithSources.get(event.session_id));
 }
 
