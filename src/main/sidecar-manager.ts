@@ -65,6 +65,10 @@ export interface SidecarManagerOptions {
   stopGraceMs?: number;
   /** A run healthy this long resets the restart counter. Default 60 s. */
   stableAfterMs?: number;
+  /** While running, /api/health is polled this often; 0 turns the liveness watch off. Default 5 s. */
+  livenessIntervalMs?: number;
+  /** Consecutive failed liveness checks before a running child counts as hung and is restarted. Default 3. */
+  livenessFailures?: number;
   log?: (line: string) => void;
 }
 
@@ -173,6 +177,8 @@ export function createSidecarManager({
   maxBackoffMs = 30_000,
   stopGraceMs = 5_000,
   stableAfterMs = 60_000,
+  livenessIntervalMs = 5_000,
+  livenessFailures = 3,
   log = () => {},
 }: SidecarManagerOptions): SidecarManager {
   let state: SidecarState = 'idle';
@@ -184,6 +190,7 @@ export function createSidecarManager({
   let generation = 0; // bumps on every launch and on stop(); stale async work checks it
   let backoffTimer: NodeJS.Timeout | null = null;
   let stableTimer: NodeJS.Timeout | null = null;
+  let livenessTimer: NodeJS.Timeout | null = null;
   const listeners = new Set<(snapshot: SidecarSnapshot) => void>();
 
   const snapshot = (): SidecarSnapshot => ({
@@ -212,7 +219,35 @@ export function createSidecarManager({
   function clearTimers(): void {
     if (backoffTimer) clearTimeout(backoffTimer);
     if (stableTimer) clearTimeout(stableTimer);
-    backoffTimer = stableTimer = null;
+    if (livenessTimer) clearInterval(livenessTimer);
+    backoffTimer = stableTimer = livenessTimer = null;
+  }
+
+  /**
+   * A sidecar can hang after it became healthy (a stuck event loop answers nothing). Exit is
+   * noticed by 'exit'; a hang only by polling. After `livenessFailures` misses in a row the child,
+   * which is ours, is killed and its exit takes the normal restart path.
+   */
+  function watchLiveness(proc: ChildProcess, gen: number, port: number): void {
+    if (livenessIntervalMs <= 0) return;
+    let misses = 0;
+    let checking = false;
+    livenessTimer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void checkHealth(port, Math.min(1000, livenessIntervalMs)).then(async (ok) => {
+        checking = false;
+        if (gen !== generation || state !== 'running') return;
+        misses = ok ? 0 : misses + 1;
+        if (misses < livenessFailures) return;
+        if (livenessTimer) clearInterval(livenessTimer);
+        livenessTimer = null;
+        lastError = `stopped answering /api/health (${misses} checks in a row)`;
+        log(`[sidecar] ${lastError}; killing pid ${proc.pid}`);
+        await killChild(proc);
+      });
+    }, livenessIntervalMs);
+    livenessTimer.unref();
   }
 
   function pipeLines(stream: NodeJS.ReadableStream | null, label: string): void {
@@ -263,6 +298,7 @@ export function createSidecarManager({
           if (gen === generation) restarts = 0;
         }, stableAfterMs);
         stableTimer.unref();
+        watchLiveness(proc, gen, rt.port);
         return;
       }
       await delay(50);
@@ -280,8 +316,10 @@ export function createSidecarManager({
     if (gen !== generation) return; // stop() or a newer launch owns the state now
     if (state === 'stopping' || state === 'stopped') return;
     const why = err ? `failed to spawn: ${err.message}` : `exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
-    lastError = state === 'starting' && lastError ? `${lastError}; ${why}` : why;
+    lastError = (state === 'starting' || state === 'running') && lastError ? `${lastError}; ${why}` : why;
     if (stableTimer) clearTimeout(stableTimer);
+    if (livenessTimer) clearInterval(livenessTimer);
+    livenessTimer = null;
     runtime = null;
     if (restarts >= maxRestarts) {
       setState('unavailable');

@@ -149,6 +149,28 @@ describe('sidecar manager', () => {
     expect(mgr.snapshot().lastError).toMatch(/code 4/);
   });
 
+  it('a child that stops answering /api/health after it was healthy is killed and restarted', async () => {
+    const dataDir = tempDir();
+    const counter = path.join(dataDir, 'launches');
+    const { mgr, logs } = manager({
+      dataDir,
+      livenessIntervalMs: 100,
+      livenessFailures: 3,
+      stopGraceMs: 300,
+      backoffMs: 20,
+      env: { FAKE_SIDECAR_MODE: 'freeze-after-listen', FAKE_SIDECAR_FREEZE_TIMES: '1', FAKE_SIDECAR_COUNTER: counter },
+    });
+    const first = await mgr.start();
+    expect(first.state).toBe('running');
+    const frozenPid = first.pid!;
+    // The frozen child ignores SIGTERM (its loop never yields), so this also exercises SIGKILL.
+    await waitFor(() => !alive(frozenPid), 15_000);
+    await waitFor(() => mgr.state() === 'running' && mgr.snapshot().pid !== frozenPid, 15_000);
+    expect(fs.readFileSync(counter, 'utf8')).toBe('2');
+    expect(logs.some((l) => l.includes('stopped answering /api/health'))).toBe(true);
+    expect(mgr.snapshot().restarts).toBe(1);
+  });
+
   it('stop(): SIGTERM, grace period, then SIGKILL for a child that ignores SIGTERM', async () => {
     const { mgr, logs, dataDir } = manager({ stopGraceMs: 400, env: { FAKE_SIDECAR_MODE: 'ignore-sigterm' } });
     const snap = await mgr.start();
