@@ -47,7 +47,7 @@ export function createRunner({ paths, port }: { paths: HostPaths; port: number }
       codex: join(defaultOutDir, 'scripts', 'codex-hook-handler.js'),
     },
     sidecarStatus: createHostStatusReader({ manager }),
-    codexVersion: detectCodexVersion(),
+    codexVersion: () => detectCodexVersion(),
   });
   const ops = createAgentMonitorOps({
     service,

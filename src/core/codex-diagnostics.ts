@@ -3,7 +3,7 @@
  * `$CODEX_HOME/config.toml`, and has the user trusted our hooks.json entries in `/hooks`?
  * config.toml is parsed with a TOML library and never written: the trust state is Codex's.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -151,12 +151,14 @@ export async function readCodexDiagnostics({ codexHome, codexVersion = null }: {
 
 /**
  * The installed Codex CLI version (`codex --version` prints `codex-cli 0.169.0`), or null when
- * Codex is not on PATH or does not answer within the timeout. Used only for the default of the
- * hooks feature; called once at start-up from the edge (app shell, headless runner).
+ * Codex is not on PATH or does not answer within the timeout. Asynchronous, so neither the
+ * Electron main process nor the runner blocks on it; the hook service asks for it lazily.
  */
-export function detectCodexVersion({ command = 'codex', env = process.env, timeoutMs = 3000 }: { command?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): string | null {
-  const r = spawnSync(command, ['--version'], { env, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'ignore'] });
-  if (r.status !== 0 || typeof r.stdout !== 'string') return null;
-  const m = /(\d+\.\d+\.\d+)/.exec(r.stdout);
-  return m ? m[1]! : null;
+export function detectCodexVersion({ command = 'codex', env = process.env, timeoutMs = 3000 }: { command?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(command, ['--version'], { env, encoding: 'utf8', timeout: timeoutMs }, (err, stdout) => {
+      const m = err ? null : /(\d+\.\d+\.\d+)/.exec(stdout);
+      resolve(m ? m[1]! : null);
+    });
+  });
 }

@@ -43,7 +43,12 @@ export interface HookServiceOptions {
   /** `GET /api/host/status` of the running sidecar; null (or a throw) when it is not reachable. */
   sidecarStatus?: () => Promise<SidecarHostStatus | null>;
   /** Installed Codex CLI version, for the default of the hooks feature; null when unknown. */
-  codexVersion?: string | null;
+  /**
+   * Installed Codex CLI version, for the default of the hooks feature; null when unknown. A
+   * function is called once, on the first status request (e.g. detectCodexVersion), so start-up
+   * never waits for a `codex --version`.
+   */
+  codexVersion?: string | null | (() => Promise<string | null>);
 }
 
 export function claudeIntended(s: MonitorSettings): boolean {
@@ -59,6 +64,9 @@ function errorText(error: unknown): string {
 }
 
 export function createHookService({ settings, paths, handlerSources, sidecarStatus, codexVersion = null }: HookServiceOptions): HookService {
+  let codexVersionOnce: Promise<string | null> | null = null;
+  const installedCodexVersion = (): Promise<string | null> =>
+    (codexVersionOnce ??= typeof codexVersion === 'function' ? codexVersion().catch(() => null) : Promise.resolve(codexVersion));
   const claudeFile = claudeSettingsPath({ claudeConfigDir: paths.claudeConfigDir });
   const codexFile = codexHooksJsonPath({ codexHome: paths.codexHome });
 
@@ -143,7 +151,7 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
       }),
 
     getCodexStatus: async () => {
-      const diag: CodexDiagnostics = await readCodexDiagnostics({ codexHome: paths.codexHome, codexVersion });
+      const diag: CodexDiagnostics = await readCodexDiagnostics({ codexHome: paths.codexHome, codexVersion: await installedCodexVersion() });
       let side: SidecarHostStatus | null = null;
       if (sidecarStatus) {
         try {

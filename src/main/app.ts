@@ -81,7 +81,7 @@ async function boot(): Promise<SidecarManager> {
     paths: { dataDir, claudeConfigDir, codexHome },
     handlerSources: { claude: files.claudeHandlerSource, codex: files.codexHandlerSource },
     sidecarStatus: createHostStatusReader({ manager: sidecar }),
-    codexVersion: detectCodexVersion({ env }),
+    codexVersion: () => detectCodexVersion({ env }),
   });
   registerAgentMonitorIpc({
     ipcMain,

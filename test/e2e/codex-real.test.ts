@@ -121,10 +121,10 @@ describe('real Codex CLI end to end', () => {
     expect(offSession.session.input_tokens + offSession.session.cache_read_tokens).toBeGreaterThan(0);
   }, 240_000);
 
-  test('the installed Codex version is read from the real CLI, and an absent CLI gives null', () => {
+  test('the installed Codex version is read from the real CLI, and an absent CLI gives null', async () => {
     const { codexBin, codexVersion } = ensureRealClients();
-    expect(detectCodexVersion({ command: codexBin })).toBe(codexVersion.replace(/^codex-cli /, ''));
-    expect(detectCodexVersion({ command: join(tmpdir(), 'no-such-codex-binary') })).toBeNull();
+    expect(await detectCodexVersion({ command: codexBin })).toBe(codexVersion.replace(/^codex-cli /, ''));
+    expect(await detectCodexVersion({ command: join(tmpdir(), 'no-such-codex-binary') })).toBeNull();
   });
 
   test('without the bypass flag our entries are reported untrusted and no hook event arrives', async () => {

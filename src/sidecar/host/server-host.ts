@@ -111,6 +111,8 @@ export function hostStatus(): Record<string, unknown> {
   };
 }
 
+let persistLastCodexEvent: Database.Statement | null = null;
+
 function noteHookEvent(data: Record<string, unknown>): void {
   const now = new Date().toISOString();
   state.lastHookEventAt = now;
@@ -120,7 +122,8 @@ function noteHookEvent(data: Record<string, unknown>): void {
   if (state.ctx && Date.now() - state.lastPersistAt > 1000) {
     state.lastPersistAt = Date.now();
     try {
-      state.ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('last_codex_hook_event_at', ?)").run(now);
+      persistLastCodexEvent ??= state.ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('last_codex_hook_event_at', ?)");
+      persistLastCodexEvent.run(now);
     } catch (err) {
       log(`could not persist the last Codex event time: ${(err as Error).message}`);
     }
