@@ -1,6 +1,5 @@
-import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, findOne, isCallOf, isIdent, marker } from './lib/ast.js';
+import { contains, isIdent, marker } from './lib/ast.js';
 
 // The upstream Claude handler posts to a fixed port without a token and forgets the event when
 // the server is down. The host's version finds the sidecar through runtime.json (next to the

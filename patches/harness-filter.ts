@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, findOne, isCallOf, isIdent, marker } from './lib/ast.js';
+import { contains, findOne, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'harness-filter',

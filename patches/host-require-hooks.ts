@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, findAll, findOne, isCallOf, isIdent, isMember, marker } from './lib/ast.js';
+import { contains, isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-require-hooks',

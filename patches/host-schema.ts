@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-schema',

@@ -1,10 +1,5 @@
-import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, findAll, isCallOf, isIdent, marker } from './lib/ast.js';
-
-function topLevelConst(n: acorn.VariableDeclaration, name: string, ctx: { ancestors: acorn.AnyNode[] }): boolean {
-  return ctx.ancestors.length === 1 && n.declarations.length === 1 && declares(n.declarations[0]!, name);
-}
+import { contains, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-stop',

@@ -8,11 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { applyPatches, displayPath, formatFailures } from '../src/patcher/index.js';
 import { allPatches } from '../patches/index.js';
 import type { PatchSpec } from '../src/patcher/types.js';
+import { isMainModule } from './lib/is-main.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultOutDir = join(repoRoot, 'build', 'agent-monitor');
@@ -258,7 +259,7 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMainModule(import.meta.url)) {
   const res = await buildAgentMonitor({ force: process.argv.includes('--force') });
   if (!res.ok) {
     console.error(res.report);

@@ -3,9 +3,10 @@
  * prints one row per patch, so an upgrade shows patch by patch what still applies. Writes nothing.
  */
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { checkUpstream, formatCheckTable, loadPatchList } from '../src/patcher/index.js';
 import type { CheckRow, PatchSpec } from '../src/patcher/index.js';
+import { isMainModule } from './lib/is-main.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

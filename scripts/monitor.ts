@@ -11,7 +11,6 @@
 // CODEX_HOME (or --data-dir / --claude-dir / --codex-home), defaulting as docs/contracts.md says.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildAgentMonitor, defaultOutDir } from './build-agent-monitor.js';
 import { defaultPaths, type HostPaths } from '../src/core/paths.js';
@@ -21,6 +20,7 @@ import { createHookService, type FamilyOutcome, type HookService } from '../src/
 import { createAgentMonitorOps, type AgentMonitorOps } from '../src/main/agent-monitor-ops.js';
 import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/main/sidecar-manager.js';
 import type { ToggleResult } from '../src/shared/ipc.js';
+import { isMainModule } from './lib/is-main.js';
 
 const USAGE = `usage: npm run monitor -- [serve|status|enable <family>|disable <family>] [options]
   families: claude, codex, dashboard
@@ -183,7 +183,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: Error) => {
     console.error(`[monitor] ${err.message}`);
     process.exit(1);

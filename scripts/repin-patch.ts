@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   anchorTextPath,
   displayPath,
@@ -18,6 +18,7 @@ import {
   specPath,
 } from '../src/patcher/index.js';
 import type { PatchSpec } from '../src/patcher/index.js';
+import { isMainModule } from './lib/is-main.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PREFIX = '[monitor-build]';
@@ -165,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   return result.appliesNow ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

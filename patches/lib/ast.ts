@@ -39,6 +39,11 @@ export function isCallOf(node: acorn.Node | null | undefined, path: string[]): b
   return isIdent(callee, path[0]!);
 }
 
+/** A top-level `const <name> = …` (one declarator), e.g. upstream's `const PORT = …`. */
+export function topLevelConst(n: acorn.VariableDeclaration, name: string, ctx: { ancestors: readonly acorn.AnyNode[] }): boolean {
+  return ctx.ancestors.length === 1 && n.declarations.length === 1 && declares(n.declarations[0]!, name);
+}
+
 /** `const <name> = …` declarator. */
 export function declares(node: acorn.VariableDeclarator, name: string): boolean {
   return isIdent(node.id, name);

@@ -12,10 +12,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { importRolloutFile, migrateHostSchema, startRolloutWatcher } from '../../src/sidecar/index.js';
+import { isMainModule } from '../lib/is-main.js';
 
 export interface RolloutBenchRow {
   metric: string;
@@ -299,7 +299,7 @@ export function toMarkdown(rows: RolloutBenchRow[]): string {
   return lines.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   runRolloutBench()
     .then((rows) => {
       console.log(`Node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}\n`);

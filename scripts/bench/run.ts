@@ -12,6 +12,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
+import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   }
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+const isMain = isMainModule(import.meta.url);
 if (isMain) {
   main().catch((e: unknown) => {
     console.error(e);

@@ -11,7 +11,8 @@ import { ensureRealClients } from '../real-clients/ensure.js';
 import { claudeToolScript, startFakeAnthropic } from '../real-clients/fake-anthropic.js';
 import { makeTempLayout } from '../real-clients/capture-helpers.js';
 import { runClaude } from '../real-clients/run.js';
-import { sessionEvents, startSidecar, waitFor, type ApiSession } from '../helpers/sidecar.js';
+import { sessionEvents, startSidecar, type ApiSession } from '../helpers/sidecar.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -13,7 +13,8 @@ import { ensureRealClients } from '../real-clients/ensure.js';
 import { startFakeOpenAI, toolScript, type FakeOpenAI } from '../real-clients/fake-openai.js';
 import { findRollouts, makeTempLayout, type TempLayout } from '../real-clients/capture-helpers.js';
 import { runCodex, writeCodexConfig } from '../real-clients/run.js';
-import { sessionEvents, startSidecar, waitFor, type ApiEvent, type ApiSession, type RunningSidecar } from '../helpers/sidecar.js';
+import { sessionEvents, startSidecar, type ApiEvent, type ApiSession, type RunningSidecar } from '../helpers/sidecar.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

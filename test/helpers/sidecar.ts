@@ -40,20 +40,6 @@ export interface ApiSession {
   sources?: string | null;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 /** The patched build as a real process (see scripts/bench/ingest.ts startPatched), plus API helpers. */
 export async function startSidecar(opts: { dataDir: string; codexHome?: string; env?: Record<string, string> }): Promise<RunningSidecar> {

@@ -7,24 +7,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const h = vi.hoisted(() => ({
-  handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
-  userData: '/nonexistent',
-}));
-vi.mock('electron', () => {
-  const app = { getPath: vi.fn(() => h.userData), getVersion: () => '0.0.0-test' };
-  const ipcMain = {
-    // Like real Electron: a second handle() for the same channel throws.
-    handle: vi.fn((channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) => {
-      if (h.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-      h.handlers.set(channel, fn);
-    }),
-    removeHandler: vi.fn((channel: string) => h.handlers.delete(channel)),
-    on: vi.fn(),
-  };
-  const mod = { app, ipcMain, shell: { openPath: vi.fn() } };
-  return { ...mod, default: mod }; // `default` too: electron-store does `import electron from 'electron'`
-});
+import { electronState as h } from './_electron-mock.js';
+
+vi.mock('electron', async () => (await import('./_electron-mock.js')).electronModule());
 
 import { ipcMain } from 'electron';
 import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/main/ipc-handlers.js';

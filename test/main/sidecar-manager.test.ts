@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkHealth, createHostStatusReader, createSidecarManager, readRuntimeFile, sidecarLaunchSpec, type SidecarManager, type SidecarManagerOptions } from '../../src/main/sidecar-manager.js';
 import type { SidecarState } from '../../src/shared/ipc.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REAL_SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/agent-monitor/server/index.js');
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-sidecar.mjs');
@@ -57,13 +58,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function launches(logFile: string): Array<{ pid: number; at: number }> {
   return fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; at: number });
@@ -145,7 +139,7 @@ describe('sidecar manager', () => {
     const { mgr } = manager({ maxRestarts: 2, backoffMs: 20, stableAfterMs: 60_000, env: { FAKE_SIDECAR_MODE: 'crash-after-listen' } });
     const first = await mgr.start();
     expect(first.state).toBe('running');
-    await waitFor(() => mgr.state() === 'unavailable');
+    await waitFor('state unavailable', () => mgr.state() === 'unavailable', 5_000);
     expect(mgr.snapshot().lastError).toMatch(/code 4/);
   });
 
@@ -164,8 +158,8 @@ describe('sidecar manager', () => {
     expect(first.state).toBe('running');
     const frozenPid = first.pid!;
     // The frozen child ignores SIGTERM (its loop never yields), so this also exercises SIGKILL.
-    await waitFor(() => !alive(frozenPid), 15_000);
-    await waitFor(() => mgr.state() === 'running' && mgr.snapshot().pid !== frozenPid, 15_000);
+    await waitFor('the frozen child to be killed', () => !alive(frozenPid), 15_000);
+    await waitFor('a new child running', () => mgr.state() === 'running' && mgr.snapshot().pid !== frozenPid, 15_000);
     expect(fs.readFileSync(counter, 'utf8')).toBe('2');
     expect(logs.some((l) => l.includes('stopped answering /api/health'))).toBe(true);
     expect(mgr.snapshot().restarts).toBe(1);
@@ -214,7 +208,7 @@ describe('sidecar manager', () => {
     // A healthy "sidecar" this manager did not spawn, whose runtime.json we plant in our data dir.
     const foreignDir = tempDir();
     const foreign = foreignProcess([FIXTURE], { AGENT_MONITOR_DATA_DIR: foreignDir, AGENT_MONITOR_PORT: '0' });
-    await waitFor(() => readRuntimeFile(foreignDir)?.pid === foreign.pid);
+    await waitFor('the foreign runtime.json', () => readRuntimeFile(foreignDir)?.pid === foreign.pid, 5_000);
     const foreignRt = readRuntimeFile(foreignDir)!;
     expect(await checkHealth(foreignRt.port)).toBe(true);
 

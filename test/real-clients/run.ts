@@ -1,6 +1,6 @@
 // Run the real Codex / Claude Code CLIs against the fake model servers, with every home folder
 // pointed at temp dirs. Nothing here touches the real home folder.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureRealClients } from './ensure.js';

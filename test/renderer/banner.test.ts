@@ -12,23 +12,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const h = vi.hoisted(() => ({
-  handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
-  userData: '/nonexistent',
-}));
-vi.mock('electron', () => {
-  const app = { getPath: vi.fn(() => h.userData), getVersion: () => '0.0.0-test' };
-  const ipcMain = {
-    handle: vi.fn((channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) => {
-      if (h.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-      h.handlers.set(channel, fn);
-    }),
-    removeHandler: vi.fn((channel: string) => h.handlers.delete(channel)),
-    on: vi.fn(),
-  };
-  const mod = { app, ipcMain, shell: { openPath: vi.fn() } };
-  return { ...mod, default: mod };
-});
+import { electronState as h } from '../main/_electron-mock.js';
+
+vi.mock('electron', async () => (await import('../main/_electron-mock.js')).electronModule());
 
 import { ipcMain } from 'electron';
 import { buildShell } from '../../scripts/build-shell.js';

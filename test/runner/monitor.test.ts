@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { repoRoot } from '../../scripts/build-agent-monitor.js';
-import { waitFor } from '../helpers/sidecar.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');
 const MONITOR = join(repoRoot, 'scripts', 'monitor.ts');

@@ -132,13 +132,3 @@ export function f8Text(): string {
   return fs.readFileSync(path.join(FIXTURES, F8_NAME), 'utf8');
 }
 
-/** Poll `check` until it returns a truthy value (no fixed sleeps in tests). */
-export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

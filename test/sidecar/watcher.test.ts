@@ -8,7 +8,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRolloutWatcher, type RolloutWatcher } from '../../src/sidecar/index.js';
-import { createTempDirectory, F8_NAME, f8Text, openTestDb, rows, SID, waitFor } from './helpers.js';
+import { createTempDirectory, F8_NAME, f8Text, openTestDb, rows, SID } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const NO_SWEEP = 600_000;
 const watchers: RolloutWatcher[] = [];
@@ -41,16 +42,16 @@ describe('startRolloutWatcher (inline)', () => {
     fs.mkdirSync(dayDir, { recursive: true });
     const file = path.join(dayDir, F8_NAME);
     fs.writeFileSync(file, lines.slice(0, 5).join('\n') + '\n'); // meta … user_message
-    await waitFor(() => count(db) === 2, 5_000, 'new file imported');
+    await waitFor('new file imported', () => count(db) === 2, 5_000);
     expect(changes).toContainEqual({ sessionIds: [SID], inserted: 2 });
 
     fs.appendFileSync(file, lines[6] + '\n'); // function_call
-    await waitFor(() => count(db) === 3, 5_000, 'appended line imported');
+    await waitFor('appended line imported', () => count(db) === 3, 5_000);
     // A second append right away (inside chokidar's 50 ms change throttle) is not lost either.
     fs.appendFileSync(file, lines[7] + '\n');
-    await waitFor(() => count(db) === 4, 5_000, 'burst append imported');
+    await waitFor('burst append imported', () => count(db) === 4, 5_000);
     fs.appendFileSync(file, lines.slice(8).join('\n'));
-    await waitFor(() => count(db) === 7, 5_000, 'rest imported');
+    await waitFor('rest imported', () => count(db) === 7, 5_000);
     await w.flush();
     expect(w.status()).toMatchObject({ running: true, files: 1, behindBytes: 0, malformedLines: 0 });
     expect(w.status().lastImportAt).not.toBeNull();
@@ -66,7 +67,7 @@ describe('startRolloutWatcher (inline)', () => {
     const dayDir = path.join(home, 'archived_sessions', '2026', '09', '14');
     fs.mkdirSync(dayDir, { recursive: true });
     fs.writeFileSync(path.join(dayDir, F8_NAME), f8Text());
-    await waitFor(() => count(db) === 7, 8_000, 'late CODEX_HOME imported');
+    await waitFor('late CODEX_HOME imported', () => count(db) === 7, 8_000);
     expect(logs.filter((l) => /error/i.test(l))).toEqual([]);
   });
 
@@ -79,7 +80,7 @@ describe('startRolloutWatcher (inline)', () => {
     fs.writeFileSync(path.join(dayDir, F8_NAME), f8Text());
     fs.writeFileSync(path.join(home, 'history.jsonl'), '{"not":"a rollout"}\n');
     const w = await start({ dbPath, codexHome: home, inline: true, sweepIntervalMs: 100, onChange: () => {} });
-    await waitFor(() => count(db) === 7, 5_000, 'existing file imported');
+    await waitFor('existing file imported', () => count(db) === 7, 5_000);
     await w.flush();
     expect(w.status()).toMatchObject({ files: 1, behindBytes: 0 });
   });
@@ -112,9 +113,9 @@ describe('startRolloutWatcher (worker thread, esbuild bundle)', () => {
     const text = f8Text();
     const file = path.join(dayDir, F8_NAME);
     fs.writeFileSync(file, text.slice(0, text.length - 20)); // last line still partial
-    await waitFor(() => count(db) === 6, 8_000, 'worker import');
+    await waitFor('worker import', () => count(db) === 6, 8_000);
     fs.appendFileSync(file, text.slice(text.length - 20));
-    await waitFor(() => count(db) === 7, 5_000, 'worker append');
+    await waitFor('worker append', () => count(db) === 7, 5_000);
     await w.flush();
     expect(w.status()).toMatchObject({ running: true, files: 1, behindBytes: 0, malformedLines: 0 });
     expect(changes.reduce((n, c) => n + c.inserted, 0)).toBe(7);
