@@ -19,6 +19,7 @@ import {
   startSse,
   type RecordedRequest,
 } from './http-util.js';
+import { nextStep, stepsFor } from './script.js';
 
 export interface FakeToolUse {
   /** Tool name; default `Bash`. */
@@ -71,19 +72,11 @@ export function claudeToolScript(opts: {
   finalText?: string;
   ids?: string[];
 } = {}): FakeAnthropicStep[] {
-  const commands = opts.commands ?? ['echo hello'];
-  const calls: FakeToolUse[] = commands.map((command, i) => {
+  const calls: FakeToolUse[] = (opts.commands ?? ['echo hello']).map((command, i) => {
     const id = opts.ids?.[i];
     return id === undefined ? { command } : { command, id };
   });
-  const steps: FakeAnthropicStep[] =
-    calls.length === 0
-      ? []
-      : opts.mode === 'parallel'
-        ? [{ type: 'tools', calls }]
-        : calls.map((c) => ({ type: 'tools' as const, calls: [c] }));
-  steps.push({ type: 'message', text: opts.finalText ?? 'Done.' });
-  return steps;
+  return stepsFor(calls, opts.mode, opts.finalText);
 }
 
 function idFor(prefix: string, step: number, index: number, c: FakeToolUse): string {
@@ -132,12 +125,7 @@ export async function startFakeAnthropic(opts: StartFakeAnthropicOptions = {}): 
     if (typeof script === 'function') {
       return { step: script({ body, mainRequestIndex: mainIndex, answeredToolUseIds: answered }), stepIndex: mainIndex };
     }
-    for (let s = 0; s < script.length; s++) {
-      const step = script[s]!;
-      if (step.type === 'message') return { step, stepIndex: s };
-      if (!step.calls.every((c, i) => answered.has(idFor(prefix, s, i, c)))) return { step, stepIndex: s };
-    }
-    return { step: { type: 'message', text: 'Done.' }, stepIndex: script.length };
+    return nextStep(script, answered, (step, index, c: FakeToolUse) => idFor(prefix, step, index, c));
   }
 
   async function answerMessages(res: ServerResponse, body: Record<string, unknown>, rec: RecordedRequest): Promise<void> {

@@ -19,6 +19,7 @@ import {
   startSse,
   type RecordedRequest,
 } from './http-util.js';
+import { nextStep, stepsFor } from './script.js';
 
 export interface FakeToolCall {
   /** Shell command for the default `exec_command` tool: arguments become `{"cmd": cmd}`. */
@@ -85,20 +86,11 @@ export function toolScript(opts: {
   finalText?: string;
   callIds?: string[];
 } = {}): FakeOpenAIStep[] {
-  const commands = opts.commands ?? ['echo hello'];
-  const finalText = opts.finalText ?? 'Done.';
-  const calls: FakeToolCall[] = commands.map((cmd, i) => {
+  const calls: FakeToolCall[] = (opts.commands ?? ['echo hello']).map((cmd, i) => {
     const id = opts.callIds?.[i];
     return id === undefined ? { cmd } : { cmd, callId: id };
   });
-  const steps: FakeOpenAIStep[] =
-    calls.length === 0
-      ? []
-      : opts.mode === 'parallel'
-        ? [{ type: 'tools', calls }]
-        : calls.map((c) => ({ type: 'tools' as const, calls: [c] }));
-  steps.push({ type: 'message', text: finalText });
-  return steps;
+  return stepsFor(calls, opts.mode, opts.finalText);
 }
 
 function callIdFor(prefix: string, step: number, index: number, call: FakeToolCall): string {
@@ -145,13 +137,7 @@ export async function startFakeOpenAI(opts: StartFakeOpenAIOptions = {}): Promis
     if (typeof script === 'function') {
       return { step: script({ body, mainRequestIndex: mainIndex, answeredCallIds: answered }), stepIndex: mainIndex };
     }
-    for (let s = 0; s < script.length; s++) {
-      const step = script[s]!;
-      if (step.type === 'message') return { step, stepIndex: s };
-      const allAnswered = step.calls.every((c, i) => answered.has(callIdFor(prefix, s, i, c)));
-      if (!allAnswered) return { step, stepIndex: s };
-    }
-    return { step: { type: 'message', text: 'Done.' }, stepIndex: script.length };
+    return nextStep(script, answered, (step, index, c: FakeToolCall) => callIdFor(prefix, step, index, c));
   }
 
   async function answerResponses(res: ServerResponse, body: Record<string, unknown>, rec: RecordedRequest): Promise<void> {
