@@ -28,6 +28,9 @@ export function migrateHostSchema(db: Database.Database): void {
     if (!eventCols.has('dedup_key')) db.exec('ALTER TABLE events ADD COLUMN dedup_key TEXT');
     db.exec(`
       CREATE UNIQUE INDEX IF NOT EXISTS idx_events_dedup ON events(session_id, dedup_key);
+      -- A session's sources (src/sidecar/host/session-sql.ts) are two index seeks, not a scan
+      -- of all its events, on every live update.
+      CREATE INDEX IF NOT EXISTS idx_events_seen ON events(session_id, seen_by);
       CREATE TABLE IF NOT EXISTS codex_rollout_files (
         path TEXT PRIMARY KEY,
         dev TEXT,
