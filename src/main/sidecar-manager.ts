@@ -21,14 +21,12 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { DashboardInfo, SidecarState } from '../shared/ipc.js';
+import { RUNTIME_FILE, type RuntimeInfo } from '../shared/runtime.js';
 
-export interface SidecarRuntime {
-  version: number;
-  port: number;
-  pid: number;
-  token: string;
-  startedAt: string;
-}
+export { RUNTIME_FILE };
+
+/** runtime.json of the running child (the shared contract type). */
+export type SidecarRuntime = RuntimeInfo;
 
 export interface SidecarSnapshot {
   state: SidecarState;
@@ -84,7 +82,6 @@ export interface SidecarManager {
   onStateChange(listener: (snapshot: SidecarSnapshot) => void): () => void;
 }
 
-export const RUNTIME_FILE = 'runtime.json';
 
 /** Reads `<dataDir>/runtime.json`; null when missing or not (yet) a complete runtime record. */
 export function readRuntimeFile(dataDir: string): SidecarRuntime | null {

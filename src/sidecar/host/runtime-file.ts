@@ -2,22 +2,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUNTIME_FILE, type RuntimeInfo } from '../../shared/runtime.js';
 
-export interface RuntimeInfo {
-  version: 1;
-  port: number;
-  pid: number;
-  token: string;
-  startedAt: string;
-}
 
 export const newToken = (): string => randomBytes(32).toString('hex');
 
 export function runtimeFilePath(dataDir: string): string {
-  return join(dataDir, 'runtime.json');
+  return join(dataDir, RUNTIME_FILE);
 }
 
-export function writeRuntimeFile(dataDir: string, info: RuntimeInfo): void {
+export function writeRuntimeFile(dataDir: string, info: RuntimeInfo & { version: 1 }): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = runtimeFilePath(dataDir);
   const tmp = `${file}.${process.pid}.tmp`;

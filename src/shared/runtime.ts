@@ -1,0 +1,14 @@
+// runtime.json: how hook handlers and the app find the running sidecar (docs/contracts.md).
+// Written by the sidecar (src/sidecar/host/runtime-file.ts), read by the sidecar manager; the
+// zero-dependency hook handlers parse the same fields by hand.
+
+export const RUNTIME_FILE = 'runtime.json';
+
+export interface RuntimeInfo {
+  version: number;
+  port: number;
+  pid: number;
+  /** Bearer token for POST /api/hooks/event, fresh at every sidecar start. */
+  token: string;
+  startedAt: string;
+}
