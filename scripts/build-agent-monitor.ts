@@ -90,7 +90,8 @@ function inputHash(upstreamDir: string, patchesDir: string): string {
   add(join(repoRoot, 'src', 'sidecar'), 'sidecar');
   add(join(repoRoot, 'src', 'shared'), 'shared');
   add(join(repoRoot, 'src', 'patcher'), 'patcher');
-  for (const f of ['scripts/build-agent-monitor.ts', 'scripts/codex-hook-handler.js', 'package-lock.json']) {
+  add(join(repoRoot, 'src', 'handlers'), 'handlers');
+  for (const f of ['scripts/build-agent-monitor.ts', 'package-lock.json']) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(repoRoot, f)));
   }
@@ -225,10 +226,10 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, result.files.get(file) ?? readFileSync(join(upstreamDir, file)));
     }
-    await bundle('src/sidecar/host/entry.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
+    await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
-    writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), readFileSync(join(repoRoot, 'scripts', 'codex-hook-handler.js')));
+    writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
     chmodSync(join(stageDir, 'scripts', 'hook-handler.js'), 0o755);
 

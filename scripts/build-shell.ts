@@ -1,6 +1,6 @@
 /**
  * Builds the Electron shell (issue #5):
- *   dist/main.cjs            src/main/app.ts, CommonJS; `electron` external, electron-store/conf
+ *   dist/main.cjs            src/electron-main/app.ts, CommonJS; `electron` external, electron-store/conf
  *                            (ESM-only) bundled in so any host plugin loader can require it.
  *   dist/preload.cjs         src/preload/preload.ts, one CommonJS file whose only require is
  *                            `electron` (sandbox: true needs exactly that; checked below).
@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildRendererCsp } from '../src/main/window-security.js';
+import { buildRendererCsp } from '../src/electron-main/window-security.js';
 
 export const SHELL_TARGETS = ['main', 'preload', 'renderer'] as const;
 export type ShellTarget = (typeof SHELL_TARGETS)[number];
@@ -95,7 +95,7 @@ export async function buildShell({ outDir, targets = SHELL_TARGETS, root = ROOT 
     const file = path.join(out, 'main.cjs');
     await build({
       ...common,
-      entryPoints: [path.join(root, 'src/main/app.ts')],
+      entryPoints: [path.join(root, 'src/electron-main/app.ts')],
       outfile: file,
       external: ['electron'],
       target: 'node20',

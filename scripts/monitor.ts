@@ -17,8 +17,8 @@ import { defaultPaths, type HostPaths } from '../src/core/paths.js';
 import { createConfSettings } from '../src/core/settings.js';
 import { detectCodexVersion } from '../src/core/codex-diagnostics.js';
 import { createHookService, type FamilyOutcome, type HookService } from '../src/core/hook-service.js';
-import { createAgentMonitorOps, type AgentMonitorOps } from '../src/main/agent-monitor-ops.js';
-import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/main/sidecar-manager.js';
+import { createAgentMonitorOps, type AgentMonitorOps } from '../src/core/agent-monitor-ops.js';
+import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/core/sidecar-manager.js';
 import type { ToggleResult } from '../src/shared/ipc.js';
 import { isMainModule } from './lib/is-main.js';
 

@@ -7,7 +7,7 @@
  *   - down:      runtime.json names a port nobody listens on (connection refused)
  *   - hung:      a TCP server that accepts the connection and never answers
  *   - no-runtime: no runtime.json at all (sidecar never started)
- *   - up-in-place: scripts/codex-hook-handler.js itself, loaded as an ES module ("type": "module")
+ *   - up-in-place: src/handlers/codex-hook-handler.js itself, loaded as an ES module ("type": "module")
  * plus `node empty.js` as a second floor (`node -e 0` evaluates its argument through a slightly
  * longer path than running a file). Ratios are always to the `node -e 0` median.
  *
@@ -38,7 +38,7 @@ export interface HandlerBenchRow {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const HANDLER = resolve(HERE, '..', 'codex-hook-handler.js');
+const HANDLER = resolve(HERE, '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
 
 // Fixture F4 of codex-contract.md: a Codex PreToolUse stdin for a Bash call, sent compact.
 const PAYLOAD = JSON.stringify(JSON.parse(readFileSync(resolve(HERE, '..', '..', 'test', 'fixtures', 'rollout', 'f4-pre-tool-use-bash.json'), 'utf8')));

@@ -1,8 +1,8 @@
 /**
  * The IPC contract between the Electron main process, the preload bridge and the renderer.
- * Channel names and payload types live here once; main (src/main/ipc-handlers.ts), the preload
+ * Channel names and payload types live here once; main (src/electron-main/ipc-handlers.ts), the preload
  * (src/preload/preload.ts) and the renderer (src/renderer/index.html) all follow it, and
- * test/main/wiring.test.ts fails when any of the three drifts from this file.
+ * test/electron-main/wiring.test.ts fails when any of the three drifts from this file.
  *
  * Issue #5; design.md §7; docs/contracts.md ("Hook service").
  */
@@ -78,7 +78,7 @@ export interface CodexStatus {
  */
 export type CodexStatusPayload = CodexStatus & { setupHint: string };
 
-/** The sidecar manager's states (src/main/sidecar-manager.ts), plus 'disabled' for master off. */
+/** The sidecar manager's states (src/core/sidecar-manager.ts), plus 'disabled' for master off. */
 export const SidecarStates = ['idle', 'starting', 'running', 'backoff', 'unavailable', 'stopping', 'stopped'] as const;
 export type SidecarState = (typeof SidecarStates)[number];
 

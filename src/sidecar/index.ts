@@ -1,6 +1,8 @@
 /**
- * Sidecar add-ons called by the gated patches of the upstream server (bundled to
- * build/agent-monitor/server/host/addons.cjs). Rollout import: issue #4, design.md §6.
+ * The sidecar add-ons, and the single entry esbuild bundles into
+ * build/agent-monitor/server/host/addons.cjs: everything the gated patches call (see patches/)
+ * plus what the tests and benchmarks drive directly. The rollout worker thread is the only other
+ * bundle (src/sidecar/rollout/worker.ts), because it runs in its own isolate.
  */
 export { migrateHostSchema, markSeen, HOST_SCHEMA_VERSION } from './schema.js';
 export { hookDedupKey, hookSessionId, dedupKeys, sha16 } from '../shared/dedup.js';
@@ -17,3 +19,4 @@ export {
   type RolloutRecord,
   type EventRecord,
 } from './rollout/parse.js';
+export { MAX_BODY_BYTES, attach, eventTime, handleHookPost, hostStatus, listen, listenPort, route, stop } from './host/server-host.js';

@@ -1,9 +1,8 @@
 /** Helpers for the build tests: temp dirs, tree listing, copies of the real upstream. */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 import { repoRoot } from '../../scripts/build-agent-monitor.js';
 
 export const vendorDir = path.join(repoRoot, 'vendor', 'agent-monitor');
@@ -19,16 +18,7 @@ export function allowOutOfRepoBuilds(): void {
   if (!current.includes(modules)) process.env.NODE_PATH = [modules, ...current].join(path.delimiter);
 }
 
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-export function tempDir(prefix = 'am-build-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
+export { tempDir };
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

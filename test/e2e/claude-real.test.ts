@@ -11,7 +11,8 @@ import { ensureRealClients } from '../real-clients/ensure.js';
 import { claudeToolScript, startFakeAnthropic } from '../real-clients/fake-anthropic.js';
 import { makeTempLayout } from '../real-clients/capture-helpers.js';
 import { runClaude } from '../real-clients/run.js';
-import { sessionEvents, startSidecar, type ApiSession } from '../helpers/sidecar.js';
+import { sessionEvents, type ApiSession } from '../helpers/api.js';
+import { startPatched } from '../../scripts/lib/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -31,8 +32,8 @@ describe('real Claude Code CLI end to end', () => {
     mkdirSync(dataDir, { recursive: true });
     const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello'] }) });
     cleanups.push(() => fake.close());
-    const sidecar = await startSidecar({ dataDir });
-    cleanups.push(() => sidecar.stop());
+    const sidecar = await startPatched({ dir: dataDir });
+    cleanups.push(async () => void (await sidecar.stop()));
 
     const service = createHookService({
       settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),

@@ -13,7 +13,8 @@ import { ensureRealClients } from '../real-clients/ensure.js';
 import { startFakeOpenAI, toolScript, type FakeOpenAI } from '../real-clients/fake-openai.js';
 import { findRollouts, makeTempLayout, type TempLayout } from '../real-clients/capture-helpers.js';
 import { runCodex, writeCodexConfig } from '../real-clients/run.js';
-import { sessionEvents, startSidecar, type ApiEvent, type ApiSession, type RunningSidecar } from '../helpers/sidecar.js';
+import { sessionEvents, type ApiEvent, type ApiSession } from '../helpers/api.js';
+import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -30,7 +31,7 @@ const BOTH_SOURCES = new Set(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 
 
 interface Run {
   layout: TempLayout;
-  sidecar: RunningSidecar;
+  sidecar: RunningServer;
   fake: FakeOpenAI;
   sessionId: string;
   service: ReturnType<typeof createHookService>;
@@ -44,8 +45,8 @@ async function runScriptedSession(opts: { hooks: boolean; bypassTrust: boolean; 
   const fake = await startFakeOpenAI({ script: toolScript({ commands: opts.commands }) });
   cleanups.push(() => fake.close());
   writeCodexConfig({ codexHome: layout.codexHome, baseUrl: fake.url });
-  const sidecar = await startSidecar({ dataDir, codexHome: layout.codexHome });
-  cleanups.push(() => sidecar.stop());
+  const sidecar = await startPatched({ dir: dataDir, codexHome: layout.codexHome });
+  cleanups.push(async () => void (await sidecar.stop()));
 
   const service = createHookService({
     settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: opts.hooks, codexOptIn: opts.hooks }),

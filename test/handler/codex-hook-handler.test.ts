@@ -1,26 +1,24 @@
 /**
- * scripts/codex-hook-handler.js as Codex runs it: a real process, stdin without a trailing newline,
+ * src/handlers/codex-hook-handler.js as Codex runs it: a real process, stdin without a trailing newline,
  * a real loopback server (up / hung / refused / 401), temp data dirs only.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import {
   PRE_TOOL_USE,
   REPO_HANDLER,
   UUID_RE,
-  cleanupAll,
   closedPort,
   deployedDataDir,
   runHandler,
   spoolLines,
   startHungServer,
-  startSidecar,
+  startCaptureServer,
   tempDir,
   writeRuntime,
 } from './helpers.js';
 
-afterEach(cleanupAll);
 
 // A generous reply wait so an "up" test is not turned into a spool by a loaded machine.
 const PATIENT = { AGENT_MONITOR_HOOK_WAIT_MS: '10000' };
@@ -46,7 +44,7 @@ const contexts = [
 describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
   it('posts an object payload with __provider and a uuid __delivery_id, original fields intact', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env: { ...env, ...PATIENT } });
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -59,7 +57,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 
   it('wraps non-JSON stdin as {raw, __provider, __delivery_id}', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     for (const input of ['not json at all', '[1,2,3]', 'null', '']) {
       const r = await runHandler({ handler, args: ['Stop'], input, env: { ...env, ...PATIENT } });
@@ -77,7 +75,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 
   it('takes hook_type from argv, else from hook_event_name, else "Unknown"', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const e = { ...env, ...PATIENT };
     await runHandler({ handler, args: ['UserPromptSubmit'], input: JSON.stringify({ hook_event_name: 'Stop' }), env: e });
@@ -88,7 +86,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 
   it('reads stdin to EOF: no trailing newline, multi-line JSON, a large payload', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const big = { ...PRE_TOOL_USE, hook_event_name: 'PostToolUse', tool_response: 'x'.repeat(300_000) + 'é✓' };
     const e = { ...env, ...PATIENT };
@@ -130,7 +128,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 
   it('401 (wrong token): spooled, exit 0, no stdout, one stderr line', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port, 'f'.repeat(64));
     const r = await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t2"}', env: { ...env, ...PATIENT } });
     expect(r).toMatchObject({ code: 0, stdout: '' });
@@ -143,7 +141,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 
   it('other non-2xx replies are spooled too', async () => {
     const { dataDir, handler, env } = setup();
-    const sidecar = await startSidecar({ status: 503 });
+    const sidecar = await startCaptureServer({ status: 503 });
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{}', env: { ...env, ...PATIENT } });
     expect(r).toMatchObject({ code: 0, stdout: '' });
@@ -214,7 +212,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
 describe('codex hook handler, data dir resolution', () => {
   it('the deployed copy finds <dataDir>/runtime.json next to its hooks/ folder without any env', async () => {
     const { dataDir, handler } = deployedDataDir();
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -224,7 +222,7 @@ describe('codex hook handler, data dir resolution', () => {
   it('a copy loaded as an ES module (package.json "type": "module" above it) finds runtime.json via argv[1]', async () => {
     const { dataDir, handler } = deployedDataDir();
     writeFileSync(join(dataDir, 'package.json'), '{"type":"module"}\n');
-    const sidecar = await startSidecar();
+    const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -239,5 +237,15 @@ describe('codex hook handler, data dir resolution', () => {
     expect(r.code).toBe(0);
     expect(spoolLines(other)).toHaveLength(1);
     expect(existsSync(join(dataDir, 'spool'))).toBe(false);
+  });
+
+  it('run from the checkout with no data dir set: spools into the default data dir, never into the working tree', async () => {
+    const home = tempDir();
+    const xdg = tempDir();
+    const repoSpool = join(dirname(REPO_HANDLER), '..', 'spool'); // where the old "two folders up" rule put it
+    const r = await runHandler({ handler: REPO_HANDLER, args: ['Stop'], input: '{"a":1}', env: { HOME: home, XDG_DATA_HOME: xdg } });
+    expect(r.code).toBe(0);
+    expect(spoolLines(join(xdg, 'agent-monitor-host'))).toHaveLength(1);
+    expect(existsSync(repoSpool)).toBe(false);
   });
 });

@@ -1,26 +1,16 @@
 /** Shared helpers for the hook handler tests: temp data dirs, real servers, real handler processes. */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onCleanup, tempDir } from '../helpers/temp.js';
 
-export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'codex-hook-handler.js');
+export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
 export const TOKEN = 'a1'.repeat(32);
 
-const cleanups: Array<() => void | Promise<void>> = [];
-
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length) await cleanups.pop()!();
-}
-
-export function tempDir(prefix = 'codex-handler-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 /** A data dir with a copy of the handler in hooks/, as the installer deploys it. */
 export function deployedDataDir(): { dataDir: string; handler: string } {
@@ -44,8 +34,8 @@ export interface Post {
   data: Record<string, unknown>;
 }
 
-/** A real HTTP sidecar stand-in: checks the Bearer token, records posts, answers 200. */
-export async function startSidecar(opts: { status?: number } = {}): Promise<{ port: number; posts: Post[]; unauthorized: number }> {
+/** A real HTTP stand-in for the sidecar's hook route: checks the Bearer token, records posts, answers 200. */
+export async function startCaptureServer(opts: { status?: number } = {}): Promise<{ port: number; posts: Post[]; unauthorized: number }> {
   const state = { port: 0, posts: [] as Post[], unauthorized: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,7 +60,7 @@ export async function startSidecar(opts: { status?: number } = {}): Promise<{ po
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   state.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  onCleanup(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
   return state;
 }
 
@@ -82,7 +72,7 @@ export async function startHungServer(): Promise<{ port: number; accepted: () =>
     sockets.push(s);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
+  onCleanup(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
   return { port: (server.address() as net.AddressInfo).port, accepted: () => sockets.length };
 }
 

@@ -5,11 +5,10 @@
 import Database from 'better-sqlite3';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drainSpool, spoolStatus, watchSpool } from '../../src/sidecar/spool.js';
-import { PRE_TOOL_USE, cleanupAll, closedPort, deployedDataDir, runHandler, spoolLines, tempDir, writeRuntime } from './helpers.js';
+import { PRE_TOOL_USE, closedPort, deployedDataDir, runHandler, spoolLines, tempDir, writeRuntime } from './helpers.js';
 
-afterEach(cleanupAll);
 
 function openDb(dataDir: string) {
   const db = new Database(join(dataDir, 'monitor.db'));

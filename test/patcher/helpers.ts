@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 import { definePatch, findAll, hashTokens, parseWithTokens } from '../../src/patcher/index.js';
 import type { NodeType, PatchSpec } from '../../src/patcher/index.js';
 import dbHarnessStmt from '../fixtures/drift/patches/db-harness-stmt.js';
@@ -16,16 +15,9 @@ export const scenario = (name: 'base' | 'comments-only' | 'logic-changed' | 'anc
 /** The three fixture patches, in the order a real patches/index.ts would list them. */
 export const fixturePatches: PatchSpec[] = [definePatch(transcriptOutsideTx), definePatch(harnessStamp), definePatch(dbHarnessStmt)];
 
-const tempDirs: string[] = [];
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
 /** A fresh directory per call, removed after the test. */
 export function createTempDirectory(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patcher-test-'));
-  tempDirs.push(dir);
-  return dir;
+  return tempDir('patcher-test-');
 }
 
 /** Replaces a temp dir in messages with a stable token, so snapshots do not depend on mkdtemp names. */

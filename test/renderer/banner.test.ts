@@ -12,21 +12,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { electronState as h } from '../main/_electron-mock.js';
+import { electronState as h } from '../electron-main/_electron-mock.js';
 
-vi.mock('electron', async () => (await import('../main/_electron-mock.js')).electronModule());
+vi.mock('electron', async () => (await import('../electron-main/_electron-mock.js')).electronModule());
 
 import { ipcMain } from 'electron';
 import { buildShell } from '../../scripts/build-shell.js';
 import type { SettingsBackend } from '../../src/core/settings.js';
-import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/main/ipc-handlers.js';
-import { createElectronStoreSettings } from '../../src/main/settings-store.js';
-import { createHostStatusReader, createSidecarManager, type SidecarManager } from '../../src/main/sidecar-manager.js';
+import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/electron-main/ipc-handlers.js';
+import { createElectronStoreSettings } from '../../src/electron-main/settings-store.js';
+import { createHostStatusReader, createSidecarManager, type SidecarManager } from '../../src/core/sidecar-manager.js';
 import { AgentMonitorChannel } from '../../src/shared/ipc.js';
-import { createTempWorld, ourCommands, realHookService, type TempWorld } from '../main/_env.js';
+import { createTempWorld, ourCommands, realHookService, type TempWorld } from '../electron-main/_env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURE_SIDECAR = path.join(ROOT, 'test/main/fixtures/fake-sidecar.mjs');
+const FIXTURE_SIDECAR = path.join(ROOT, 'test/helpers/fake-sidecar.mjs');
 // The real materialized server when it has been built (test/helpers/global-setup.ts builds it),
 // else the contract fixture (SKIP_MONITOR_BUILD=1 on a fresh checkout).
 const REAL_SERVER = path.join(ROOT, 'build/agent-monitor/server/index.js');
@@ -172,7 +172,6 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('consent 
   afterEach(async () => {
     await page?.close();
     await sidecar?.stop();
-    world?.cleanup();
   });
 
   it('Claude then Codex toggle: hooks.json gains our entries and the hints turn on; again: removed', async () => {

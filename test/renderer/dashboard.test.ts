@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startSidecar, type RunningSidecar } from '../helpers/sidecar.js';
+import { postHook, startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -13,13 +13,13 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard page in Chromium', () => {
   let dir: string;
-  let sidecar: RunningSidecar;
+  let sidecar: RunningServer;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'am-dashboard-'));
-    sidecar = await startSidecar({ dataDir: dir });
+    sidecar = await startPatched({ dir });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -33,8 +33,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard p
 
   test('shows Claude and Codex sessions with badges, filters by harness, and updates live', async () => {
     const claude = { session_id: 'claude-s1', cwd: '/work/demo', __delivery_id: 'd-1' };
-    await sidecar.postHook('SessionStart', { ...claude, source: 'startup' });
-    await sidecar.postHook('PreToolUse', { ...claude, tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'npm test' } });
+    await postHook(sidecar, 'SessionStart', { ...claude, source: 'startup' });
+    await postHook(sidecar, 'PreToolUse', { ...claude, tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: { command: 'npm test' } });
 
     await page.goto(`${sidecar.url}/`);
     await page.waitForSelector('#conn.live');
@@ -44,8 +44,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard p
 
     // A Codex session arrives while the page is open: it appears without a reload, badged Codex.
     const codex = { session_id: 'codex-s1', cwd: '/work/demo', turn_id: 't1', __provider: 'codex', __delivery_id: 'd-2' };
-    await sidecar.postHook('SessionStart', { ...codex, source: 'startup', model: 'gpt-5-codex' });
-    await sidecar.postHook('PreToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_input: { command: 'cargo test' }, __delivery_id: 'd-3' });
+    await postHook(sidecar, 'SessionStart', { ...codex, source: 'startup', model: 'gpt-5-codex' });
+    await postHook(sidecar, 'PreToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_input: { command: 'cargo test' }, __delivery_id: 'd-3' });
     await page.waitForFunction(() => document.querySelectorAll('.session-card').length === 2);
     const badges = await page.locator('.session-card .harness').allInnerTexts();
     expect(badges.sort()).toEqual(['Claude', 'Codex']);
@@ -64,8 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard p
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-codex-filter.png') });
 
     // A duplicate delivery changes nothing on screen; a new event appears live.
-    await sidecar.postHook('PreToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_input: { command: 'cargo test' }, __delivery_id: 'd-3' });
-    await sidecar.postHook('PostToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_response: 'ok', __delivery_id: 'd-4' });
+    await postHook(sidecar, 'PreToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_input: { command: 'cargo test' }, __delivery_id: 'd-3' });
+    await postHook(sidecar, 'PostToolUse', { ...codex, tool_name: 'Bash', tool_use_id: 'call_1', tool_response: 'ok', __delivery_id: 'd-4' });
     await page.waitForFunction(() => document.querySelectorAll('.event').length === 3);
     expect(await page.locator('.event').count()).toBe(3);
 

@@ -2,23 +2,17 @@
 // dir. Serve prints the dashboard URL, applies the consent flags and reconciles hook files;
 // Ctrl-C stops the sidecar cleanly; status/enable/disable reach the same operations as IPC.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { repoRoot } from '../../scripts/build-agent-monitor.js';
+import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');
 const MONITOR = join(repoRoot, 'scripts', 'monitor.ts');
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 function layout() {
-  const root = mkdtempSync(join(tmpdir(), 'am-runner-'));
-  dirs.push(root);
+  const root = tempDir('am-runner-');
   const folders = { data: join(root, 'data'), claude: join(root, 'claude'), codex: join(root, 'codex') };
   const args = ['--data-dir', folders.data, '--claude-dir', folders.claude, '--codex-home', folders.codex, '--port', '0'];
   // HOME too, so nothing can fall back to the real home folder.

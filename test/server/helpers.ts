@@ -1,34 +1,18 @@
 /** Helpers for the real-process server tests: temp dirs, API reads, an SSE reader, Claude payloads. */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
-import type { RunningServer } from '../../scripts/bench/ingest.js';
+import { onCleanup, tempDir } from '../helpers/temp.js';
+import type { RunningServer } from '../../scripts/lib/servers.js';
 
-export { postHook, postRaw, startPatched, startUpstream, writeClaudeTranscript } from '../../scripts/bench/ingest.js';
-export type { RunningServer } from '../../scripts/bench/ingest.js';
+export { postHook, postRaw, startPatched, startUpstream, writeClaudeTranscript } from '../../scripts/lib/servers.js';
+export type { RunningServer } from '../../scripts/lib/servers.js';
 
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterAll(async () => {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch {
-      // best effort
-    }
-  }
-});
-
-export function tempDir(prefix = 'am-server-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 /** Stops the server when the file's tests are done (registered after its temp dir, so it runs first). */
 export function track(server: RunningServer): RunningServer {
-  cleanups.push(() => server.stop());
+  onCleanup(() => server.stop());
   return server;
 }
 

@@ -32,7 +32,7 @@ import {
   writeClaudeTranscript,
   type RunningServer,
 } from './helpers.js';
-import type { TranscriptTotals } from '../../scripts/bench/ingest.js';
+import type { TranscriptTotals } from '../../scripts/lib/servers.js';
 
 const canSeeOpenFiles = process.platform === 'linux' && fs.existsSync('/proc/self/fd');
 

@@ -1,10 +1,9 @@
 /** Shared helpers for the sidecar tests: temp dirs, DBs, a simulated hook route, waitFor. */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach } from 'vitest';
+import { onCleanup, tempDir } from '../helpers/temp.js';
 import { hookDedupKey, hookSessionId, markSeen, migrateHostSchema, summarizeEvent } from '../../src/sidecar/index.js';
 import { createUpstreamSchema } from './upstream-schema.js';
 
@@ -17,21 +16,8 @@ export const BASH_CALL = 'call_7HqLm2Rt9XwZ4pNc1VbK8sYd';
 export const PATCH_CALL = 'call_Pa3Tc9Hm1QeW6rYu2ZoI5xLs';
 export const PROMPT = 'Run the unit tests and fix the failing parser test.';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) {
-    try {
-      cleanups.pop()!();
-    } catch {
-      // best effort
-    }
-  }
-});
-
 export function createTempDirectory(prefix = 'rollout-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return tempDir(prefix);
 }
 
 /** A fresh upstream DB file with the host migration applied (what the sidecar has at start). */
@@ -47,7 +33,7 @@ export function openDb(dbPath: string): Database.Database {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  cleanups.push(() => db.open && db.close());
+  onCleanup(() => db.open && db.close());
   return db;
 }
 

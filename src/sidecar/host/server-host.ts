@@ -11,7 +11,7 @@ import { MAX_FIELD_CHARS, truncateLargeFields } from './truncate.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
-import { startRolloutWatcher, type RolloutWatcher } from '../index.js';
+import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 

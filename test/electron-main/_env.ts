@@ -3,7 +3,7 @@
  * handler sources) plus the real settings backend and the real HookService.
  */
 import fs from 'node:fs';
-import os from 'node:os';
+import { tempDir } from '../helpers/temp.js';
 import path from 'node:path';
 import { createHookService, type HookService } from '../../src/core/hook-service.js';
 import type { SettingsBackend } from '../../src/core/settings.js';
@@ -16,11 +16,10 @@ export interface TempWorld {
   claudeSettingsFile: string;
   codexHooksFile: string;
   handlerSources: { claude: string; codex: string };
-  cleanup(): void;
 }
 
 export function createTempWorld(prefix = 'shell-'): TempWorld {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const root = tempDir(prefix); // removed when the test (or, from beforeAll, the file) is done
   const dataDir = path.join(root, 'data');
   const claudeConfigDir = path.join(root, 'claude');
   const codexHome = path.join(root, 'codex');
@@ -29,7 +28,7 @@ export function createTempWorld(prefix = 'shell-'): TempWorld {
   const claude = path.join(handlers, 'hook-handler.js');
   const codex = path.join(handlers, 'codex-hook-handler.js');
   fs.writeFileSync(claude, '// test stand-in for the upstream Claude hook handler\n');
-  fs.writeFileSync(codex, '// test stand-in for scripts/codex-hook-handler.js\n');
+  fs.writeFileSync(codex, '// test stand-in for src/handlers/codex-hook-handler.js\n');
   return {
     root,
     dataDir,
@@ -38,17 +37,6 @@ export function createTempWorld(prefix = 'shell-'): TempWorld {
     claudeSettingsFile: path.join(claudeConfigDir, 'settings.json'),
     codexHooksFile: path.join(codexHome, 'hooks.json'),
     handlerSources: { claude, codex },
-    cleanup: () => {
-      // read-only files/folders made by a test must not block the cleanup
-      for (const f of [path.join(claudeConfigDir, 'settings.json'), path.join(codexHome, 'hooks.json')]) {
-        try {
-          fs.chmodSync(f, 0o644);
-        } catch {
-          /* absent */
-        }
-      }
-      fs.rmSync(root, { recursive: true, force: true });
-    },
   };
 }
 

@@ -1,12 +1,12 @@
 /**
  * Static wiring checks over the shell's sources, as pure functions of their text so the tests can
- * prove each check fails on a drifted copy (test/main/wiring.test.ts).
+ * prove each check fails on a drifted copy (test/electron-main/wiring.test.ts).
  */
 import ts from 'typescript';
 
 export interface Sources {
   channels: Record<string, string>; // AgentMonitorChannel
-  handlers: string; // src/main/ipc-handlers.ts
+  handlers: string; // src/electron-main/ipc-handlers.ts
   preload: string; // src/preload/preload.ts
   renderer: string; // src/renderer/index.html
 }

@@ -7,11 +7,11 @@
  * Everything is gated on the master flag `agentMonitorEnabled` (design.md §7): while it is off,
  * setters return `{ok:false, enabled:false, error: MASTER_DISABLED_ERROR}` and getters `false`.
  */
-import { formatCodexSetupHint, type HookService } from '../core/hook-service.js';
-import type { SettingsBackend } from '../core/settings.js';
+import { formatCodexSetupHint, type HookService } from './hook-service.js';
+import type { SettingsBackend } from './settings.js';
 import { MASTER_DISABLED_ERROR, type CodexStatusPayload, type DashboardInfo, type ToggleResult } from '../shared/ipc.js';
 
-export type { FamilyOutcome, HookService } from '../core/hook-service.js';
+export type { FamilyOutcome, HookService } from './hook-service.js';
 export type ReconcileOutcome = Awaited<ReturnType<HookService['syncHooksOnBoot']>>;
 
 export interface AgentMonitorOpsOptions {

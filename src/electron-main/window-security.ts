@@ -1,6 +1,6 @@
 /**
  * The security posture of the Agent Dashboard window, as pure data and functions (app.ts only
- * applies them; test/main/wiring.test.ts and the browser test check them).
+ * applies them; test/electron-main/wiring.test.ts and the browser test check them).
  */
 import type { WebPreferences } from 'electron';
 

@@ -2,7 +2,7 @@
  * The Electron app shell (bundled to dist/main.cjs by scripts/build-shell.ts). Deliberately thin:
  * everything testable lives in electron-free modules next to it (ipc-handlers, agent-monitor-ops,
  * sidecar-manager, window-security, settings-store, shell-paths). What only real Electron can
- * exercise is listed in the README and in test/main/electron-smoke.test.ts.
+ * exercise is listed in the README and in test/electron-main/electron-smoke.test.ts.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { AgentMonitorEvent } from '../shared/ipc.js';
 import { createRendererSenderCheck, registerAgentMonitorIpc } from './ipc-handlers.js';
 import { createElectronStoreSettings } from './settings-store.js';
 import { electronDataDir, shellFiles } from './shell-paths.js';
-import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from './sidecar-manager.js';
+import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../core/sidecar-manager.js';
 import { navigationDecision, secureWebPreferences } from './window-security.js';
 
 // dist/main.cjs → the app root is dist/'s parent. (__dirname exists: this file ships as CommonJS.)
@@ -96,7 +96,7 @@ async function boot(): Promise<SidecarManager> {
   });
   createWindow({ sidecarUrl: () => sidecar.snapshot().url });
 
-  // Boot reconcile happens only inside the master-flag check (test/main/wiring.test.ts checks it).
+  // Boot reconcile happens only inside the master-flag check (test/electron-main/wiring.test.ts checks it).
   if (settings.get().agentMonitorEnabled) {
     await sidecar.start();
     const outcome = await service.syncHooksOnBoot();

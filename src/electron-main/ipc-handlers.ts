@@ -11,7 +11,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { AgentMonitorChannel, type AgentMonitorChannelKey, type AgentMonitorIpcContract, type ToggleResult } from '../shared/ipc.js';
-import { createAgentMonitorOps, type AgentMonitorOps, type AgentMonitorOpsOptions } from './agent-monitor-ops.js';
+import { createAgentMonitorOps, type AgentMonitorOps, type AgentMonitorOpsOptions } from '../core/agent-monitor-ops.js';
 
 /** The part of IpcMainInvokeEvent the sender check reads (a plain object in tests). */
 export type SenderEvent = { senderFrame?: { url: string; parent: unknown } | null };
@@ -102,7 +102,7 @@ export function registerAgentMonitorIpc({
     });
     registered.push(channel);
   };
-  // One explicit line per channel (test/main/wiring.test.ts reads these).
+  // One explicit line per channel (test/electron-main/wiring.test.ts reads these).
   register('getHooksEnabled', AgentMonitorChannel.getHooksEnabled);
   register('setHooksEnabled', AgentMonitorChannel.setHooksEnabled);
   register('getCodexHooksOptIn', AgentMonitorChannel.getCodexHooksOptIn);

@@ -1,32 +1,21 @@
 /**
- * The sidecar manager against a real child process: test/main/fixtures/fake-sidecar.mjs follows
+ * The sidecar manager against a real child process: test/helpers/fake-sidecar.mjs follows
  * the sidecar's process contract (runtime.json, /api/health, port fallback, SIGTERM) and can be
  * told to crash, hang or ignore SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { checkHealth, createHostStatusReader, createSidecarManager, readRuntimeFile, sidecarLaunchSpec, type SidecarManager, type SidecarManagerOptions } from '../../src/main/sidecar-manager.js';
+import { describe, expect, it } from 'vitest';
+import { onCleanup, tempDir } from '../helpers/temp.js';
+import { checkHealth, createHostStatusReader, createSidecarManager, readRuntimeFile, sidecarLaunchSpec, type SidecarManager, type SidecarManagerOptions } from '../../src/core/sidecar-manager.js';
 import type { SidecarState } from '../../src/shared/ipc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REAL_SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/agent-monitor/server/index.js');
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-sidecar.mjs');
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-mgr-'));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'fake-sidecar.mjs');
 
 function manager(options: Partial<SidecarManagerOptions> & { env?: NodeJS.ProcessEnv }): { mgr: SidecarManager; logs: string[]; states: SidecarState[]; dataDir: string } {
   const dataDir = options.dataDir ?? tempDir();
@@ -45,7 +34,7 @@ function manager(options: Partial<SidecarManagerOptions> & { env?: NodeJS.Proces
     dataDir,
   });
   mgr.onStateChange((s) => states.push(s.state));
-  cleanups.push(() => mgr.stop());
+  onCleanup(() => mgr.stop());
   return { mgr, logs, states, dataDir };
 }
 
@@ -66,7 +55,7 @@ function launches(logFile: string): Array<{ pid: number; at: number }> {
 /** A process this test owns, standing in for "somebody else's" process. */
 function foreignProcess(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-  cleanups.push(() => {
+  onCleanup(() => {
     child.kill('SIGKILL');
   });
   return child;
@@ -182,7 +171,7 @@ describe('sidecar manager', () => {
   it('port taken: the child falls back to a free port and the manager reads it from runtime.json; the holder is untouched', async () => {
     const holder = http.createServer((_req, res) => res.end('foreign'));
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise<void>((r) => holder.close(() => r())));
+    onCleanup(() => new Promise<void>((r) => holder.close(() => r())));
     const taken = (holder.address() as { port: number }).port;
 
     const { mgr, logs, dataDir } = manager({ env: { AGENT_MONITOR_PORT: String(taken) } });

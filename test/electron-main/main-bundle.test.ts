@@ -1,6 +1,6 @@
 /**
  * The bundled dist/main.cjs, run in plain Node against a stand-in `electron`
- * (test/main/fixtures/stub-electron): proves the CommonJS bundle loads with electron-store/conf
+ * (test/electron-main/fixtures/stub-electron): proves the CommonJS bundle loads with electron-store/conf
  * inlined, and that the shell boots in the right order — window with the secure preferences,
  * every channel registered, sidecar started and hooks reconciled while the master flag is on,
  * navigation locked, sidecar stopped before quitting. Real Electron is still needed for what the
@@ -35,7 +35,7 @@ beforeAll(async () => {
   await buildShell({ outDir: path.join(root, 'dist') });
   const server = path.join(root, 'build/agent-monitor/server');
   fs.mkdirSync(server, { recursive: true });
-  fs.copyFileSync(path.join(HERE, 'fixtures/fake-sidecar.mjs'), path.join(server, 'index.js'));
+  fs.copyFileSync(path.join(HERE, '../helpers/fake-sidecar.mjs'), path.join(server, 'index.js'));
   fs.writeFileSync(path.join(server, 'package.json'), '{"type":"module"}\n');
   fs.mkdirSync(path.join(root, 'build/agent-monitor/scripts'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/hook-handler.js'), '// stand-in\n');

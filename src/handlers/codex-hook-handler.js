@@ -82,10 +82,25 @@
     return p.slice(0, i);
   }
 
+  function baseName(p) {
+    var i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+    return i < 0 ? p : p.slice(i + 1);
+  }
+
+  // The data dir: AGENT_MONITOR_DATA_DIR, else the folder above an installed copy
+  // (<dataDir>/hooks/codex-hook-handler.js), else the platform default of src/core/paths.ts.
+  // The last case is a handler run from a checkout (src/handlers/): it must not spool into
+  // the working tree.
   function dataDir() {
     var env = process.env.AGENT_MONITOR_DATA_DIR;
     if (env) return env;
-    return parentDir(parentDir(scriptPath()));
+    var here = parentDir(scriptPath());
+    if (baseName(here) === 'hooks') return parentDir(here);
+    var home = builtin('os').homedir();
+    if (process.platform === 'win32') return join(process.env.APPDATA || join(join(home, 'AppData'), 'Roaming'), 'agent-monitor-host');
+    if (process.platform === 'darwin') return join(join(join(home, 'Library'), 'Application Support'), 'agent-monitor-host');
+    var xdg = process.env.XDG_DATA_HOME;
+    return join(xdg && xdg.charAt(0) === '/' ? xdg : join(join(home, '.local'), 'share'), 'agent-monitor-host');
   }
 
   function join(a, b) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { secureWebPreferences } from '../../src/main/window-security.js';
+import { secureWebPreferences } from '../../src/electron-main/window-security.js';
 import { AgentMonitorChannel } from '../../src/shared/ipc.js';
 import { checkBootReconcile, checkChannelWiring, checkRendererIds, checkSecurePreferences, checkWindowUsesSecurePreferences, type Sources } from './_wiring-checks.js';
 
@@ -16,11 +16,11 @@ const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), 'utf
 
 const sources: Sources = {
   channels: { ...AgentMonitorChannel },
-  handlers: read('src/main/ipc-handlers.ts'),
+  handlers: read('src/electron-main/ipc-handlers.ts'),
   preload: read('src/preload/preload.ts'),
   renderer: read('src/renderer/index.html'),
 };
-const app = read('src/main/app.ts');
+const app = read('src/electron-main/app.ts');
 
 describe('channel wiring', () => {
   it('every channel has a main handler, a preload method and a renderer call', () => {

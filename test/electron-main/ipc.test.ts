@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { electronState as h } from './_electron-mock.js';
 
 vi.mock('electron', async () => (await import('./_electron-mock.js')).electronModule());
 
 import { ipcMain } from 'electron';
-import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/main/ipc-handlers.js';
-import { createElectronStoreSettings } from '../../src/main/settings-store.js';
+import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/electron-main/ipc-handlers.js';
+import { createElectronStoreSettings } from '../../src/electron-main/settings-store.js';
 import { AgentMonitorChannel, MASTER_DISABLED_ERROR } from '../../src/shared/ipc.js';
 import type { SettingsBackend } from '../../src/core/settings.js';
 import { createTempWorld, ourCommands, realHookService, type TempWorld } from './_env.js';
@@ -56,7 +56,6 @@ beforeEach(() => {
   masterChanges = [];
   setup();
 });
-afterEach(() => world.cleanup());
 
 describe('registration', () => {
   it('registers exactly one handler per channel of src/shared/ipc.ts, idempotently', () => {
