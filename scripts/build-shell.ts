@@ -1,5 +1,5 @@
 /**
- * Builds the Electron shell (issue #5):
+ * Builds the Electron shell (docs/architecture.md "Build"):
  *   dist/main.cjs            src/electron-main/app.ts, CommonJS; `electron` external, electron-store/conf
  *                            (ESM-only) bundled in so any host plugin loader can require it.
  *   dist/preload.cjs         src/preload/preload.ts, one CommonJS file whose only require is

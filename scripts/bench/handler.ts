@@ -40,7 +40,7 @@ export interface HandlerBenchRow {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HANDLER = resolve(HERE, '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
 
-// Fixture F4 of codex-contract.md: a Codex PreToolUse stdin for a Bash call, sent compact.
+// Fixture F4 (docs/contracts.md "Synthetic turn F2–F8"): a Codex PreToolUse stdin for a Bash call, sent compact.
 const PAYLOAD = JSON.stringify(JSON.parse(readFileSync(resolve(HERE, '..', '..', 'test', 'fixtures', 'rollout', 'f4-pre-tool-use-bash.json'), 'utf8')));
 
 // Servers for the "up" and "hung" cases plus a refused port, in a separate node process.

@@ -1,5 +1,5 @@
 /**
- * Rollout import benchmark (issue #4). Not a test: prints a markdown table.
+ * Rollout import benchmark (docs/benchmarks.md). Not a test: prints a markdown table.
  *
  *   npx tsx scripts/bench/rollout.ts
  *

@@ -4,7 +4,7 @@
  * switch) through the very same code the Electron shell uses. The IPC layer
  * (ipc-handlers.ts) adds only what is specific to IPC: the sender check and argument validation.
  *
- * Everything is gated on the master flag `agentMonitorEnabled` (design.md §7): while it is off,
+ * Everything is gated on the master flag `agentMonitorEnabled` (docs/contracts.md "Consent model"): while it is off,
  * setters return `{ok:false, enabled:false, error: MASTER_DISABLED_ERROR}` and getters `false`.
  */
 import { formatCodexSetupHint, type HookService } from './hook-service.js';
@@ -82,7 +82,7 @@ export function createAgentMonitorOps({
     },
     getAgentDashboardEnabled: isMasterEnabled,
     async setAgentDashboardEnabled(enabled) {
-      // Persist the intent first (design.md §7), then the side effects.
+      // Persist the intent first (docs/contracts.md "Consent model"), then the side effects.
       settings.set({ agentMonitorEnabled: enabled });
       const errors: string[] = [];
       if (enabled) {

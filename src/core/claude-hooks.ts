@@ -1,6 +1,6 @@
 /**
  * Our entries in Claude Code's user settings, `<claudeConfigDir>/settings.json`
- * (codex-contract.md §D.1). Everything else in that file belongs to the user.
+ * (docs/contracts.md "Claude Code hook configuration"). Everything else in that file belongs to the user.
  */
 import path from 'node:path';
 import { applyHookEntries, findOurEntries, removeHookEntries, type HookEntryLocation, type HookFamily } from './hook-entries.js';

@@ -1,5 +1,5 @@
 /**
- * Read-only Codex setup diagnostics (codex-contract.md §A.1, §A.6): is the hooks feature on in
+ * Read-only Codex setup diagnostics (docs/contracts.md "Codex feature flag and trust"): is the hooks feature on in
  * `$CODEX_HOME/config.toml`, and has the user trusted our hooks.json entries in `/hooks`?
  * config.toml is parsed with a TOML library and never written: the trust state is Codex's.
  */
@@ -36,7 +36,7 @@ export function codexEventLabel(event: string): string {
   return event.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-/** `<abs hooks.json>:<event label>:<group index>:<handler index>` (positional, §A.6). */
+/** `<abs hooks.json>:<event label>:<group index>:<handler index>` (positional; Codex's trust-state key). */
 export function codexTrustKey({ hooksJsonPath, event, groupIndex, handlerIndex }: { hooksJsonPath: string; event: string; groupIndex: number; handlerIndex: number }): string {
   return `${hooksJsonPath}:${codexEventLabel(event)}:${groupIndex}:${handlerIndex}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Our entries in Codex's user hooks file, `<codexHome>/hooks.json` (codex-contract.md §A.2–A.5).
+ * Our entries in Codex's user hooks file, `<codexHome>/hooks.json` (docs/contracts.md "Codex hook configuration").
  * Codex ignores event keys it does not know, so the newer events are safe on older CLIs.
  */
 import path from 'node:path';

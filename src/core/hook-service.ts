@@ -1,6 +1,6 @@
 /**
  * What the IPC handlers and the headless runner call (docs/contracts.md "Hook service";
- * design.md §7). Intent lives in the settings; files follow intent:
+ * "Consent model"). Intent lives in the settings; files follow intent:
  *   Claude hooks installed ⇔ agentMonitorEnabled && hooksEnabled
  *   Codex hooks installed  ⇔ agentMonitorEnabled && hooksEnabled && codexOptIn
  * A setter persists the intent first, then applies it; a failed side effect is reported with

@@ -1,5 +1,5 @@
 /**
- * The consent model (design.md §7): three flags with one JSON schema, stored by `conf` when
+ * The consent model (docs/contracts.md "Consent model"): three flags with one JSON schema, stored by `conf` when
  * headless and by electron-store (built by the Electron main from the same schema) in the app.
  */
 import path from 'node:path';

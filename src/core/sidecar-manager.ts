@@ -7,7 +7,7 @@
  * ELECTRON-FREE on purpose: the Electron shell runs it with `process.execPath` +
  * ELECTRON_RUN_AS_NODE=1, the headless runner (scripts/monitor.ts) with the system `node`.
  *
- * Ownership rules (issue #5):
+ * Ownership rules (docs/contracts.md "Sidecar manager ownership"):
  *  - The port comes from `<dataDir>/runtime.json`, which the server writes once listening. When the
  *    requested port is taken the server falls back to a free one itself and writes that; the
  *    manager only trusts a runtime.json whose `pid` is the child it spawned (a stale file from an

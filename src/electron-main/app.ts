@@ -65,7 +65,7 @@ async function boot(): Promise<SidecarManager> {
   const settings = createElectronStoreSettings({ cwd: dataDir });
   const sidecar = createSidecarManager({
     // Electron's own binary as Node. better-sqlite3 must be rebuilt for Electron's ABI and the
-    // RunAsNode fuse must stay enabled in a packaged app (README, "Electron-only checks").
+    // RunAsNode fuse must stay enabled in a packaged app (README "Packaging").
     ...sidecarLaunchSpec({
       runtime: 'electron',
       serverEntry: files.serverEntry,

@@ -1,9 +1,9 @@
 /**
- * Main-process IPC handlers for the Agent Dashboard (issue #5). Electron-free at run time: the
+ * Main-process IPC handlers for the Agent Dashboard (src/shared/ipc.ts). Electron-free at run time: the
  * caller passes `ipcMain` in, so tests drive these handlers with a mocked electron and the
  * browser e2e test routes the real preload's `ipcRenderer.invoke` here.
  *
- * Main trusts nothing (style.md item 11):
+ * Main trusts nothing (a compromised renderer gets no further than these checks):
  *  - handlers are registered idempotently (removeHandler first);
  *  - every call's sender frame must be our renderer (isTrustedSender), else the invoke rejects;
  *  - setter arguments must be a boolean; anything else is rejected with an error, never coerced;

@@ -4,7 +4,7 @@
  * Codex runs `node "<dataDir>/hooks/codex-hook-handler.js" <EventName>` for every lifecycle
  * event, with the event payload as one JSON object on stdin (no trailing newline guarantee).
  * Codex blocks the agent's turn while this runs and gives stdout and the exit code a meaning
- * (reference/codex-contract.md §A.7–A.9), so this file:
+ * (docs/contracts.md "Codex hook execution"), so this file:
  *   - never writes to stdout and always exits 0, whatever happens;
  *   - posts `{hook_type, data}` to the sidecar named in runtime.json, waiting only a few
  *     milliseconds for the reply;
@@ -13,7 +13,7 @@
  *     dedups on it, so an event that is both stored and spooled is stored once.
  *
  * Module-system agnostic: the same bytes run as CommonJS (the copy in `<dataDir>/hooks/`, where
- * no package.json applies) and as an ES module (in the repository's scripts/, under
+ * no package.json applies) and as an ES module (in the repository's src/handlers/, under
  * "type": "module"). Hence no import/export/require at the top level, no `import.meta`, no
  * top-level `return`, strict-mode-only syntax; builtins come from `process.getBuiltinModule`
  * (Node >= 20.16) or `require` (CommonJS on older Node), and the script's own path from

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CheckRow, PatchFailure } from './types.js';
 
-/** Every patcher message starts with this, so build logs can be grepped for it (style.md item 5). */
+/** Every patcher message starts with this, so build logs can be grepped for it. */
 export const PREFIX = '[monitor-build]';
 
 /** Upstream paths print relative to the working directory when inside it, else absolute. */

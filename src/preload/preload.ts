@@ -4,7 +4,7 @@
  *
  * It exposes `window.agentMonitor` with one named method per channel of src/shared/ipc.ts and
  * nothing else — never `ipcRenderer` itself, and no generic "invoke any channel" escape hatch, so
- * a compromised page can reach exactly these operations (style.md item 11). Arguments are passed
+ * a compromised page can reach exactly these operations and nothing else. Arguments are passed
  * through untouched: main validates them (a non-boolean is rejected there, not coerced here).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';

@@ -1,6 +1,6 @@
 /**
  * The ONE place that computes event dedup keys, for both the hook route and the rollout importer
- * (docs/contracts.md "Dedup keys"; design.md §6; codex-contract.md §C.5). Keys are built only from
+ * (docs/contracts.md "Dedup keys"). Keys are built only from
  * ids the two sources share — never from tool names or timestamps.
  */
 import { createHash } from 'node:crypto';
@@ -35,7 +35,8 @@ function isCodex(data: Record<string, unknown>): boolean {
 
 /**
  * The session a hook payload belongs to. Codex: `agent_id` (a thread-spawned subagent's own
- * thread, whose rollout has that id) else `session_id` (codex-contract.md §C.4). Claude: `session_id`.
+ * thread, whose rollout has that id) else `session_id` (docs/contracts.md "Codex sessions and
+ * subagents"). Claude: `session_id`.
  */
 export function hookSessionId(data: Record<string, unknown>): string | null {
   if (isCodex(data)) return str(data.agent_id) ?? str(data.session_id);

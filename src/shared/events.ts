@@ -25,7 +25,7 @@ export type SessionStatus = (typeof SESSION_STATUS)[keyof typeof SESSION_STATUS]
 export const HARNESS = { claude: 'claude', codex: 'codex' } as const;
 export type Harness = (typeof HARNESS)[keyof typeof HARNESS];
 
-/** Rollout tool names that the Codex hooks report as `Bash` (codex-contract.md §C.2). */
+/** Rollout tool names that the Codex hooks report as `Bash` (docs/contracts.md "Codex rollout lines"). */
 const BASH_TOOL_NAMES: ReadonlySet<string> = new Set(['exec_command', 'shell', 'shell_command', 'local_shell_call']);
 
 /**

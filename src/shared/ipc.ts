@@ -4,7 +4,7 @@
  * (src/preload/preload.ts) and the renderer (src/renderer/index.html) all follow it, and
  * test/electron-main/wiring.test.ts fails when any of the three drifts from this file.
  *
- * Issue #5; design.md §7; docs/contracts.md ("Hook service").
+ * docs/contracts.md "Hook service" and "Consent model".
  */
 
 /** Request/response channels (ipcRenderer.invoke ↔ ipcMain.handle). */

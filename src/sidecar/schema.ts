@@ -21,7 +21,7 @@ export function migrateHostSchema(db: Database.Database): void {
       throw new Error('[host-schema] the upstream tables `sessions` and `events` do not exist yet; open the upstream DB first');
     }
     if (!sessionCols.has('harness')) db.exec(`ALTER TABLE sessions ADD COLUMN harness TEXT NOT NULL DEFAULT 'claude'`);
-    // A thread-spawned Codex subagent's parent thread (codex-contract.md §C.4).
+    // A thread-spawned Codex subagent's parent thread (docs/contracts.md "Codex sessions and subagents").
     if (!sessionCols.has('parent_session_id')) db.exec('ALTER TABLE sessions ADD COLUMN parent_session_id TEXT');
     if (!eventCols.has('source')) db.exec(`ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT 'hook'`);
     if (!eventCols.has('seen_by')) db.exec(`ALTER TABLE events ADD COLUMN seen_by TEXT NOT NULL DEFAULT 'hook'`);

@@ -1,5 +1,5 @@
 /**
- * Consent semantics (design.md §7) through the hook service, on real files in temp dirs:
+ * Consent semantics (docs/contracts.md "Consent model") through the hook service, on real files in temp dirs:
  * files follow intent, intent is persisted before side effects and kept on failure, and boot
  * reconciles stale, missing and unintended installs.
  */

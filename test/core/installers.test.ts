@@ -1,5 +1,5 @@
 /**
- * Installer matrix for both hook families, round-trip style in temp dirs (style.md item 7):
+ * Installer matrix for both hook families, round-trip style in temp dirs (install/uninstall must restore bytes):
  * fresh install, idempotency, exact restore on uninstall, in-place repair, foreign entries,
  * family independence, and refusals that leave the file byte-for-byte untouched.
  */

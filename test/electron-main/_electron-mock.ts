@@ -1,4 +1,4 @@
-// The `electron` module as main-process tests see it (toolchain.md §6): ipcMain records handlers
+// The `electron` module as main-process tests see it (the binary is not installed here): ipcMain records handlers
 // like real Electron (a second handle() for a channel throws), app.getPath('userData') is the
 // test's temp dir. Use: vi.mock('electron', async () => (await import('./_electron-mock.js')).electronModule());
 import { vi } from 'vitest';

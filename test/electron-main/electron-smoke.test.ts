@@ -1,6 +1,6 @@
 /**
  * The one test that launches the REAL Electron app. Electron's binary cannot be downloaded on
- * this machine kind (toolchain.md §2), so here it is skipped with a printed reason; on a
+ * the machines this is tested on (see README), so here it is skipped with a printed reason; on a
  * workstation with Electron (and a display, or xvfb-run) it runs. What it covers that nothing
  * else can: the CJS bundle in Electron's Node, the sandboxed preload in a real renderer, the
  * sidecar as ELECTRON_RUN_AS_NODE (needs better-sqlite3 rebuilt for Electron's ABI when the real

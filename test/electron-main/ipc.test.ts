@@ -1,5 +1,5 @@
 /**
- * The IPC handlers with `electron` mocked (toolchain.md §6), against real settings files
+ * The IPC handlers with `electron` mocked (test/electron-main/_electron-mock.ts), against real settings files
  * (electron-store in a temp dir) and the real HookService on temp Claude/Codex folders.
  */
 import fs from 'node:fs';

@@ -124,7 +124,7 @@ export function spoolLines(dataDir: string): Array<{ hook_type: string; data: Re
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Fixture F4 of codex-contract.md (a Codex PreToolUse stdin for a Bash call). */
+/** Fixture F4 (docs/contracts.md "Synthetic turn F2–F8"): a Codex PreToolUse stdin for a Bash call. */
 export const PRE_TOOL_USE = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rollout', 'f4-pre-tool-use-bash.json'), 'utf8'),
 ) as Record<string, unknown> & { tool_use_id: string };

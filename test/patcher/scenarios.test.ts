@@ -1,5 +1,5 @@
 /**
- * Before/after scenario folders (style.md item 8): each folder under test/fixtures/drift is a full
+ * Before/after scenario folders, one drift case each: each folder under test/fixtures/drift is a full
  * upstream copy with one change, run through the fixture patches.
  */
 import { describe, expect, it } from 'vitest';

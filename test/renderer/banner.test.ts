@@ -1,5 +1,5 @@
 /**
- * The consent banner in REAL headless Chromium (toolchain.md §5): the built index.html (with its
+ * The consent banner in REAL headless Chromium: the built index.html (with its
  * real CSP), the REAL bundled preload evaluated with a stand-in `require('electron')` whose
  * ipcRenderer.invoke is routed through a Playwright binding to the REAL IPC handlers registered
  * here (electron mocked), with real settings files, the real HookService on a temp Claude dir and

@@ -1,5 +1,5 @@
 /**
- * The dedup matrix of issue #4 over the F2–F8 turn (codex-contract.md §F): hooks and rollout in
+ * The dedup matrix over the F2–F8 turn (docs/contracts.md "Synthetic turn F2–F8"): hooks and rollout in
  * every order and overlap give one row per event, keyed only by shared ids.
  */
 import fs from 'node:fs';

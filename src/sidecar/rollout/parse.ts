@@ -1,6 +1,6 @@
 /**
- * Pure mapping of Codex rollout lines (codex-contract.md §B) to the records the importer stores:
- * hook-shaped events (same names, shapes and dedup keys as the Codex hooks, §C.5) plus session
+ * Pure mapping of Codex rollout lines (docs/contracts.md "Codex rollout lines") to the records the importer stores:
+ * hook-shaped events (same names, shapes and dedup keys as the Codex hooks, "Dedup keys") plus session
  * facts the hooks lack (model, token usage, cwd). No I/O, no DB: the importer owns both.
  *
  * The parser is a state machine over the lines of ONE file, in file order. Its state is JSON so the
@@ -131,7 +131,7 @@ function parseArguments(raw: unknown): unknown {
   }
 }
 
-/** `tool_input` shaped as the PreToolUse hook shows it (codex-contract.md §A.8). */
+/** `tool_input` shaped as the PreToolUse hook shows it (docs/contracts.md "Codex hook payloads"). */
 export function hookToolInput(rawName: string, args: unknown): unknown {
   const a = isObj(args) ? args : null;
   switch (rawName) {
@@ -154,7 +154,7 @@ export function hookToolInput(rawName: string, args: unknown): unknown {
   }
 }
 
-/** A tool output as the string the hook's `tool_response` would carry (§B.6: string, content array or {content}). */
+/** A tool output as the hook's `tool_response` string (rollouts have a string, content array or {content}). */
 export function outputText(output: unknown): string {
   if (typeof output === 'string') return output;
   if (Array.isArray(output)) {
