@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { electronState as h } from '../electron-main/_electron-mock.js';
@@ -23,6 +23,7 @@ import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/el
 import { createElectronStoreSettings } from '../../src/electron-main/settings-store.js';
 import { createHostStatusReader, createSidecarManager, type SidecarManager } from '../../src/core/sidecar-manager.js';
 import { AgentMonitorChannel } from '../../src/shared/ipc.js';
+import { launchChromium } from '../helpers/browser.js';
 import { createTempWorld, ourCommands, realHookService, type TempWorld } from '../electron-main/_env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,8 +34,6 @@ const REAL_SERVER = path.join(ROOT, 'build/agent-monitor/server/index.js');
 const SIDECAR_ENTRY = fs.existsSync(REAL_SERVER) ? REAL_SERVER : FIXTURE_SIDECAR;
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'renderer');
 const DOC_SCREENSHOT = path.join(ROOT, 'docs', 'screenshots', 'consent-banner.png');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser: Browser;
 let outDir: string;
@@ -128,13 +127,13 @@ async function openPage(): Promise<void> {
   }
 }
 
-describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('consent banner in headless Chromium', () => {
+describe('consent banner in headless Chromium', () => {
   beforeAll(async () => {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shell-dist-'));
     const built = await buildShell({ outDir, targets: ['preload', 'renderer'] });
     rendererHtml = built.files.renderer!;
     preloadCode = fs.readFileSync(built.files.preload!, 'utf8');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    ({ browser } = await launchChromium());
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,17 +1,16 @@
 // The materialized dashboard in real headless Chromium: sessions with harness and source badges,
 // the harness filter, the timeline with one row per event, and live updates over SSE.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { postHook, startPatched, type RunningServer } from '../../scripts/lib/servers.js';
+import { launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
-describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard page in Chromium', () => {
+describe('dashboard page in Chromium', () => {
   let dir: string;
   let sidecar: RunningServer;
   let browser: Browser;
@@ -20,7 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('dashboard p
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'am-dashboard-'));
     sidecar = await startPatched({ dir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    ({ browser } = await launchChromium());
     page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
