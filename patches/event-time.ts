@@ -1,4 +1,3 @@
-import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
 import { contains, declares, marker } from './lib/ast.js';
 
@@ -13,7 +12,7 @@ export default definePatch({
     where: (n, ctx) =>
       declares(n, 'now') &&
       n.init?.type === 'CallExpression' &&
-      ctx.ancestors.some((a) => a.type === 'VariableDeclarator' && a.id.type === 'Identifier' && (a.id as acorn.Identifier).name === 'processEvent'),
+      ctx.ancestors.some((a) => a.type === 'VariableDeclarator' && a.id.type === 'Identifier' && a.id.name === 'processEvent'),
   },
   anchorSha256: '731f9202625a204b62c90bef1d052a2c92704e990d3b86b44776c83236484716',
   edit: (s, n) => {

@@ -110,7 +110,7 @@ export function repinPatch({
   if (changed) {
     const literal = literals[0]!;
     const quote = literal[1]!;
-    const at = literal.index!;
+    const at = literal.index;
     const replaced = `anchorSha256: ${quote}${newSha256}${quote}`;
     writeAtomic(specFile, specText.slice(0, at) + replaced + specText.slice(at + literal[0].length));
     writeAtomic(anchorFile, newText);

@@ -104,7 +104,7 @@ export async function readCodexDiagnostics({ codexHome, codexVersion = null }: {
   let feature: CodexFeatureStatus;
   try {
     const text = await readFile(configPath, 'utf8');
-    doc = parseToml(text) as TomlDoc;
+    doc = parseToml(text);
     feature = featureFromConfig({ doc, configPath, defaultEnabled });
   } catch (error) {
     if (isErrno(error, 'ENOENT')) {

@@ -180,7 +180,7 @@ function removeFromEvent(hooks: JsonObject, event: string, family: HookFamily): 
   if (!Array.isArray(groups)) return false;
   let removed = false;
   for (let gi = 0; gi < groups.length; gi++) {
-    const group = groups[gi];
+    const group: unknown = groups[gi];
     if (!isObject(group) || !Array.isArray(group.hooks)) continue;
     const before = group.hooks.length;
     const rest = group.hooks.filter((e) => !isOurEntry(e, family));

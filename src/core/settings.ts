@@ -127,7 +127,7 @@ export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
         cwd: dir,
         schema: SETTINGS_SCHEMA,
         clearInvalidConfig: false,
-      }) as unknown as ConfLikeStore,
+      }),
   });
 }
 

@@ -68,12 +68,12 @@ function booleanSetter(set: (enabled: boolean) => Promise<ToggleResult>, current
 function buildHandlers(ops: AgentMonitorOps): { [K in AgentMonitorChannelKey]: Handler<K> } {
   return {
     getHooksEnabled: () => ops.getHooksEnabled(),
-    setHooksEnabled: booleanSetter(ops.setHooksEnabled, ops.getHooksEnabled),
+    setHooksEnabled: booleanSetter((enabled) => ops.setHooksEnabled(enabled), () => ops.getHooksEnabled()),
     getCodexHooksOptIn: () => ops.getCodexHooksOptIn(),
-    setCodexHooksOptIn: booleanSetter(ops.setCodexHooksOptIn, ops.getCodexHooksOptIn),
+    setCodexHooksOptIn: booleanSetter((enabled) => ops.setCodexHooksOptIn(enabled), () => ops.getCodexHooksOptIn()),
     getCodexStatus: () => ops.getCodexStatus(),
     getAgentDashboardEnabled: () => ops.getAgentDashboardEnabled(),
-    setAgentDashboardEnabled: booleanSetter(ops.setAgentDashboardEnabled, ops.getAgentDashboardEnabled),
+    setAgentDashboardEnabled: booleanSetter((enabled) => ops.setAgentDashboardEnabled(enabled), () => ops.getAgentDashboardEnabled()),
     getDashboardUrl: () => ops.getDashboardUrl(),
   };
 }

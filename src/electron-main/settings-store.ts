@@ -9,12 +9,12 @@
  */
 import path from 'node:path';
 import Store from 'electron-store';
-import { SETTINGS_CONFIG_NAME, SETTINGS_SCHEMA, settingsOverStore, type ConfLikeStore, type MonitorSettings, type SettingsBackend } from '../core/settings.js';
+import { SETTINGS_CONFIG_NAME, SETTINGS_SCHEMA, settingsOverStore, type MonitorSettings, type SettingsBackend } from '../core/settings.js';
 
 export function createElectronStoreSettings({ cwd }: { cwd: string }): SettingsBackend {
   return settingsOverStore({
     filePath: path.join(cwd, `${SETTINGS_CONFIG_NAME}.json`),
     // A corrupt settings file is reported, never silently reset (same as createConfSettings).
-    open: () => new Store<MonitorSettings>({ cwd, name: SETTINGS_CONFIG_NAME, schema: SETTINGS_SCHEMA, clearInvalidConfig: false }) as unknown as ConfLikeStore,
+    open: () => new Store<MonitorSettings>({ cwd, name: SETTINGS_CONFIG_NAME, schema: SETTINGS_SCHEMA, clearInvalidConfig: false }),
   });
 }

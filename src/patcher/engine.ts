@@ -552,7 +552,7 @@ function runFile(
     const trial = current.clone();
     const pctx: PatchContext = { source, ast, file, ancestors };
     try {
-      spec.edit(recordingProxy(trial, spec.id, others, mine, ops), node as never, pctx);
+      spec.edit(recordingProxy(trial, spec.id, others, mine, ops), node, pctx);
     } catch (err) {
       const range = (c: Claim) =>
         c.kind === 'range' ? `${fmtLoc(at(c.start))}–${fmtLoc(at(c.end))} (${c.method})` : `${fmtLoc(at(c.start))} (${c.method})`;

@@ -41,6 +41,7 @@ function tokenKey(token: acorn.Token): string {
     // Regex tokens carry {pattern, flags, value}; value may be null when the runtime lacks a flag.
     const r = value as { pattern: string; flags: string };
     text = `/${r.pattern}/${r.flags}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- acorn's other token values are strings, numbers and booleans
   } else text = String(value);
   // JSON escapes newlines, so the '\n' separator below can never occur inside one token's key.
   return `${JSON.stringify(label)} ${JSON.stringify(text)}`;

@@ -54,7 +54,7 @@ function describeInput(input: unknown): string {
   if (input && typeof input === 'object') {
     const o = input as Record<string, unknown>;
     for (const k of ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'prompt', 'description']) {
-      if (typeof o[k] === 'string') return o[k] as string;
+      if (typeof o[k] === 'string') return o[k];
     }
     return JSON.stringify(input);
   }

@@ -47,7 +47,7 @@ export function pinInline<T extends NodeType>(
   fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
   fs.writeFileSync(path.join(patchesDir, 'anchors', `${spec.id}.js`), text);
   const hash = node ? hashTokens(tokens, node.start, node.end) : hashTokens(parseWithTokens(text).tokens, 0, text.length);
-  return definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? hash } as PatchSpec<T>);
+  return definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? hash });
 }
 
 /** Copies a folder tree (fixtures to temp). */

@@ -203,6 +203,7 @@ function checkCodexRun(run: CodexRun, toolCalls: number): Record<string, unknown
   const onDiskAtHook = hooks.map((h) => {
     const bytes = h.transcriptBytes;
     const complete = bytes === null || bytes < 0 ? 0 : ends.filter((e) => e <= bytes).length;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- tool_use_id is a string in every hook payload that has one
     return `${h.event}${h.payload['tool_use_id'] ? `(${String(h.payload['tool_use_id'])})` : ''}: ${
       bytes === -1 ? 'file absent' : `${complete} lines, last=${complete > 0 ? labels[complete - 1] : '-'}`
     }`;
@@ -214,6 +215,7 @@ function checkCodexRun(run: CodexRun, toolCalls: number): Record<string, unknown
     promptCarriers,
     onDiskAtHook,
     order: rollout.map(lineLabel),
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- tool_use_id is a string in every hook payload that has one
     hookOrder: hooks.map((h) => `${h.event}${h.payload['tool_use_id'] ? `(${String(h.payload['tool_use_id'])})` : ''}`),
   };
 }

@@ -78,7 +78,7 @@ describe('browser helper', () => {
     const paths = await Promise.all([bundledChromium(cacheDir), bundledChromium(cacheDir)]);
     expect(new Set(paths).size).toBe(1);
     // No staging folder is left behind, and the binary that won is whole: it runs.
-    expect(fs.readdirSync(cacheDir)).toEqual([path.basename(path.dirname(paths[0]!))]);
-    expect(execFileSync(paths[0]!, ['--version'], { encoding: 'utf8' })).toMatch(/^Chromium \d+\./);
+    expect(fs.readdirSync(cacheDir)).toEqual([path.basename(path.dirname(paths[0]))]);
+    expect(execFileSync(paths[0], ['--version'], { encoding: 'utf8' })).toMatch(/^Chromium \d+\./);
   }, 120_000);
 });

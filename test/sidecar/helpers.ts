@@ -63,7 +63,7 @@ export function insertHook(
   const now = opts.createdAt ?? new Date().toISOString();
   db.prepare(`INSERT OR IGNORE INTO sessions (id, status, cwd, model, transcript_path, started_at, updated_at, harness)
               VALUES (?, 'active', ?, ?, ?, ?, ?, ?)`).run(
-    sessionId, (data.cwd as string) ?? null, (data.model as string) ?? null, (data.transcript_path as string) ?? null, now, now,
+    sessionId, data.cwd ?? null, data.model ?? null, data.transcript_path ?? null, now, now,
     data.__provider === 'codex' ? 'codex' : 'claude');
   const toolName = typeof data.tool_name === 'string' ? data.tool_name : null;
   const info = db.prepare(`INSERT OR IGNORE INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)

@@ -274,7 +274,8 @@ function startAddOns(port: number): void {
   const ctx = state.ctx;
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
   writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
-  state.stopSpool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log }).close;
+  const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
+  state.stopSpool = () => spool.close();
 
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');

@@ -26,7 +26,7 @@ function addLine(cursor: Cursor, line: string): void {
   if (!line.includes('"assistant"')) return; // cheap pre-filter: only assistant lines carry usage
   let entry: { type?: unknown; uuid?: unknown; message?: { id?: unknown; model?: unknown; usage?: Record<string, unknown> } };
   try {
-    entry = JSON.parse(line);
+    entry = JSON.parse(line) as typeof entry;
   } catch {
     return;
   }
