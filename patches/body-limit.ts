@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'const MAX_BODY_BYTES = …',
     where: (n, ctx) => topLevelConst(n, 'MAX_BODY_BYTES', ctx),
   },
-  anchorSha256: '6a416394cf01f755f137496a68ac980a3507916ea2b88016714eee38f206af92',
+  anchorSha256: '23f4d175e88fc184419d80b47378479a9b5e615e152124d4fc9710ca991fcb97',
   edit: (s, n) => {
     const init = n.declarations[0]!.init!;
     s.overwrite(init.start, init.end, `host.MAX_BODY_BYTES ${marker('body-limit')}`);

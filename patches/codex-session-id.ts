@@ -12,7 +12,7 @@ export default definePatch({
     describe: "const sessionId = data.session_id || 'unknown'",
     where: (n) => declares(n, 'sessionId') && n.init?.type === 'LogicalExpression' && isMember(n.init.left, 'data', 'session_id'),
   },
-  anchorSha256: 'c6209903fd638499d6241d804ea53b07f8f0c0ed8c59a7bf63714ce05e6961bd',
+  anchorSha256: '4bf7a0c850d63349fed57a5fea5676739a1b6f091845c1f335a8c48d388f7dc9',
   edit: (s, n) => {
     const init = n.init as acorn.LogicalExpression;
     s.overwrite(init.left.start, init.left.end, `host.hookSessionId(data) ${marker('codex-session-id')}`);

@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'stmts property `insertEvent`',
     where: (n) => isIdent(n.key, 'insertEvent') && isCallOf(n.value, ['db', 'prepare']),
   },
-  anchorSha256: 'd6d6791e7b8fba189269f7de3ff3cbd2c8bf3a19cbc87a4a4bbd316fa7be88bc',
+  anchorSha256: '565e5946875da5f3afca0c4e890d006916df4621eafe6c3fe6f5b6a0c40983d6',
   edit: (s, n) => {
     if (n.value.type !== 'CallExpression') throw new Error('insertEvent is not a db.prepare call');
     const sql = n.value.arguments[0]!;

@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'const info = stmts.insertEvent.run({…})',
     where: (n) => n.declarations.length === 1 && declares(n.declarations[0]!, 'info') && isCallOf(n.declarations[0]!.init, ['stmts', 'insertEvent', 'run']),
   },
-  anchorSha256: '590fd9412fc6ff37bf934516b7f7c685f65280456246396c5c2af8059be3c6b5',
+  anchorSha256: 'a4fa5b567cd90e2847c2b29d0f0d09f933b75b9d2c06d3e95a11af1f406f7341',
   edit: (s, n) => {
     const call = n.declarations[0]!.init as acorn.CallExpression;
     const obj = call.arguments[0];

@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'li.append(…) in renderEvent',
     where: (n, ctx) => isCallOf(n, ['li', 'append']) && ctx.ancestors.some((a) => a.type === 'FunctionDeclaration' && isIdent(a.id, 'renderEvent')),
   },
-  anchorSha256: '8c708d6bb87639ffac71302c9c8f57133bd0cc9e8e52f54c436ef4da833d88ec',
+  anchorSha256: '0dbcebe7efbaca3910e1b699d30f8051a43e9cb0198cea1134d1b25ecd508a49',
   edit: (s, n) => {
     const last = n.arguments[n.arguments.length - 1]!;
     s.appendLeft(last.end, `,\n    ${marker('event-source-badge')} sourceBadge(event.seen_by)`);

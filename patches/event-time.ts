@@ -14,7 +14,7 @@ export default definePatch({
       n.init?.type === 'CallExpression' &&
       ctx.ancestors.some((a) => a.type === 'VariableDeclarator' && a.id.type === 'Identifier' && a.id.name === 'processEvent'),
   },
-  anchorSha256: '731f9202625a204b62c90bef1d052a2c92704e990d3b86b44776c83236484716',
+  anchorSha256: '09d3ed4e9c2ac33b0ee3387201dfa09dc339ad79516309ade53e3812dc3513d7',
   edit: (s, n) => {
     const init = n.init!;
     s.overwrite(init.start, init.end, `host.eventTime(data) ${marker('event-time')}`);

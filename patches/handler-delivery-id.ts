@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'const data = parsePayload(text) in main()',
     where: (n) => n.declarations.length === 1 && isCallOf(n.declarations[0]!.init as acorn.Node, ['parsePayload']),
   },
-  anchorSha256: '770eac95033e7f41aa7e4ea02b2c9b12e9ef20fa9a6c5bacb68bcb6a4f51ec38',
+  anchorSha256: '59dd05a6562700b9a336d2f5d5c313fd8bfd961e2afc08a3b46d7ce9beff3c75',
   edit: (s, n) => {
     s.appendLeft(n.end, `\n  ${marker('handler-delivery-id')} data.__delivery_id = require('crypto').randomUUID();`);
   },

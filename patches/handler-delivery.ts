@@ -65,7 +65,7 @@ export default definePatch({
     describe: 'function post(body)',
     where: (n) => isIdent(n.id, 'post') && n.params.length === 1,
   },
-  anchorSha256: 'c4e35936af18ac8a6f7869737ac84b5d6bc84ec47c1ddf79bdc6bd897d5550cc',
+  anchorSha256: '231baa79b15e7b9e1da5bac8dc7c08f51d615226156916a8717d6e30f69f6034',
   edit: (s, n) => {
     // Wait for the reply (bounded): only a 2xx means stored; anything else goes to the spool.
     s.overwrite(

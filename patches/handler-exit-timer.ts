@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'setTimeout(() => process.exit(0), 1500).unref()',
     where: (n, ctx) => ctx.ancestors.length === 1 && n.expression.type === 'CallExpression' && isCallOf((n.expression.callee as acorn.MemberExpression).object, ['setTimeout']),
   },
-  anchorSha256: '9004157ae170c47515367268f782088c754aca24fb814147b0a1e2851451c457',
+  anchorSha256: '7cf95e9976ed8597c477275846e463852163ae9411a36278299c8c07ccff0a75',
   edit: (s, n) => {
     s.overwrite(n.start, n.end, `setTimeout(() => process.exit(0), 3000).unref(); ${marker('handler-exit-timer')}`);
   },

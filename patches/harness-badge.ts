@@ -13,7 +13,7 @@ export default definePatch({
       isCallOf(n.expression, ['top', 'append']) &&
       ctx.ancestors.some((a) => a.type === 'FunctionDeclaration' && isIdent(a.id, 'renderSessionCard')),
   },
-  anchorSha256: 'f630b9a37ab7ae169e25c39f57c799b262ce00184b1fdf39c470bb7a3bb0daff',
+  anchorSha256: '535fea22faab8c82912a102d6db75a5eb4b6221666e9fd4cbcdc04d12b0b042e',
   edit: (s, n) => {
     s.appendLeft(
       n.end,

@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'function visibleSessions()',
     where: (n) => isIdent(n.id, 'visibleSessions'),
   },
-  anchorSha256: 'bf6e85883d492c2542af0f606e92436a608297a1d954a236e01fa44f1d046a85',
+  anchorSha256: '82eed9ee24ad25f6e6e3c9058d0fbfe099d9cfd7709db03b794ba4a425c8d752',
   edit: (s, n) => {
     const ret = findOne(n.body, 'ReturnStatement', () => true, 'return statement');
     const arg = ret.argument!;

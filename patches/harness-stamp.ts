@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'stmts.insertSession.run({…}) inside processEvent',
     where: (n) => isCallOf(n.expression, ['stmts', 'insertSession', 'run']),
   },
-  anchorSha256: '821f41612900b141f7682c25c75d0c604823807de63fb0378f17b18d8e56e87f',
+  anchorSha256: '98306f4e6cc12d003158206c355dc83bb87830183545de50c7d056502d24bbcd',
   edit: (s, n) => {
     s.appendLeft(
       n.end,

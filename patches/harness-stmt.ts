@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'stmts property `setSessionStatus`',
     where: (n) => isIdent(n.key, 'setSessionStatus') && isCallOf(n.value, ['db', 'prepare']),
   },
-  anchorSha256: '359ce44d45c9add33ef5ec1026b6e583a5ac0fefdcdb9078b2f9ce1aebe603e0',
+  anchorSha256: '5611f4587fb95f3c181d248a267f3ebc60e4c8e049a7f22d0b8f261f8cab3d57',
   edit: (s, n) => {
     s.appendLeft(
       n.end,

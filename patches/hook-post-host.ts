@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'function handleHookPost(req, res, body)',
     where: (n) => isIdent(n.id, 'handleHookPost') && n.params.length === 3,
   },
-  anchorSha256: '5c3d49f13d6422f555d660673aa528ae04605ad11093fbb31b65ca4ce448c0a7',
+  anchorSha256: '59a6291e2bf8f4dd4a1646b1c6f9682f0af45a2fd507741412f51108f31660f5',
   edit: (s, n) => {
     s.overwrite(
       n.body.start,

@@ -56,7 +56,7 @@ export default definePatch({
     describe: 'const $ = (id) => document.getElementById(id)',
     where: (n, ctx) => ctx.ancestors.length === 1 && n.declarations.length === 1 && isIdent(n.declarations[0]!.id, '$'),
   },
-  anchorSha256: 'cb0f48e044a60e4e77e447799083b441f3f906c0a61456b96d13e6bff69bb5f3',
+  anchorSha256: '8799d0d0be592db2dd005a23e19963e2087047ecbe14cacfdc40d0d80d022f83',
   edit: (s, n) => {
     // Function declarations hoist; the IIFE runs after `el` exists because `el` is hoisted too.
     s.appendLeft(n.end, `\n${HELPERS}`);

@@ -16,7 +16,7 @@ export default definePatch({
       return arg?.type === 'Literal' && arg.value === '../db';
     },
   },
-  anchorSha256: 'f01eea92695e33fbd6e3ddeec6df25ce0b2404854bcec7474d3c74cfc133260d',
+  anchorSha256: 'a4d09ada7b363e82fb678f5d72f523ae72c6626dd8e30af984ccb4c29c728f3b',
   edit: (s, n) => {
     s.appendLeft(n.end, `\nconst host = require('../host/addons.cjs'); ${marker('host-require-hooks')}`);
   },

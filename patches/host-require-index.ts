@@ -10,7 +10,7 @@ export default definePatch({
     describe: "const pkg = require('../package.json')",
     where: (n, ctx) => topLevelConst(n, 'pkg', ctx) && isCallOf(n.declarations[0]!.init, ['require']),
   },
-  anchorSha256: 'cb7854cbd340b94b3ddff2ff3db223c1cfe7130ce44ad9c785dff2adbbd3f04c',
+  anchorSha256: '36f7b77effd64121b3dd407391bfd925a2c1ab512f5e9ebf32e17c0972d43116',
   edit: (s, n) => {
     s.appendLeft(n.end, `\nconst host = require('./host/addons.cjs'); ${marker('host-require-index')}`);
   },

@@ -15,7 +15,7 @@ export default definePatch({
       n.declarations[0]!.init?.type === 'NewExpression' &&
       ctx.ancestors.some((a) => a.type === 'FunctionDeclaration' && isIdent(a.id, 'handleRequest')),
   },
-  anchorSha256: 'cf5e776f7e4a685cc7bb50073e47dbf0c4389f67ef3e3624ed134c23f23071ec',
+  anchorSha256: '9334dfce48341da264d31348d47f04ceb53058249ad13cdc1bc20751e2ede022',
   edit: (s, n) => {
     s.appendLeft(n.end, `\n  ${marker('host-routes')}\n  if (host.route(req, res, url)) return undefined;`);
   },

@@ -10,7 +10,7 @@ export default definePatch({
     describe: 'top-level statement `migrate();`',
     where: (n, ctx) => ctx.ancestors.length === 1 && isCallOf(n.expression, ['migrate']),
   },
-  anchorSha256: '37378052feb243bc41f6e367715509cd092ed21b06d96a861020c57610d18f4d',
+  anchorSha256: '8d4a6c410a0852b6b0d366c5d50653b781a0ca29088947fa6407333a3e28a635',
   edit: (s, n) => {
     s.appendLeft(n.end, `\n${marker('host-schema')} require('./host/addons.cjs').migrateHostSchema(db);`);
   },

@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'server.listen(PORT, HOST, …)',
     where: (n, ctx) => ctx.ancestors.length === 1 && isCallOf(n.expression, ['server', 'listen']),
   },
-  anchorSha256: 'd83873124c30f45d5867b253177192832ffaad1d356c3a73f18b570dd1c0a587',
+  anchorSha256: '872b95f2dba2dac87566650f66ee12f07de12d2402f7606c6a7528cea06d2e4b',
   edit: (s, n) => {
     const call = n.expression as acorn.CallExpression;
     s.overwrite(call.callee.start, call.callee.end, 'host.listen');

@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'function shutdown()',
     where: (n) => isIdent(n.id, 'shutdown'),
   },
-  anchorSha256: 'ac6a2a7dadee5a019fd9cd3b7b87a842758797f015b3312dca05bbb2861869aa',
+  anchorSha256: '94ecd2250eb1947e992c130ab59fedaf72b46e914566a7bb2f8472faa8ce4c6f',
   edit: (s, n) => {
     s.appendLeft(n.body.start + 1, `\n  ${marker('host-stop')}\n  host.stop();`);
   },

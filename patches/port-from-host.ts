@@ -11,7 +11,7 @@ export default definePatch({
     describe: 'const PORT = …',
     where: (n, ctx) => topLevelConst(n, 'PORT', ctx),
   },
-  anchorSha256: '2373bbb3090e1a73b6b1e966cc278e459bc3b25228af8b179fb606bfeadba18c',
+  anchorSha256: '5026d4798f1b811150599854750426302db269f9ae6070e8bd01347cb9dd3f1e',
   edit: (s, n) => {
     const init = n.declarations[0]!.init!;
     s.overwrite(init.start, init.end, `host.listenPort(${'4820'}) ${marker('port-from-host')}`);

@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'stmts property `listSessions`',
     where: (n) => isIdent(n.key, 'listSessions') && isCallOf(n.value, ['db', 'prepare']),
   },
-  anchorSha256: 'ee5329330fc38ac8186223ed8e60028c9656edffae62c1b3e3f741807dbda0e9',
+  anchorSha256: '8d95fa646df31b1edc276abc96faf5413b24e9d5f771b844be10a616258747d6',
   edit: (s, n) => {
     if (n.value.type !== 'CallExpression') throw new Error('listSessions is not a db.prepare call');
     const sql = n.value.arguments[0]!;

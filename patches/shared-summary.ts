@@ -12,7 +12,7 @@ export default definePatch({
     describe: 'const summary = summarize(hookType, data) in processEvent',
     where: (n) => declares(n, 'summary') && isCallOf(n.init as acorn.Node, ['summarize']),
   },
-  anchorSha256: 'e2490c7ec7dd81010fbfcd1e6b03622bdbfac89d30879fd2cfb886c55b970f18',
+  anchorSha256: '2bd151174092f4a504174d809fe3c82635b67b98a61d6cd5e349a989610bc3fc',
   edit: (s, n) => {
     const call = n.init as acorn.CallExpression;
     s.overwrite(call.callee.start, call.callee.end, `${marker('shared-summary')} host.summarizeEvent`);

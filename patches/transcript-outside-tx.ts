@@ -18,7 +18,7 @@ export default definePatch({
     describe: 'const processEvent = db.transaction((hookType, data) => …)',
     where: (n) => n.declarations.length === 1 && processEventArrow(n) !== null,
   },
-  anchorSha256: '8427254ffaaa417efb489a4e3f8bf20b3b1c508a1e859b4f48d2c9f3de518dd2',
+  anchorSha256: '2d45debbe93bcd3c45ca9ecfde4aa38041cc4bb3f41f54922b0088790eb6abae',
   edit: (s, n) => {
     const fn = processEventArrow(n)!;
     if (fn.params.length !== 2 || fn.body.type !== 'BlockStatement') throw new Error('processEvent must take (hookType, data) and have a block body');

@@ -1,18 +1,21 @@
 /**
- * `npm run check-upstream -- <dir>`: runs every patch gate against another upstream snapshot and
- * prints one row per patch, so an upgrade shows patch by patch what still applies. Writes nothing.
+ * `npm run check-upstream -- <dir> [--patches <dir>]`: runs every patch gate against another
+ * upstream snapshot and prints one row per patch, so an upgrade shows patch by patch what still
+ * applies. `--patches` checks another patch set (default: patches/). Writes nothing.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { checkUpstream, formatCheckTable, loadPatchList } from '../src/patcher/index.js';
+import { checkRows, defaultPatchesDir, formatCheckTable, loadPatchList, runGates } from '../src/patcher/index.js';
 import type { CheckRow, PatchSpec } from '../src/patcher/index.js';
+import { UsageError, parseArgs } from './lib/cli-dirs.js';
 import { isMainModule } from './lib/is-main.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = 'usage: npm run check-upstream -- <upstream snapshot dir> [--patches <patches dir>]';
 
 export interface CheckUpstreamRun {
   rows: CheckRow[];
   table: string;
+  /** The full message of every failure (diffs, candidates, the re-pin command); '' when all apply. */
+  details: string;
   /** 0 when every patch applies, 1 otherwise. */
   exitCode: 0 | 1;
 }
@@ -20,7 +23,7 @@ export interface CheckUpstreamRun {
 /** The script's core; tests pass their own patch list and patches folder. */
 export async function runCheckUpstream({
   upstreamDir,
-  patchesDir = path.join(repoRoot, 'patches'),
+  patchesDir = defaultPatchesDir,
   patches,
 }: {
   upstreamDir: string;
@@ -28,19 +31,29 @@ export async function runCheckUpstream({
   patches?: PatchSpec[];
 }): Promise<CheckUpstreamRun> {
   const list = patches ?? (await loadPatchList(patchesDir));
-  const rows = checkUpstream({ upstreamDir: path.resolve(upstreamDir), patches: list, patchesDir });
+  const run = runGates({ upstreamDir: path.resolve(upstreamDir), patches: list, patchesDir: path.resolve(patchesDir) });
+  const rows = checkRows(run);
   const table = formatCheckTable(rows);
-  return { rows, table, exitCode: rows.every((r) => r.status === 'applies') ? 0 : 1 };
+  const details = run.failures.map((f) => f.message).join('\n\n');
+  return { rows, table, details, exitCode: rows.every((r) => r.status === 'applies') ? 0 : 1 };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const dir = argv.find((a) => !a.startsWith('-'));
-  if (!dir || argv.includes('--help') || argv.includes('-h')) {
-    process.stderr.write('usage: npm run check-upstream -- <upstream snapshot dir>\n');
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv, ['patches']);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`${e.message}\n${USAGE}\n`);
     return 2;
   }
-  const { table, exitCode } = await runCheckUpstream({ upstreamDir: dir });
-  process.stdout.write(`${table}\n`);
+  const dir = args.positional[0];
+  if (!dir || args.positional.length > 1 || args.help) {
+    err(`${USAGE}\n`);
+    return 2;
+  }
+  const { table, details, exitCode } = await runCheckUpstream({ upstreamDir: dir, patchesDir: args.options.get('patches') ?? defaultPatchesDir });
+  out(`${table}\n${details ? `\n${details}\n` : ''}`);
   return exitCode;
 }
 

@@ -1,28 +1,32 @@
 /**
- * `npm run repin -- <patch-id> [--upstream <dir>]`: after a human has reviewed an upstream change
- * to a patch's anchor, pins the current anchor: rewrites the `anchorSha256` literal in
- * `patches/<id>.ts` and the anchor text in `patches/anchors/<id>.js`, printing the diff it pins.
+ * `npm run repin -- <patch-id> --upstream <dir> [--patches <dir>]`: after a human has reviewed an
+ * upstream change to a patch's anchor, pins the current anchor: rewrites the `anchorSha256`
+ * literal in `<patches>/<id>.ts` and the anchor text in `<patches>/anchors/<id>.js`, printing the
+ * diff it pins. `--upstream` is required (re-pinning against the wrong snapshot is the mistake
+ * to avoid); `--patches` defaults to patches/. A pin whose anchor text does not reproduce the
+ * file's tokens is refused, not written (src/patcher/take-pin.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
+  PinError,
   anchorTextPath,
+  defaultPatchesDir,
   displayPath,
-  findAll,
-  hashTokens,
   loadPatchList,
-  parseWithTokens,
+  parsePin,
   renderDiff,
   runGates,
   specPath,
+  takePin,
 } from '../src/patcher/index.js';
 import type { PatchSpec } from '../src/patcher/index.js';
+import { UsageError, parseArgs } from './lib/cli-dirs.js';
 import { isMainModule } from './lib/is-main.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PREFIX = '[monitor-build]';
 const HASH_LITERAL = /anchorSha256:\s*(['"])([0-9a-fA-F]*)\1/g;
+const USAGE = 'usage: npm run repin -- <patch-id> --upstream <upstream snapshot dir> [--patches <patches dir>]';
 
 export interface RepinResult {
   id: string;
@@ -79,32 +83,25 @@ export function repinPatch({
   const oldSha256 = literals[0]![2]!;
 
   const upstreamFile = path.join(upstreamDir, ...spec.file.split('/'));
-  let source: string;
+  let taken: ReturnType<typeof takePin>;
   try {
-    source = fs.readFileSync(upstreamFile, 'utf8');
-  } catch {
-    throw new RepinError(`${PREFIX} cannot re-pin "${id}": ${displayPath(upstreamFile)} does not exist`);
-  }
-  const { ast, tokens } = parseWithTokens(source);
-  const matches = findAll(ast, spec.find.type, (node, ancestors) =>
-    spec.find.where(node, { source, ast, file: spec.file, ancestors: [...ancestors] }),
-  );
-  if (matches.length !== 1) {
+    taken = takePin(spec, upstreamDir);
+  } catch (err) {
+    if (!(err instanceof PinError)) throw err;
     throw new RepinError(
       [
-        `${PREFIX} cannot re-pin "${id}": the locator matches ${matches.length} nodes, expected 1`,
+        `${PREFIX} cannot re-pin "${id}": ${err.message}`,
         `  file      ${displayPath(upstreamFile)}`,
         `  anchor    ${spec.find.describe}`,
-        'Re-pinning only records a new hash; fix the locator in the spec first.',
+        'Nothing was written. Re-pinning only records what the spec locates; fix the spec first.',
       ].join('\n'),
     );
   }
-  const node = matches[0]!.node;
-  const newText = source.slice(node.start, node.end);
-  const newSha256 = hashTokens(tokens, node.start, node.end);
+  const newText = taken.text;
+  const newSha256 = taken.pin.sha256;
   const anchorFile = anchorTextPath(patchesDir, id);
   const oldText = fs.existsSync(anchorFile) ? fs.readFileSync(anchorFile, 'utf8') : null;
-  const diff = oldText === null ? '' : renderDiff(oldText, newText);
+  const diff = oldText === null ? '' : pinDiff(oldText, taken, (text) => parsePin(text, taken.run.dialect));
   const changed = newSha256 !== oldSha256 || oldText !== newText;
 
   if (changed) {
@@ -121,10 +118,9 @@ export function repinPatch({
   const outcome = run.outcomes.find((o) => o.spec.id === id)!;
   const appliesNow = outcome.failures.length === 0;
 
-  const line = source.slice(0, node.start).split('\n');
   const report = [
     `${PREFIX} ${changed ? 're-pinned' : 'pin unchanged for'} "${id}"`,
-    `  file      ${displayPath(upstreamFile)}:${line.length}:${line[line.length - 1]!.length + 1}`,
+    `  file      ${displayPath(upstreamFile)}:${taken.at}`,
     `  anchor    ${spec.find.describe}`,
     `  old       sha256 ${oldSha256}`,
     `  new       sha256 ${newSha256}`,
@@ -143,26 +139,45 @@ export function repinPatch({
   return { id, oldSha256, newSha256, changed, diff, specFile, anchorFile, appliesNow, report };
 }
 
-async function main(argv: string[]): Promise<number> {
-  let upstream = path.join(repoRoot, 'vendor', 'agent-monitor');
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--upstream') {
-      const v = argv[++i];
-      if (!v) throw new RepinError('--upstream needs a directory');
-      upstream = path.resolve(v);
-    } else if (a.startsWith('--upstream=')) upstream = path.resolve(a.slice('--upstream='.length));
-    else positional.push(a);
+/** Diff of the old anchor text against the new pin, part by part for narrow pins. */
+function pinDiff(oldText: string, taken: ReturnType<typeof takePin>, parse: (text: string) => ReturnType<typeof parsePin>): string {
+  let old: ReturnType<typeof parsePin> | null = null;
+  try {
+    old = parse(oldText);
+  } catch {
+    old = null;
   }
-  const id = positional[0];
-  if (!id || positional.length > 1) {
-    process.stderr.write('usage: npm run repin -- <patch-id> [--upstream <dir>]\n');
+  const line = taken.run.at(taken.node.start).line;
+  if (!old || !old.narrow || !taken.pin.narrow) return renderDiff(oldText, taken.text, { afterLine: line });
+  const out: string[] = [];
+  const n = Math.max(old.parts.length, taken.pin.parts.length);
+  for (let i = 0; i < n; i++) {
+    const before = old.parts[i]?.text ?? '';
+    const part = taken.pin.parts[i];
+    const d = renderDiff(before, part?.text ?? '', { afterLine: part?.start !== undefined ? taken.run.at(part.start).line : line });
+    if (d) out.push(`    part ${i + 1}${part?.label ? ` "${part.label}"` : ''}:`, d);
+  }
+  return out.join('\n');
+}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv, ['upstream', 'patches']);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`${e.message}\n${USAGE}\n`);
     return 2;
   }
-  const patchesDir = path.join(repoRoot, 'patches');
+  const id = args.positional[0];
+  const upstream = args.options.get('upstream');
+  if (!id || args.positional.length > 1 || args.help || !upstream) {
+    err(`${USAGE}\n${!upstream && id ? 'The upstream snapshot to pin against must be named: --upstream vendor/agent-monitor for the vendored one.\n' : ''}`);
+    return 2;
+  }
+  const patchesDir = args.options.get('patches') ?? defaultPatchesDir;
   const result = repinPatch({ id, patches: await loadPatchList(patchesDir), patchesDir, upstreamDir: upstream });
-  process.stdout.write(`${result.report}\n`);
+  out(`${result.report}\n`);
   return result.appliesNow ? 0 : 1;
 }
 

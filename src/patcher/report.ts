@@ -18,10 +18,6 @@ export function field(name: string, value: string): string {
   return pad + value.split('\n').join(`\n${' '.repeat(pad.length)}`);
 }
 
-export function repinCommand(id: string): string {
-  return `npm run repin -- ${id}`;
-}
-
 export function formatFailures(failures: readonly PatchFailure[]): string {
   const patches = new Set(failures.map((f) => f.patchId)).size;
   const count = failures.length;

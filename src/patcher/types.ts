@@ -1,16 +1,44 @@
 import type MagicString from 'magic-string';
 import type * as acorn from 'acorn';
 
-export type NodeType = acorn.AnyNode['type'];
-export type NodeOf<T extends NodeType> = Extract<acorn.AnyNode, { type: T }>;
+import type { PinPart, Range } from './pin.js';
+import type { Dialect } from './parse.js';
+
+/** ESTree node types acorn's typings know. */
+export type EstreeNodeType = acorn.AnyNode['type'];
+/**
+ * A node of the TypeScript or JSX dialects (parse.ts). acorn's typings do not describe them, so
+ * they are typed loosely; their shape is the ESTree shape of @sveltejs/acorn-typescript / acorn-jsx.
+ */
+export interface DialectNode {
+  type: string;
+  start: number;
+  end: number;
+  [key: string]: unknown;
+}
+export type NodeType = EstreeNodeType | `JSX${string}` | `TS${string}`;
+export type NodeOf<T extends NodeType> = T extends EstreeNodeType ? Extract<acorn.AnyNode, { type: T }> : DialectNode & { type: T };
 
 export interface PatchContext {
+  /** The upstream file's ORIGINAL text: CRLF line ends and a BOM are kept; every offset refers to it. */
   source: string;
   ast: acorn.Program;
   /** Path relative to the upstream root, posix separators. */
   file: string;
   /** Ancestors of the node being tested/edited, outermost (Program) first; the node itself is not included. */
   ancestors: acorn.AnyNode[];
+  /** How the file was parsed (sourceType, and js/jsx/ts/tsx). */
+  dialect: Dialect;
+  /** The file's line end, so inserted text can match it. */
+  eol: '\n' | '\r\n';
+  /** The original text of a node or range (CRLF kept, unlike a template's `value.raw`). */
+  textOf: (range: Range) => string;
+  /**
+   * Original offsets of the one occurrence of `needle` inside `within` (a `\n` in the needle
+   * matches `\r\n` too). Throws unless it occurs exactly once. Use it for edits and pins inside
+   * strings and templates instead of offsets computed from `value.raw`/`value.cooked`.
+   */
+  locateText: (needle: string, within?: Range) => Range;
 }
 
 export interface PatchSpec<T extends NodeType = NodeType> {
@@ -23,7 +51,13 @@ export interface PatchSpec<T extends NodeType = NodeType> {
     where: (node: NodeOf<T>, ctx: PatchContext) => boolean;
     describe: string; // e.g. "VariableDeclarator processEvent"
   };
-  anchorSha256: string; // pinned token-stream hash of the located node
+  /**
+   * Narrow anchor: the parts of the located node the edit depends on (pinNode/pinText from
+   * src/patcher/pin.ts). Without it the whole node is pinned. A change outside these parts is not
+   * drift; any token (or, for pinText, character) change inside one is.
+   */
+  pin?: (node: NodeOf<T>, ctx: PatchContext) => PinPart[];
+  anchorSha256: string; // pinned hash of the located node (or of its `pin` parts)
   /**
    * Offsets are ORIGINAL source offsets. Use the offset-based MagicString methods only
    * (update/overwrite/remove/appendLeft/appendRight/prependLeft/prependRight/move, plus
@@ -31,7 +65,12 @@ export interface PatchSpec<T extends NodeType = NodeType> {
    * pattern-based ones (replace, replaceAll, indent, trim*, reset) whose ranges it cannot see.
    */
   edit: (s: MagicString, node: NodeOf<T>, ctx: PatchContext) => void;
-  postGate: (output: string, outAst: acorn.Program) => string | null; // null = holds; string = why it does not
+  /**
+   * Optional invariant on the patched output of the file: null = holds; a string says why not.
+   * Only for what the marker gate does not already prove (it proves the edit's text landed once):
+   * an order between statements, a call that must be gone, a shape the rest of the code needs.
+   */
+  postGate?: (output: string, outAst: acorn.Program) => string | null;
 }
 
 /**
@@ -97,7 +136,7 @@ export interface PatchRunOptions {
   patchesDir: string;
 }
 
-export type CheckStatus = 'applies' | 'drifted' | 'anchor missing' | 'post-gate failed' | 'conflict' | 'error';
+export type CheckStatus = 'applies' | 'drifted' | 'anchor missing' | 'ambiguous' | 'post-gate failed' | 'conflict' | 'error';
 
 export interface CheckRow {
   id: string;

@@ -106,8 +106,8 @@ describe('drift against the real patches', () => {
     expect(res.report).toContain(`server/routes/hooks.js:${line}`);
     expect(res.report).toMatch(/-\s+status: nextStatus,/);
     expect(res.report).toMatch(/\+\s+status: nextStatus === 'waiting' \? 'idle' : nextStatus,/);
-    expect(res.report).toContain('8427254ffaaa417efb489a4e3f8bf20b3b1c508a1e859b4f48d2c9f3de518dd2');
-    expect(res.report).toContain('npm run repin -- transcript-outside-tx');
+    expect(res.report).toContain(allPatches.find((p) => p.id === 'transcript-outside-tx')!.anchorSha256);
+    expect(res.report).toContain('npm run repin -- transcript-outside-tx --upstream <upstream>');
     expect(res.report).toContain('Nothing was written.');
     expect(res.report).toMatchSnapshot();
 

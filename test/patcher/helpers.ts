@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp.js';
-import { definePatch, findAll, hashTokens, parseWithTokens } from '../../src/patcher/index.js';
+import { PinError, definePatch, findAll, keysAlone, parseFile, takePin } from '../../src/patcher/index.js';
+import { hashKeys } from '../../src/patcher/tokens.js';
 import type { NodeType, PatchSpec } from '../../src/patcher/index.js';
 import dbHarnessStmt from '../fixtures/drift/patches/db-harness-stmt.js';
 import harnessStamp from '../fixtures/drift/patches/harness-stamp.js';
@@ -36,18 +37,23 @@ export function pinInline<T extends NodeType>(
   spec: Omit<PatchSpec<T>, 'anchorSha256'> & { anchorSha256?: string },
   { upstreamDir, patchesDir }: { upstreamDir: string; patchesDir: string },
 ): PatchSpec {
-  const source = fs.readFileSync(path.join(upstreamDir, spec.file), 'utf8');
-  const { ast, tokens } = parseWithTokens(source);
-  const matches = findAll(ast, spec.find.type, (n, ancestors) =>
-    spec.find.where(n, { source, ast, file: spec.file, ancestors: [...ancestors] }),
-  );
-  // Ambiguous locators still get an anchor file (from the first match), so their gate can be tested.
-  const node = matches[0]?.node;
-  const text = node ? source.slice(node.start, node.end) : '/* no anchor */';
+  const widened = definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? '' } as PatchSpec<T>);
   fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
-  fs.writeFileSync(path.join(patchesDir, 'anchors', `${spec.id}.js`), text);
-  const hash = node ? hashTokens(tokens, node.start, node.end) : hashTokens(parseWithTokens(text).tokens, 0, text.length);
-  return definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? hash });
+  const anchorFile = path.join(patchesDir, 'anchors', `${spec.id}.js`);
+  try {
+    const taken = takePin(widened, upstreamDir);
+    fs.writeFileSync(anchorFile, taken.text);
+    return { ...widened, anchorSha256: spec.anchorSha256 ?? taken.pin.sha256 };
+  } catch (err) {
+    if (!(err instanceof PinError)) throw err;
+  }
+  // Ambiguous or missing anchors still get an anchor file (from the first match), so their gate can be tested.
+  const source = fs.readFileSync(path.join(upstreamDir, spec.file), 'utf8');
+  const { ast } = parseFile(source, spec.file, { root: upstreamDir });
+  const node = findAll(ast, spec.find.type, (n) => spec.find.where(n as never, { ancestors: [] } as never))[0]?.node;
+  const text = node ? source.slice(node.start, node.end) : '/* no anchor */';
+  fs.writeFileSync(anchorFile, text);
+  return { ...widened, anchorSha256: spec.anchorSha256 ?? hashKeys(keysAlone(text)) };
 }
 
 /** Copies a folder tree (fixtures to temp). */

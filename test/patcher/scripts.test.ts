@@ -25,9 +25,9 @@ describe('check-upstream', () => {
     const run = await runCheckUpstream({ upstreamDir: scenario('logic-changed'), patches: fixturePatches, patchesDir: fixturePatchesDir });
     expect(run.table).toMatchInlineSnapshot(`
       "PATCH                  FILE                    STATUS   DETAIL
-      transcript-outside-tx  server/routes/hooks.js  drifted  9:7 expected f95e05d379cf… found fcbaec849428…
-      harness-stamp          server/routes/hooks.js  applies  anchor at 17:3, sha256 c869608ef9da…
-      db-harness-stmt        server/db.js            applies  anchor at 8:7, sha256 191c7cc2ee82…
+      transcript-outside-tx  server/routes/hooks.js  drifted  9:7 expected 02e95b1c19e3… found cd5471230a98…
+      harness-stamp          server/routes/hooks.js  applies  anchor at 17:3, sha256 a2b3b532179c…
+      db-harness-stmt        server/db.js            applies  anchor at 8:7, sha256 48376a552211…
 
       2 of 3 patches apply."
     `);
@@ -65,7 +65,7 @@ describe('check-upstream', () => {
     expect(run.exitCode).toBe(1);
     expect(normalise(run.table, patchesDir)).toMatchInlineSnapshot(`
       "PATCH       FILE            STATUS            DETAIL
-      ok          server/db.js    applies           anchor at 9:3, sha256 e6ccf812794f…
+      ok          server/db.js    applies           anchor at 9:3, sha256 d05681a00342…
       gate-fails  server/db.js    post-gate failed  post-gate: addTokens must stay a prepared statement
       overlaps    server/db.js    conflict          overlaps "ok" at 9:15–9:64 (update)
       elsewhere   server/nope.js  error             file not found
@@ -101,17 +101,16 @@ describe('repin', () => {
       "[monitor-build] re-pinned "transcript-outside-tx"
         file      <tmp>/upstream/server/routes/hooks.js:9:7
         anchor    VariableDeclarator processEvent
-        old       sha256 f95e05d379cf17fad7408ec1dd8b5c446b20268bd098cfa32b784413cbc3c997
-        new       sha256 fcbaec849428fa94563f072d167df2bbcf9ffd085b423d39ec74f04b2c1092d7
+        old       sha256 02e95b1c19e32b69a705a71ba6695979c4e63b7fc72949ce4c9cfa0b55d21624
+        new       sha256 cd5471230a9813c26c3156e82278d31c602f47b9c31b5ef3672fe38c2adfc849
         diff (pinned anchor → current):
-            …
+          @@ -4,5 +12,5 @@
               // The real upstream reads the transcript while holding the write lock.
               const usage = readTranscriptUsage(data.transcript_path);
           -   if (usage) {
           +   if (usage && usage.input > 0) {
                 stmts.addTokens.run(usage.input, usage.output, data.session_id);
               }
-            …
         gates     all gates of "transcript-outside-tx" hold with the new pin
       Wrote <tmp>/patches/transcript-outside-tx.ts and <tmp>/patches/anchors/transcript-outside-tx.js. Check that the edit still fits the new anchor, then rerun the build."
     `);

@@ -49,7 +49,7 @@ describe('tokenStreamSha256', () => {
 describe('renderDiff', () => {
   const cases: Array<{ name: string; before: string; after: string; expected: string }> = [
     { name: 'equal', before: 'a\nb', after: 'a\nb', expected: '' },
-    { name: 'one line changed', before: 'a\nb\nc', after: 'a\nB\nc', expected: '      a\n    - b\n    + B\n      c' },
+    { name: 'one line changed', before: 'a\nb\nc', after: 'a\nB\nc', expected: '    @@ -1,3 +1,3 @@\n      a\n    - b\n    + B\n      c' },
     {
       name: 're-indented body compares equal',
       before: 'f(() => {\n  x();\n})',
@@ -60,7 +60,7 @@ describe('renderDiff', () => {
       name: 'distant unchanged lines are elided',
       before: ['1', '2', '3', '4', '5', '6', '7'].join('\n'),
       after: ['1', '2', '3', '4', '5', '6', 'seven'].join('\n'),
-      expected: '      …\n      5\n      6\n    - 7\n    + seven',
+      expected: '    @@ -5,3 +5,3 @@\n      5\n      6\n    - 7\n    + seven',
     },
   ];
   it.each(cases)('$name', ({ before, after, expected }) => {
