@@ -1,12 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCheckUpstream } from '../../scripts/check-upstream.js';
-import { RepinError, repinPatch } from '../../scripts/repin-patch.js';
-import { applyPatches, definePatch, formatFailures } from '../../src/patcher/index.js';
+import { main as checkMain, runCheckUpstream } from '../../scripts/check-upstream.js';
+import { RepinError, main as repinMain, repinPatch } from '../../scripts/repin-patch.js';
+import { applyPatches, argPath, definePatch, formatFailures, repinCommand } from '../../src/patcher/index.js';
 import type { PatchSpec } from '../../src/patcher/index.js';
-import { copyDir, createTempDirectory, fixturePatches, fixturePatchesDir, normalise, pinInline, scenario } from './helpers.js';
+import { copyDir, createTempDirectory, fixturePatches, fixturePatchesDir, normalise, pinInline, repoRoot, scenario } from './helpers.js';
 
 describe('check-upstream', () => {
   const table: Array<{ name: Parameters<typeof scenario>[0]; exitCode: 0 | 1; statuses: string[] }> = [
@@ -146,5 +147,65 @@ describe('repin', () => {
   it('refuses an unknown id', () => {
     const { patchesDir, upstreamDir } = tempCopies('base');
     expect(() => repinPatch({ id: 'nope', patches: fixturePatches, patchesDir, upstreamDir })).toThrow(/no patch "nope"/);
+  });
+});
+
+describe('CLI: --patches, --upstream, and hints that work when pasted', () => {
+  const capture = () => {
+    let out = '';
+    let err = '';
+    return { out: (s: string) => void (out += s), err: (s: string) => void (err += s), get: () => ({ out, err }) };
+  };
+  /** A writable patch set with an index.ts, so the scripts can load it from --patches. */
+  function patchSet(): { patchesDir: string; upstreamDir: string } {
+    const root = createTempDirectory();
+    const patchesDir = path.join(root, 'patches');
+    const upstreamDir = path.join(root, 'upstream');
+    copyDir(fixturePatchesDir, patchesDir);
+    copyDir(scenario('logic-changed'), upstreamDir);
+    fs.writeFileSync(
+      path.join(patchesDir, 'index.ts'),
+      "import a from './transcript-outside-tx.ts';\nimport b from './harness-stamp.ts';\nimport c from './db-harness-stmt.ts';\nexport const allPatches = [a, b, c];\n",
+    );
+    return { patchesDir, upstreamDir };
+  }
+
+  it('check-upstream -- <dir> --patches <dir> checks that patch set, prints the table and every failure in full', async () => {
+    const { patchesDir, upstreamDir } = patchSet();
+    const io = capture();
+    expect(await checkMain([upstreamDir, '--patches', patchesDir], io.out, io.err)).toBe(1);
+    const { out } = io.get();
+    expect(out).toContain('transcript-outside-tx  server/routes/hooks.js  drifted');
+    expect(out).toContain('2 of 3 patches apply.');
+    expect(out).toContain(`npm run repin -- transcript-outside-tx --upstream ${argPath(upstreamDir)} --patches ${argPath(patchesDir)}`);
+  });
+
+  it('repin without --upstream is refused (it used to pin against vendor/ silently)', async () => {
+    const io = capture();
+    expect(await repinMain(['transcript-outside-tx'], io.out, io.err)).toBe(2);
+    expect(io.get().err).toContain('--upstream vendor/agent-monitor for the vendored one');
+    expect(await checkMain(['--nope', 'x'], io.out, io.err)).toBe(2);
+  });
+
+  it('the printed re-pin hint, pasted into a shell in a subfolder of the repo, re-pins the right snapshot in the right patch set', async () => {
+    const { patchesDir, upstreamDir } = patchSet();
+    const io = capture();
+    await checkMain([upstreamDir, '--patches', patchesDir], io.out, io.err);
+    const hint = /npm run repin -- .+$/m.exec(io.get().out)![0];
+    const pasted = spawnSync('sh', ['-c', hint], { cwd: path.join(repoRoot, 'test'), encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    expect(pasted.status, pasted.stdout + pasted.stderr).toBe(0);
+    expect(pasted.stdout).toContain('re-pinned "transcript-outside-tx"');
+    // A fresh process (the module cache of this one still holds the old spec) sees the patch set apply.
+    const check = spawnSync('sh', ['-c', `npm run check-upstream -- ${argPath(upstreamDir)} --patches ${argPath(patchesDir)}`], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('3 of 3 patches apply.');
+  }, 60_000);
+
+  it('hint paths: repo-relative inside the repo, absolute outside, quoted when the shell needs it', () => {
+    expect(argPath(path.join(repoRoot, 'vendor', 'agent-monitor'))).toBe('vendor/agent-monitor');
+    expect(argPath('/tmp/some dir')).toBe("'/tmp/some dir'");
+    expect(repinCommand('x', { upstreamDir: path.join(repoRoot, 'vendor', 'agent-monitor'), patchesDir: path.join(repoRoot, 'patches') })).toBe(
+      'npm run repin -- x --upstream vendor/agent-monitor',
+    );
   });
 });
