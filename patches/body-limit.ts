@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, marker, topLevelConst } from './lib/ast.js';
+import { marker, topLevelConst } from './lib/ast.js';
 
 export default definePatch({
   id: 'body-limit',
@@ -14,7 +14,6 @@ export default definePatch({
   anchorSha256: '23f4d175e88fc184419d80b47378479a9b5e615e152124d4fc9710ca991fcb97',
   edit: (s, n) => {
     const init = n.declarations[0]!.init!;
-    s.overwrite(init.start, init.end, `host.MAX_BODY_BYTES ${marker('body-limit')}`);
+    s.update(init.start, init.end, `host.MAX_BODY_BYTES ${marker('body-limit')}`);
   },
-  postGate: (out) => contains(out, 'const MAX_BODY_BYTES = host.MAX_BODY_BYTES'),
 });

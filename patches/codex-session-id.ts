@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, isMember, marker } from './lib/ast.js';
+import { declares, isMember, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'codex-session-id',
@@ -15,7 +15,6 @@ export default definePatch({
   anchorSha256: '4bf7a0c850d63349fed57a5fea5676739a1b6f091845c1f335a8c48d388f7dc9',
   edit: (s, n) => {
     const init = n.init as acorn.LogicalExpression;
-    s.overwrite(init.left.start, init.left.end, `host.hookSessionId(data) ${marker('codex-session-id')}`);
+    s.update(init.left.start, init.left.end, `host.hookSessionId(data) ${marker('codex-session-id')}`);
   },
-  postGate: (out) => contains(out, 'const sessionId = host.hookSessionId(data)'),
 });

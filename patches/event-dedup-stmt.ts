@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { isCallOf, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'event-dedup-stmt',
@@ -15,7 +15,7 @@ export default definePatch({
   edit: (s, n) => {
     if (n.value.type !== 'CallExpression') throw new Error('insertEvent is not a db.prepare call');
     const sql = n.value.arguments[0]!;
-    s.overwrite(
+    s.update(
       sql.start,
       sql.end,
       `${marker('event-dedup-stmt')} \`
@@ -24,5 +24,4 @@ export default definePatch({
   \``,
     );
   },
-  postGate: (out) => contains(out, 'INSERT OR IGNORE INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)'),
 });

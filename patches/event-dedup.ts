@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, isCallOf, marker } from './lib/ast.js';
+import { declares, isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'event-dedup',
@@ -25,5 +25,4 @@ export default definePatch({
       "\n  if (info.changes === 0) {\n    // Already stored (by the rollout importer or an earlier delivery of this event).\n    host.markSeen(db, sessionId, dedupKey, 'hook');\n    return null;\n  }",
     );
   },
-  postGate: (out) => contains(out, 'if (info.changes === 0)'),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { isCallOf, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'event-source-badge',
@@ -16,5 +16,4 @@ export default definePatch({
     const last = n.arguments[n.arguments.length - 1]!;
     s.appendLeft(last.end, `,\n    ${marker('event-source-badge')} sourceBadge(event.seen_by)`);
   },
-  postGate: (out) => contains(out, 'sourceBadge(event.seen_by)'),
 });

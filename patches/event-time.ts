@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, marker } from './lib/ast.js';
+import { declares, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'event-time',
@@ -17,7 +17,6 @@ export default definePatch({
   anchorSha256: '09d3ed4e9c2ac33b0ee3387201dfa09dc339ad79516309ade53e3812dc3513d7',
   edit: (s, n) => {
     const init = n.init!;
-    s.overwrite(init.start, init.end, `host.eventTime(data) ${marker('event-time')}`);
+    s.update(init.start, init.end, `host.eventTime(data) ${marker('event-time')}`);
   },
-  postGate: (out) => contains(out, 'const now = host.eventTime(data)'),
 });

@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, marker } from './lib/ast.js';
+import { isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'handler-delivery-id',
@@ -16,5 +16,4 @@ export default definePatch({
   edit: (s, n) => {
     s.appendLeft(n.end, `\n  ${marker('handler-delivery-id')} data.__delivery_id = require('crypto').randomUUID();`);
   },
-  postGate: (out) => contains(out, "data.__delivery_id = require('crypto').randomUUID();"),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isIdent, marker } from './lib/ast.js';
+import { isIdent, marker } from './lib/ast.js';
 
 // The upstream Claude handler posts to a fixed port without a token and forgets the event when
 // the server is down. The host's version finds the sidecar through runtime.json (next to the
@@ -68,7 +68,7 @@ export default definePatch({
   anchorSha256: '231baa79b15e7b9e1da5bac8dc7c08f51d615226156916a8717d6e30f69f6034',
   edit: (s, n) => {
     // Wait for the reply (bounded): only a 2xx means stored; anything else goes to the spool.
-    s.overwrite(
+    s.update(
       n.body.start,
       n.body.end,
       `{
@@ -115,5 +115,4 @@ export default definePatch({
 ${DELIVER}`,
     );
   },
-  postGate: (out) => contains(out, "Authorization: 'Bearer ' + rt.token"),
 });

@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, marker } from './lib/ast.js';
+import { isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'handler-exit-timer',
@@ -14,7 +14,6 @@ export default definePatch({
   },
   anchorSha256: '7cf95e9976ed8597c477275846e463852163ae9411a36278299c8c07ccff0a75',
   edit: (s, n) => {
-    s.overwrite(n.start, n.end, `setTimeout(() => process.exit(0), 3000).unref(); ${marker('handler-exit-timer')}`);
+    s.update(n.start, n.end, `setTimeout(() => process.exit(0), 3000).unref(); ${marker('handler-exit-timer')}`);
   },
-  postGate: (out) => contains(out, 'setTimeout(() => process.exit(0), 3000).unref();'),
 });

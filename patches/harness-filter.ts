@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, findOne, isIdent, marker } from './lib/ast.js';
+import { findOne, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'harness-filter',
@@ -18,5 +18,4 @@ export default definePatch({
     s.prependRight(arg.start, `${marker('harness-filter')} (`);
     s.appendLeft(arg.end, `).filter((session) => !state.harnessFilter || (session.harness || 'claude') === state.harnessFilter)`);
   },
-  postGate: (out) => contains(out, 'state.harnessFilter || (session.harness'),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { isCallOf, isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'harness-stmt',
@@ -18,5 +18,4 @@ export default definePatch({
       `,\n  ${marker('harness-stmt')} setSessionHarness: db.prepare('UPDATE sessions SET harness = @harness WHERE id = @id AND harness <> @harness')`,
     );
   },
-  postGate: (out) => contains(out, 'setSessionHarness: db.prepare('),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isIdent, marker } from './lib/ast.js';
+import { isIdent, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'hook-post-host',
@@ -13,11 +13,10 @@ export default definePatch({
   },
   anchorSha256: '59a6291e2bf8f4dd4a1646b1c6f9682f0af45a2fd507741412f51108f31660f5',
   edit: (s, n) => {
-    s.overwrite(
+    s.update(
       n.body.start,
       n.body.end,
       `{\n  ${marker('hook-post-host')}\n  return host.handleHookPost(req, res, body, { db, processEvent, stmts, broadcast, sendJson });\n}`,
     );
   },
-  postGate: (out) => contains(out, 'return host.handleHookPost(req, res, body, { db, processEvent, stmts, broadcast, sendJson });'),
 });

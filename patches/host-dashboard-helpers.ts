@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isIdent, marker } from './lib/ast.js';
+import { isIdent, marker } from './lib/ast.js';
 
 const HELPERS = `
 ${marker('host-dashboard-helpers')}
@@ -61,5 +61,4 @@ export default definePatch({
     // Function declarations hoist; the IIFE runs after `el` exists because `el` is hoisted too.
     s.appendLeft(n.end, `\n${HELPERS}`);
   },
-  postGate: (out) => contains(out, 'function sourceBadge(seenBy)'),
 });

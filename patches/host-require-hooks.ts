@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, marker } from './lib/ast.js';
+import { isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-require-hooks',
@@ -20,5 +20,4 @@ export default definePatch({
   edit: (s, n) => {
     s.appendLeft(n.end, `\nconst host = require('../host/addons.cjs'); ${marker('host-require-hooks')}`);
   },
-  postGate: (out) => contains(out, "const host = require('../host/addons.cjs');"),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, marker, topLevelConst } from './lib/ast.js';
+import { isCallOf, marker, topLevelConst } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-require-index',
@@ -14,5 +14,4 @@ export default definePatch({
   edit: (s, n) => {
     s.appendLeft(n.end, `\nconst host = require('./host/addons.cjs'); ${marker('host-require-index')}`);
   },
-  postGate: (out) => contains(out, "const host = require('./host/addons.cjs');"),
 });

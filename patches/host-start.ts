@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, marker } from './lib/ast.js';
+import { isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'host-start',
@@ -15,12 +15,11 @@ export default definePatch({
   anchorSha256: '872b95f2dba2dac87566650f66ee12f07de12d2402f7606c6a7528cea06d2e4b',
   edit: (s, n) => {
     const call = n.expression as acorn.CallExpression;
-    s.overwrite(call.callee.start, call.callee.end, 'host.listen');
+    s.update(call.callee.start, call.callee.end, 'host.listen');
     s.appendLeft(call.arguments[0]!.start, 'server, ');
     s.prependRight(
       n.start,
       `${marker('host-start')}\nhost.attach({ db, stmts, processEvent: require('./routes/hooks').processEvent, broadcast: require('./lib/stream').broadcast });\n`,
     );
   },
-  postGate: (out) => contains(out, 'host.listen(server, PORT, HOST,'),
 });

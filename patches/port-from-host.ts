@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, marker, topLevelConst } from './lib/ast.js';
+import { marker, topLevelConst } from './lib/ast.js';
 
 export default definePatch({
   id: 'port-from-host',
@@ -14,7 +14,6 @@ export default definePatch({
   anchorSha256: '5026d4798f1b811150599854750426302db269f9ae6070e8bd01347cb9dd3f1e',
   edit: (s, n) => {
     const init = n.declarations[0]!.init!;
-    s.overwrite(init.start, init.end, `host.listenPort(${'4820'}) ${marker('port-from-host')}`);
+    s.update(init.start, init.end, `host.listenPort(${'4820'}) ${marker('port-from-host')}`);
   },
-  postGate: (out) => contains(out, 'const PORT = host.listenPort(4820)'),
 });

@@ -1,5 +1,5 @@
 import { definePatch } from '../src/patcher/types.js';
-import { contains, isCallOf, isIdent, marker } from './lib/ast.js';
+import { isCallOf, isIdent, marker } from './lib/ast.js';
 import { SESSION_SOURCES_COLUMN } from '../src/sidecar/host/session-sql.js';
 
 export default definePatch({
@@ -16,7 +16,7 @@ export default definePatch({
   edit: (s, n) => {
     if (n.value.type !== 'CallExpression') throw new Error('listSessions is not a db.prepare call');
     const sql = n.value.arguments[0]!;
-    s.overwrite(
+    s.update(
       sql.start,
       sql.end,
       `${marker('session-sources')} \`SELECT sessions.*,
@@ -24,5 +24,4 @@ export default definePatch({
       FROM sessions ORDER BY updated_at DESC LIMIT @limit\``,
     );
   },
-  postGate: (out) => contains(out, 'AS sources'),
 });

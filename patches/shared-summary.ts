@@ -1,6 +1,6 @@
 import type * as acorn from 'acorn';
 import { definePatch } from '../src/patcher/types.js';
-import { contains, declares, isCallOf, marker } from './lib/ast.js';
+import { declares, isCallOf, marker } from './lib/ast.js';
 
 export default definePatch({
   id: 'shared-summary',
@@ -15,7 +15,6 @@ export default definePatch({
   anchorSha256: '2bd151174092f4a504174d809fe3c82635b67b98a61d6cd5e349a989610bc3fc',
   edit: (s, n) => {
     const call = n.init as acorn.CallExpression;
-    s.overwrite(call.callee.start, call.callee.end, `${marker('shared-summary')} host.summarizeEvent`);
+    s.update(call.callee.start, call.callee.end, `${marker('shared-summary')} host.summarizeEvent`);
   },
-  postGate: (out) => contains(out, 'host.summarizeEvent(hookType, data)'),
 });

@@ -23,9 +23,9 @@ export default definePatch({
     const fn = processEventArrow(n)!;
     if (fn.params.length !== 2 || fn.body.type !== 'BlockStatement') throw new Error('processEvent must take (hookType, data) and have a block body');
     const read = findOne(fn.body, 'CallExpression', (c) => isCallOf(c, ['readTranscriptUsage']), 'readTranscriptUsage(…) call');
-    s.overwrite(n.start, fn.body.start, `function processEventCore(hookType, data, transcriptData) ${marker('transcript-outside-tx')} `);
-    s.overwrite(read.start, read.end, 'transcriptData');
-    s.overwrite(fn.body.end, n.end, '\nconst processEvent = db.transaction(processEventCore);');
+    s.update(n.start, fn.body.start, `function processEventCore(hookType, data, transcriptData) ${marker('transcript-outside-tx')} `);
+    s.update(read.start, read.end, 'transcriptData');
+    s.update(fn.body.end, n.end, '\nconst processEvent = db.transaction(processEventCore);');
   },
   postGate: (out, ast) => {
     const core = findAll(ast, 'FunctionDeclaration', (f) => isIdent(f.id, 'processEventCore'));
