@@ -1,61 +1,13 @@
+import { inlineDelivery } from '../src/handlers/inline.js';
 import { definePatch } from '../src/patcher/types.js';
 import { isIdent, marker } from './lib/ast.js';
 
 // The upstream Claude handler posts to a fixed port without a token and forgets the event when
 // the server is down. The host's version finds the sidecar through runtime.json (next to the
-// hooks/ folder it is copied into), sends the token, stamps a delivery id so re-delivery is
-// idempotent, and appends to the same spool the Codex handler uses when the post fails.
-const DELIVER = `
-${marker('handler-delivery')}
-function hostDataDir() {
-  return process.env.AGENT_MONITOR_DATA_DIR || require('path').join(__dirname, '..');
-}
-
-function hostSpool(dir, body) {
-  try {
-    const fs = require('fs');
-    const path = require('path');
-    const spoolDir = path.join(dir, 'spool');
-    const file = path.join(spoolDir, 'events.jsonl');
-    const max = Number(process.env.AGENT_MONITOR_SPOOL_MAX_BYTES) || 64 * 1024 * 1024;
-    const parsed = JSON.parse(body);
-    const line = JSON.stringify({ hook_type: parsed.hook_type, data: parsed.data, spooled_at: new Date().toISOString() }) + '\\n';
-    fs.mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
-    let size = 0;
-    try {
-      size = fs.statSync(file).size;
-    } catch (_) {
-      size = 0;
-    }
-    if (size + Buffer.byteLength(line) > max) {
-      const counter = path.join(spoolDir, 'dropped.json');
-      let dropped = 0;
-      try {
-        dropped = JSON.parse(fs.readFileSync(counter, 'utf8')).dropped || 0;
-      } catch (_) {
-        dropped = 0;
-      }
-      fs.writeFileSync(counter, JSON.stringify({ dropped: dropped + 1, lastDroppedAt: new Date().toISOString() }) + '\\n', { mode: 0o600 });
-      process.stderr.write('agent-monitor hook: spool is full; event dropped (' + counter + ')\\n');
-      return;
-    }
-    fs.appendFileSync(file, line, { flag: 'a', mode: 0o600 });
-  } catch (err) {
-    process.stderr.write('agent-monitor hook: could not spool the event: ' + err.message + '\\n');
-  }
-}
-
-function hostRuntime(dir) {
-  try {
-    const rt = JSON.parse(require('fs').readFileSync(require('path').join(dir, 'runtime.json'), 'utf8'));
-    if (rt && Number.isInteger(rt.port) && rt.port > 0 && typeof rt.token === 'string' && rt.token) return rt;
-  } catch (_) {
-    // missing or malformed: the sidecar is down
-  }
-  return null;
-}
-`;
-
+// hooks/ folder it is copied into), sends the token, and appends to the same spool as the Codex
+// handler when the post fails. Runtime discovery and the spool are src/handlers/host-delivery.cjs,
+// shared with src/handlers/codex-hook-handler.js and appended here (inlined, so the installed
+// copy stays one file).
 export default definePatch({
   id: 'handler-delivery',
   file: 'scripts/hook-handler.js',
@@ -72,10 +24,16 @@ export default definePatch({
       n.body.start,
       n.body.end,
       `{
-  const dir = hostDataDir();
-  const rt = hostRuntime(dir);
+  ${marker('handler-delivery')}
+  const delivery = hostDeliveryModule()({ builtin: require, label: 'hook' });
+  const dir = delivery.dataDir(__filename, require('path').join(__dirname, '..'));
+  const spool = () => {
+    const parsed = JSON.parse(body);
+    delivery.spool(dir, parsed.hook_type, parsed.data);
+  };
+  const rt = delivery.readRuntime(dir);
   if (!rt) {
-    hostSpool(dir, body);
+    spool();
     return Promise.resolve();
   }
   return new Promise((resolve) => {
@@ -83,7 +41,7 @@ export default definePatch({
     const settle = (ok) => {
       if (settled) return;
       settled = true;
-      if (!ok) hostSpool(dir, body);
+      if (!ok) spool();
       resolve();
     };
     const req = http.request(
@@ -112,7 +70,7 @@ export default definePatch({
     req.end(body);
   });
 }
-${DELIVER}`,
+${inlineDelivery()}`,
     );
   },
 });

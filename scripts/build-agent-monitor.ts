@@ -13,6 +13,7 @@ import * as esbuild from 'esbuild';
 import { applyPatches, displayPath, formatFailures } from '../src/patcher/index.js';
 import { allPatches } from '../patches/index.js';
 import type { PatchSpec } from '../src/patcher/types.js';
+import { withDelivery } from '../src/handlers/inline.js';
 import { isMainModule } from './lib/is-main.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -229,7 +230,7 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
-    writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js')));
+    writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), withDelivery(readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js'), 'utf8')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
     chmodSync(join(stageDir, 'scripts', 'hook-handler.js'), 0o755);
 

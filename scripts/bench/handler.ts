@@ -17,10 +17,11 @@
  * Run: npx tsx scripts/bench/handler.ts [--runs N]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDelivery } from '../../src/handlers/inline.js';
 import { isMainModule } from '../lib/is-main.js';
 
 export interface HandlerBenchRow {
@@ -104,7 +105,7 @@ function makeDataDir(root: string, name: string, runtime: object | null): { dir:
   const dir = join(root, name);
   mkdirSync(join(dir, 'hooks'), { recursive: true });
   const handler = join(dir, 'hooks', 'codex-hook-handler.js');
-  copyFileSync(HANDLER, handler);
+  writeFileSync(handler, withDelivery(readFileSync(HANDLER, 'utf8'))); // as the build ships it
   if (runtime) writeFileSync(join(dir, 'runtime.json'), JSON.stringify(runtime), { mode: 0o600 });
   return { dir, handler };
 }

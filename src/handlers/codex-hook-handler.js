@@ -23,6 +23,10 @@
  * only when a runtime file names a live sidecar. A hand-written HTTP/1.1 request over `net`
  * avoids loading `http`; the delivery id comes from /dev/urandom instead of loading `crypto`.
  * scripts/bench/handler.ts measures the result against a bare `node -e 0`.
+ *
+ * Runtime discovery, the spool, delivery ids and timestamps live in src/handlers/host-delivery.cjs,
+ * shared with the Claude handler. The build appends that module to the installed copy (so the
+ * copy is still one file and loads nothing extra); run in place, this file requires it.
  */
 'use strict';
 
@@ -35,7 +39,6 @@
   var WAIT_OVERRIDE = Number(process.env.AGENT_MONITOR_HOOK_WAIT_MS);
   var CONNECT_WAIT_MS = WAIT_OVERRIDE > 0 ? WAIT_OVERRIDE : 5;
   var RESPONSE_WAIT_MS = WAIT_OVERRIDE > 0 ? WAIT_OVERRIDE : 3;
-  var DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 
   var finished = false;
   function finish() {
@@ -60,52 +63,19 @@
     throw new Error('cannot load node:' + name);
   }
 
-  function stderrLine(msg) {
-    try {
-      fs.writeSync(2, 'agent-monitor codex hook: ' + String(msg).replace(/[\r\n]+/g, ' ') + '\n');
-    } catch (_) {
-      /* nowhere left to report */
-    }
-  }
-
   function scriptPath() {
     // eslint-disable-next-line no-undef
     if (typeof __filename === 'string' && __filename) return __filename;
     return process.argv[1] || '';
   }
 
-  function parentDir(p) {
-    // Directory name without loading `path`; handles / and \ separators.
-    var i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-    if (i < 0) return '.';
-    if (i === 0) return p.charAt(0);
-    return p.slice(0, i);
-  }
-
-  function baseName(p) {
-    var i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-    return i < 0 ? p : p.slice(i + 1);
-  }
-
-  // The data dir: AGENT_MONITOR_DATA_DIR, else the folder above an installed copy
-  // (<dataDir>/hooks/codex-hook-handler.js), else the platform default of src/core/paths.ts.
-  // The last case is a handler run from a checkout (src/handlers/): it must not spool into
-  // the working tree.
-  function dataDir() {
-    var env = process.env.AGENT_MONITOR_DATA_DIR;
-    if (env) return env;
-    var here = parentDir(scriptPath());
-    if (baseName(here) === 'hooks') return parentDir(here);
-    var home = builtin('os').homedir();
-    if (process.platform === 'win32') return join(process.env.APPDATA || join(join(home, 'AppData'), 'Roaming'), 'agent-monitor-host');
-    if (process.platform === 'darwin') return join(join(join(home, 'Library'), 'Application Support'), 'agent-monitor-host');
-    var xdg = process.env.XDG_DATA_HOME;
-    return join(xdg && xdg.charAt(0) === '/' ? xdg : join(join(home, '.local'), 'share'), 'agent-monitor-host');
-  }
-
-  function join(a, b) {
-    var last = a.charAt(a.length - 1);
-    return last === '/' || last === '\\' ? a + b : a + (process.platform === 'win32' ? '\\' : '/') + b;
+  // The delivery module shared with the Claude handler (src/handlers/host-delivery.cjs): the
+  // installed copy carries it inlined (hostDeliveryModule, appended by the build); run in place
+  // from the checkout, it is required from next to this file.
+  function loadDelivery() {
+    // eslint-disable-next-line no-undef
+    var create = typeof hostDeliveryModule === 'function' ? hostDeliveryModule() : builtin('module').createRequire(scriptPath())('./host-delivery.cjs');
+    return create({ builtin: builtin, label: 'codex hook' });
   }
 
   function readStdin() {
@@ -135,154 +105,16 @@
     return Buffer.concat(chunks, total).toString('utf8');
   }
 
-  function uuidV4() {
-    var b = null;
-    var fd = -1;
-    try {
-      fd = fs.openSync('/dev/urandom', 'r');
-      b = Buffer.alloc(16);
-      if (fs.readSync(fd, b, 0, 16, null) !== 16) b = null;
-    } catch (_) {
-      b = null;
-    }
-    if (fd >= 0) {
-      try {
-        fs.closeSync(fd);
-      } catch (_) {
-        /* ignore */
-      }
-    }
-    if (!b) {
-      try {
-        return builtin('crypto').randomUUID();
-      } catch (_) {
-        b = Buffer.alloc(16);
-        for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-      }
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = b.toString('hex');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
-
-  // Date#toISOString() costs ~0.7 ms on its first call (lazy date machinery); this doesn't.
-  function isoNow() {
-    var ms = Date.now();
-    var days = Math.floor(ms / 86400000);
-    var rem = ms - days * 86400000;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    var z = days + 719468;
-    var era = Math.floor(z / 146097);
-    var doe = z - era * 146097;
-    var yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    var doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    var mp = Math.floor((5 * doy + 2) / 153);
-    var d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    var m = mp < 10 ? mp + 3 : mp - 9;
-    var y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    function pad(n, w) {
-      var t = String(n);
-      while (t.length < w) t = '0' + t;
-      return t;
-    }
-    return (
-      pad(y, 4) + '-' + pad(m, 2) + '-' + pad(d, 2) + 'T' +
-      pad(Math.floor(rem / 3600000), 2) + ':' + pad(Math.floor(rem / 60000) % 60, 2) + ':' +
-      pad(Math.floor(rem / 1000) % 60, 2) + '.' + pad(rem % 1000, 3) + 'Z'
-    );
-  }
-
-  function readRuntime(dir) {
-    var rt;
-    try {
-      rt = JSON.parse(fs.readFileSync(join(dir, 'runtime.json'), 'utf8'));
-    } catch (_) {
-      return null; // missing, unreadable or malformed: the sidecar is down
-    }
-    if (!rt || typeof rt !== 'object') return null;
-    var port = rt.port;
-    if (typeof port !== 'number' || port !== Math.floor(port) || port < 1 || port > 65535) return null;
-    if (typeof rt.token !== 'string' || !rt.token || /[\r\n]/.test(rt.token)) return null;
-    if (typeof rt.pid === 'number' && rt.pid > 0 && rt.pid !== process.pid) {
-      // A runtime file left behind by a sidecar that died: don't knock on a port that another
-      // program may own by now. EPERM means the process exists (another user): keep going.
-      try {
-        process.kill(rt.pid, 0);
-      } catch (e) {
-        if (e && e.code === 'ESRCH') return null;
-      }
-    }
-    return { port: port, token: rt.token };
-  }
-
-  function spoolMaxBytes() {
-    var v = Number(process.env.AGENT_MONITOR_SPOOL_MAX_BYTES);
-    return v > 0 ? v : DEFAULT_SPOOL_MAX_BYTES;
-  }
-
-  function recordDrop(spoolDir, lineBytes, max) {
-    var file = join(spoolDir, 'dropped.json');
-    var n = 0;
-    try {
-      var prev = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (prev && typeof prev.dropped === 'number' && prev.dropped >= 0) n = prev.dropped;
-    } catch (_) {
-      /* missing or unreadable: start at 0 */
-    }
-    n += 1;
-    try {
-      var tmp = file + '.' + process.pid + '.tmp';
-      fs.writeFileSync(tmp, JSON.stringify({ dropped: n, lastDroppedAt: isoNow() }) + '\n', {
-        mode: 384, // 0600
-      });
-      fs.renameSync(tmp, file);
-    } catch (_) {
-      /* best effort */
-    }
-    stderrLine(
-      'spool is full (' + max + ' bytes cap, event of ' + lineBytes + ' bytes); event dropped, ' + n +
-        ' dropped so far (' + file + '). Start the agent monitor so it can drain the spool.',
-    );
-  }
-
-  function spool(dir, hookType, data) {
-    try {
-      var spoolDir = join(dir, 'spool');
-      var file = join(spoolDir, 'events.jsonl');
-      var line = Buffer.from(
-        JSON.stringify({ hook_type: hookType, data: data, spooled_at: isoNow() }) + '\n',
-        'utf8',
-      );
-      var fd;
-      try {
-        fd = fs.openSync(file, 'a', 384); // O_APPEND, created 0600
-      } catch (e) {
-        if (!e || e.code !== 'ENOENT') throw e;
-        fs.mkdirSync(spoolDir, { recursive: true, mode: 448 }); // 0700
-        fd = fs.openSync(file, 'a', 384);
-      }
-      try {
-        var max = spoolMaxBytes();
-        if (fs.fstatSync(fd).size + line.length > max) {
-          recordDrop(spoolDir, line.length, max);
-          return;
-        }
-        // One write on an O_APPEND descriptor: concurrent handlers never interleave their lines.
-        var off = 0;
-        while (off < line.length) off += fs.writeSync(fd, line, off, line.length - off);
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch (e) {
-      stderrLine('could not spool a ' + hookType + ' event: ' + (e && e.message ? e.message : e));
-    }
+  var delivery = null;
+  function stderrLine(msg) {
+    if (delivery) delivery.stderrLine(msg);
   }
 
   try {
     fs = builtin('fs');
-    var dir = dataDir();
-    var rt = readRuntime(dir);
+    delivery = loadDelivery();
+    var dir = delivery.dataDir(scriptPath());
+    var rt = delivery.readRuntime(dir);
     var hookTypeArg = process.argv[2];
 
     // Read the payload first when the sidecar is down; otherwise let the TCP connect run while
@@ -301,7 +133,7 @@
       }
       data = ok ? parsed : { raw: text };
       data.__provider = 'codex';
-      data.__delivery_id = uuidV4();
+      data.__delivery_id = delivery.uuidV4();
       hookType =
         hookTypeArg ||
         (typeof data.hook_event_name === 'string' && data.hook_event_name ? data.hook_event_name : '') ||
@@ -310,7 +142,7 @@
 
     if (!rt) {
       prepare();
-      spool(dir, hookType, data);
+      delivery.spool(dir, hookType, data);
       finish();
       return;
     }
@@ -336,7 +168,7 @@
             (status > 0 ? 'HTTP ' + status : 'something that is not HTTP') + '; event spooled',
         );
       }
-      spool(dir, hookType, data);
+      delivery.spool(dir, hookType, data);
       finish();
     };
     var arm = function (ms) {

@@ -1,10 +1,11 @@
 /** Shared helpers for the hook handler tests: temp data dirs, real servers, real handler processes. */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDelivery } from '../../src/handlers/inline.js';
 import { onCleanup, tempDir } from '../helpers/temp.js';
 
 export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
@@ -12,12 +13,15 @@ export const TOKEN = 'a1'.repeat(32);
 
 export { tempDir };
 
-/** A data dir with a copy of the handler in hooks/, as the installer deploys it. */
+/**
+ * A data dir with the handler in hooks/, as the installer deploys it: the built copy, which is the
+ * source with the shared delivery module appended (src/handlers/inline.ts).
+ */
 export function deployedDataDir(): { dataDir: string; handler: string } {
   const dataDir = tempDir();
   mkdirSync(join(dataDir, 'hooks'));
   const handler = join(dataDir, 'hooks', 'codex-hook-handler.js');
-  copyFileSync(REPO_HANDLER, handler);
+  writeFileSync(handler, withDelivery(readFileSync(REPO_HANDLER, 'utf8')));
   return { dataDir, handler };
 }
 

@@ -1,0 +1,221 @@
+/*
+ * Delivery for both hook handlers (zero dependencies): where the data folder is, which sidecar
+ * to post to (runtime.json), the spool an event goes to when the post does not succeed
+ * (`<dataDir>/spool/events.jsonl`, 0600, size-capped with a drop counter), delivery ids and
+ * timestamps. One implementation, so the Claude and the Codex handler cannot drift apart on the
+ * spool format the sidecar drains (src/sidecar/spool.ts).
+ *
+ * How it reaches each handler:
+ *   - src/handlers/codex-hook-handler.js requires this file when run in place, and the build
+ *     appends it to the installed copy (inlineDelivery in src/handlers/inline.ts), so the copy in
+ *     `<dataDir>/hooks/` stays one self-contained file;
+ *   - patches/handler-delivery.ts appends the same inlined text to the upstream Claude handler.
+ *
+ * Constraints: CommonJS only through `module.exports` at the very end; no require() of anything
+ * (builtins come from the `builtin` function the handler passes in, so a handler that never
+ * touches the spool never loads more than `fs`); strict-mode syntax that runs on Node 20.
+ */
+'use strict';
+
+/**
+ * @param {{ builtin: (name: string) => any, label: string }} options
+ *   builtin: loads a Node builtin (process.getBuiltinModule or require);
+ *   label: the handler's name in stderr lines ("hook", "codex hook").
+ */
+function createHostDelivery(options) {
+  var builtin = options.builtin;
+  var label = options.label;
+  var DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+  var fs = builtin('fs');
+
+  function stderrLine(msg) {
+    try {
+      fs.writeSync(2, 'agent-monitor ' + label + ': ' + String(msg).replace(/[\r\n]+/g, ' ') + '\n');
+    } catch (_) {
+      /* nowhere left to report */
+    }
+  }
+
+  function parentDir(p) {
+    // Directory name without loading `path`; handles / and \ separators.
+    var i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+    if (i < 0) return '.';
+    if (i === 0) return p.charAt(0);
+    return p.slice(0, i);
+  }
+
+  function baseName(p) {
+    var i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+    return i < 0 ? p : p.slice(i + 1);
+  }
+
+  function join(a, b) {
+    var last = a.charAt(a.length - 1);
+    return last === '/' || last === '\\' ? a + b : a + (process.platform === 'win32' ? '\\' : '/') + b;
+  }
+
+  /**
+   * The data folder: AGENT_MONITOR_DATA_DIR, else the folder above an installed copy
+   * (`<dataDir>/hooks/<handler>.js`), else `fallback` when given, else the platform default of
+   * src/core/paths.ts (a handler run from a checkout must not spool into the working tree).
+   */
+  function dataDir(scriptPath, fallback) {
+    var env = process.env.AGENT_MONITOR_DATA_DIR;
+    if (env) return env;
+    var here = parentDir(scriptPath);
+    if (baseName(here) === 'hooks') return parentDir(here);
+    if (fallback) return fallback;
+    var home = builtin('os').homedir();
+    if (process.platform === 'win32') return join(process.env.APPDATA || join(join(home, 'AppData'), 'Roaming'), 'agent-monitor-host');
+    if (process.platform === 'darwin') return join(join(join(home, 'Library'), 'Application Support'), 'agent-monitor-host');
+    var xdg = process.env.XDG_DATA_HOME;
+    return join(xdg && xdg.charAt(0) === '/' ? xdg : join(join(home, '.local'), 'share'), 'agent-monitor-host');
+  }
+
+  /** `{port, token}` of a live sidecar from `<dir>/runtime.json`, or null (the sidecar is down). */
+  function readRuntime(dir) {
+    var rt;
+    try {
+      rt = JSON.parse(fs.readFileSync(join(dir, 'runtime.json'), 'utf8'));
+    } catch (_) {
+      return null; // missing, unreadable or malformed
+    }
+    if (!rt || typeof rt !== 'object') return null;
+    var port = rt.port;
+    if (typeof port !== 'number' || port !== Math.floor(port) || port < 1 || port > 65535) return null;
+    if (typeof rt.token !== 'string' || !rt.token || /[\r\n]/.test(rt.token)) return null;
+    if (typeof rt.pid === 'number' && rt.pid > 0 && rt.pid !== process.pid) {
+      // A runtime file left behind by a sidecar that died: don't knock on a port that another
+      // program may own by now. EPERM means the process exists (another user): keep going.
+      try {
+        process.kill(rt.pid, 0);
+      } catch (e) {
+        if (e && e.code === 'ESRCH') return null;
+      }
+    }
+    return { port: port, token: rt.token };
+  }
+
+  function uuidV4() {
+    var b = null;
+    var fd = -1;
+    try {
+      fd = fs.openSync('/dev/urandom', 'r');
+      b = Buffer.alloc(16);
+      if (fs.readSync(fd, b, 0, 16, null) !== 16) b = null;
+    } catch (_) {
+      b = null;
+    }
+    if (fd >= 0) {
+      try {
+        fs.closeSync(fd);
+      } catch (_) {
+        /* ignore */
+      }
+    }
+    if (!b) {
+      try {
+        return builtin('crypto').randomUUID();
+      } catch (_) {
+        b = Buffer.alloc(16);
+        for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+      }
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = b.toString('hex');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // Date#toISOString() costs ~0.7 ms on its first call (lazy date machinery); this doesn't.
+  function isoNow() {
+    var ms = Date.now();
+    var days = Math.floor(ms / 86400000);
+    var rem = ms - days * 86400000;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    var z = days + 719468;
+    var era = Math.floor(z / 146097);
+    var doe = z - era * 146097;
+    var yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    var doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    var mp = Math.floor((5 * doy + 2) / 153);
+    var d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    var m = mp < 10 ? mp + 3 : mp - 9;
+    var y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    function pad(n, w) {
+      var t = String(n);
+      while (t.length < w) t = '0' + t;
+      return t;
+    }
+    return (
+      pad(y, 4) + '-' + pad(m, 2) + '-' + pad(d, 2) + 'T' +
+      pad(Math.floor(rem / 3600000), 2) + ':' + pad(Math.floor(rem / 60000) % 60, 2) + ':' +
+      pad(Math.floor(rem / 1000) % 60, 2) + '.' + pad(rem % 1000, 3) + 'Z'
+    );
+  }
+
+  function spoolMaxBytes() {
+    var v = Number(process.env.AGENT_MONITOR_SPOOL_MAX_BYTES);
+    return v > 0 ? v : DEFAULT_SPOOL_MAX_BYTES;
+  }
+
+  function recordDrop(spoolDir, lineBytes, max) {
+    var file = join(spoolDir, 'dropped.json');
+    var n = 0;
+    try {
+      var prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (prev && typeof prev.dropped === 'number' && prev.dropped >= 0) n = prev.dropped;
+    } catch (_) {
+      /* missing or unreadable: start at 0 */
+    }
+    n += 1;
+    try {
+      var tmp = file + '.' + process.pid + '.tmp';
+      fs.writeFileSync(tmp, JSON.stringify({ dropped: n, lastDroppedAt: isoNow() }) + '\n', {
+        mode: 384, // 0600
+      });
+      fs.renameSync(tmp, file);
+    } catch (_) {
+      /* best effort */
+    }
+    stderrLine(
+      'spool is full (' + max + ' bytes cap, event of ' + lineBytes + ' bytes); event dropped, ' + n +
+        ' dropped so far (' + file + '). Start the agent monitor so it can drain the spool.',
+    );
+  }
+
+  /** Appends `{hook_type, data, spooled_at}` to `<dir>/spool/events.jsonl`; never throws. */
+  function spool(dir, hookType, data) {
+    try {
+      var spoolDir = join(dir, 'spool');
+      var file = join(spoolDir, 'events.jsonl');
+      var line = Buffer.from(JSON.stringify({ hook_type: hookType, data: data, spooled_at: isoNow() }) + '\n', 'utf8');
+      var fd;
+      try {
+        fd = fs.openSync(file, 'a', 384); // O_APPEND, created 0600
+      } catch (e) {
+        if (!e || e.code !== 'ENOENT') throw e;
+        fs.mkdirSync(spoolDir, { recursive: true, mode: 448 }); // 0700
+        fd = fs.openSync(file, 'a', 384);
+      }
+      try {
+        var max = spoolMaxBytes();
+        if (fs.fstatSync(fd).size + line.length > max) {
+          recordDrop(spoolDir, line.length, max);
+          return;
+        }
+        // One write on an O_APPEND descriptor: concurrent handlers never interleave their lines.
+        var off = 0;
+        while (off < line.length) off += fs.writeSync(fd, line, off, line.length - off);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      stderrLine('could not spool a ' + hookType + ' event: ' + (e && e.message ? e.message : e));
+    }
+  }
+
+  return { dataDir: dataDir, readRuntime: readRuntime, spool: spool, uuidV4: uuidV4, isoNow: isoNow, stderrLine: stderrLine };
+}
+
+module.exports = createHostDelivery;
