@@ -148,6 +148,11 @@ function pinDiff(oldText: string, taken: ReturnType<typeof takePin>, parse: (tex
     old = null;
   }
   const line = taken.run.at(taken.node.start).line;
+  if (old && old.narrow !== taken.pin.narrow) {
+    // Whole node ↔ narrow parts: a line diff of the two formats says nothing; list what is pinned now.
+    const parts = taken.pin.parts.map((p, i) => `    ${p.kind === 'text' ? 'text' : 'tokens'} part ${i + 1}${p.label ? ` "${p.label}"` : ''} at ${taken.run.shown}:${p.start !== undefined ? line + taken.run.source.slice(taken.node.start, p.start).split('\n').length - 1 : line}: ${p.text.split('\n')[0]}${p.text.includes('\n') ? ' …' : ''}`);
+    return [taken.pin.narrow ? '    (the whole anchor was pinned; now only these parts are)' : '    (only parts were pinned; now the whole anchor is)', ...parts].join('\n');
+  }
   if (!old || !old.narrow || !taken.pin.narrow) return renderDiff(oldText, taken.text, { afterLine: line });
   const out: string[] = [];
   const n = Math.max(old.parts.length, taken.pin.parts.length);
