@@ -5,9 +5,9 @@ import { isIdent, marker } from './lib/ast.js';
 // The upstream Claude handler posts to a fixed port without a token and forgets the event when
 // the server is down. The host's version finds the sidecar through runtime.json (next to the
 // hooks/ folder it is copied into), sends the token, and appends to the same spool as the Codex
-// handler when the post fails. Runtime discovery and the spool are src/handlers/host-delivery.cjs,
-// shared with src/handlers/codex-hook-handler.js and appended here (inlined, so the installed
-// copy stays one file).
+// handler when the post fails. All of that is src/handlers/host-delivery.cjs, shared with
+// src/handlers/codex-hook-handler.js and appended here (inlined, so the installed copy stays one
+// file); the patch only routes upstream's post(body) through it.
 export default definePatch({
   id: 'handler-delivery',
   file: 'scripts/hook-handler.js',
@@ -19,56 +19,14 @@ export default definePatch({
   },
   anchorSha256: '231baa79b15e7b9e1da5bac8dc7c08f51d615226156916a8717d6e30f69f6034',
   edit: (s, n) => {
-    // Wait for the reply (bounded): only a 2xx means stored; anything else goes to the spool.
+    // Wait for the reply (bounded, 1 s): only a 2xx means stored; anything else goes to the spool.
     s.update(
       n.body.start,
       n.body.end,
       `{
   ${marker('handler-delivery')}
   const delivery = hostDeliveryModule()({ builtin: require, label: 'hook' });
-  const dir = delivery.dataDir(__filename, require('path').join(__dirname, '..'));
-  const spool = () => {
-    const parsed = JSON.parse(body);
-    delivery.spool(dir, parsed.hook_type, parsed.data);
-  };
-  const rt = delivery.readRuntime(dir);
-  if (!rt) {
-    spool();
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (ok) => {
-      if (settled) return;
-      settled = true;
-      if (!ok) spool();
-      resolve();
-    };
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: rt.port,
-        path: '/api/hooks/event',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(body),
-          Authorization: 'Bearer ' + rt.token,
-        },
-      },
-      (res) => {
-        res.resume();
-        settle(res.statusCode >= 200 && res.statusCode < 300);
-      },
-    );
-    req.setTimeout(1000, () => {
-      req.destroy();
-      settle(false);
-    });
-    req.on('error', () => settle(false));
-    req.end(body);
-  });
+  return delivery.post(delivery.dataDir(__filename, require('path').join(__dirname, '..')), body, 1000);
 }
 ${inlineDelivery()}`,
     );

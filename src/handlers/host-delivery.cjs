@@ -215,7 +215,69 @@ function createHostDelivery(options) {
     }
   }
 
-  return { dataDir: dataDir, readRuntime: readRuntime, spool: spool, uuidV4: uuidV4, isoNow: isoNow, stderrLine: stderrLine };
+  /**
+   * Posts a `{hook_type, data}` JSON body to the sidecar of `dir` over HTTP with its token and
+   * resolves once it is stored (a 2xx within `timeoutMs`) or spooled (anything else, or no live
+   * sidecar). Never rejects. The Claude handler uses it; the Codex handler, which must not load
+   * `http` (startup cost, see its header), writes the same request over `net` itself.
+   */
+  function post(dir, body, timeoutMs) {
+    var spoolBody = function () {
+      var parsed = null;
+      try {
+        parsed = JSON.parse(body);
+      } catch (_) {
+        parsed = { hook_type: 'Unknown', data: { raw: String(body) } };
+      }
+      spool(dir, parsed.hook_type, parsed.data);
+    };
+    var rt = readRuntime(dir);
+    if (!rt) {
+      spoolBody();
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      var settled = false;
+      var settle = function (ok) {
+        if (settled) return;
+        settled = true;
+        if (!ok) spoolBody();
+        resolve();
+      };
+      try {
+        var req = builtin('http').request(
+          {
+            host: '127.0.0.1',
+            port: rt.port,
+            path: '/api/hooks/event',
+            method: 'POST',
+            agent: false,
+            headers: {
+              'Content-Type': 'application/json',
+              'Content-Length': Buffer.byteLength(body),
+              Authorization: 'Bearer ' + rt.token,
+            },
+          },
+          function (res) {
+            res.resume();
+            settle(res.statusCode >= 200 && res.statusCode < 300);
+          },
+        );
+        req.setTimeout(timeoutMs || 1000, function () {
+          req.destroy();
+          settle(false);
+        });
+        req.on('error', function () {
+          settle(false);
+        });
+        req.end(body);
+      } catch (_) {
+        settle(false);
+      }
+    });
+  }
+
+  return { dataDir: dataDir, readRuntime: readRuntime, spool: spool, post: post, uuidV4: uuidV4, isoNow: isoNow, stderrLine: stderrLine };
 }
 
 module.exports = createHostDelivery;

@@ -145,93 +145,8 @@ function runFile(file: string, specs: PatchSpec[], outcomes: Map<PatchSpec, Patc
 
   const toEdit: EditInput[] = [];
   for (const spec of specs) {
-    const outcome = outcomes.get(spec)!;
-    const specFile = specFileOf(spec);
-    const repin = repinCommand(spec.id, ctx.hints);
-    const read = readPin(spec, ctx.patchesDir, run.dialect);
-    const pinned = read.ok ? read.pin : read.problem === 'mismatch' ? read.pin : null;
-    const located = locate(spec, run);
-
-    if (located.kind === 'threw') {
-      push(spec, pinFailure(spec, read, ctx));
-      push(spec, createLocatorThrewFailure({ subject: spec, shown, describe: spec.find.describe, type: spec.find.type, error: errorText(located.error), specFile }));
-      continue;
-    }
-    if (located.kind === 'none') {
-      push(spec, pinFailure(spec, read, ctx));
-      const candidates = pinned
-        ? suggestCandidates({ upstreamDir: ctx.upstreamDir, file, own: run, type: spec.find.type, pinnedKeys: pinned.parts.flatMap((p) => p.keys), narrow: pinned.narrow })
-        : [];
-      push(
-        spec,
-        createAnchorMissingFailure({
-          subject: spec,
-          shown,
-          describe: spec.find.describe,
-          type: spec.find.type,
-          expected: spec.anchorSha256,
-          specFile,
-          pinnedPreview: read.ok || read.problem === 'mismatch' ? firstLines(read.text, 3) : null,
-          candidates: candidates.map((c) => ({
-            at: `${displayPath(path.join(ctx.upstreamDir, ...c.file.split('/')))}:${c.line}:${c.column}`,
-            similarity: c.similarity,
-            preview: c.preview,
-          })),
-          repin,
-        }),
-      );
-      continue;
-    }
-    if (located.kind === 'many') {
-      push(spec, pinFailure(spec, read, ctx));
-      const matches = located.matches.map(({ node, ancestors }) => {
-        let pinnedHere = false;
-        try {
-          pinnedHere = foundPin(spec, run, node, ancestors).sha256 === spec.anchorSha256;
-        } catch {
-          pinnedHere = false;
-        }
-        const loc = run.at(node.start);
-        return { at: `${shown}:${fmtLoc(loc)}`, loc, preview: preview(source.slice(node.start, node.end)), pinned: pinnedHere };
-      });
-      push(spec, createAmbiguousFailure({ subject: spec, shown, describe: spec.find.describe, matches, specFile }));
-      continue;
-    }
-
-    const { node, ancestors } = located;
-    const loc = run.at(node.start);
-    const at = `${shown}:${fmtLoc(loc)}`;
-    let found: Pin;
-    try {
-      found = foundPin(spec, run, node, ancestors);
-    } catch (err) {
-      push(spec, pinFailure(spec, read, ctx));
-      push(spec, createPinThrewFailure({ subject: spec, at, describe: spec.find.describe, error: errorText(err), specFile }));
-      continue;
-    }
-    outcome.anchor = { ...loc, start: node.start, end: node.end, foundSha256: found.sha256, pin: found };
-    if (!read.ok) {
-      push(spec, pinFailure(spec, read, ctx, { at, sha256: found.sha256 }));
-      continue;
-    }
-    if (found.sha256 !== spec.anchorSha256) {
-      push(
-        spec,
-        createDriftedFailure({
-          subject: spec,
-          at,
-          loc,
-          describe: spec.find.describe,
-          expected: spec.anchorSha256,
-          found: found.sha256,
-          specFile,
-          parts: driftedParts(read.pin, found, run, loc.line),
-          repin,
-        }),
-      );
-      continue;
-    }
-    toEdit.push({ spec, node, ancestors, specFile });
+    const input = judgeAnchor(spec, run, outcomes.get(spec)!, ctx);
+    if (input) toEdit.push(input);
   }
 
   const { current, ops, failures: editFailures } = applyEdits(run, toEdit);
@@ -242,6 +157,101 @@ function runFile(file: string, specs: PatchSpec[], outcomes: Map<PatchSpec, Patc
   const output = current.toString();
   for (const [spec, list] of checkOutput(run, output, edited, ops)) for (const f of list) push(spec, f);
   return output;
+}
+
+/**
+ * Gates 1–3 for one patch: pin files, locator, pin comparison. Records failures (and the anchor,
+ * once located) on `outcome`; returns what the edit gate needs when all three hold.
+ */
+function judgeAnchor(spec: PatchSpec, run: FileRun, outcome: PatchOutcome, ctx: Ctx): EditInput | null {
+  const { file, shown, source } = run;
+  const add = (f: PatchFailure | null): void => {
+    if (f) outcome.failures.push(f);
+  };
+  const specFile = displayPath(specPath(ctx.patchesDir, spec.id));
+  const repin = repinCommand(spec.id, ctx.hints);
+  const read = readPin(spec, ctx.patchesDir, run.dialect);
+  const pinned = read.ok ? read.pin : read.problem === 'mismatch' ? read.pin : null;
+  const located = locate(spec, run);
+
+  if (located.kind === 'threw') {
+    add(pinFailure(spec, read, ctx));
+    add(createLocatorThrewFailure({ subject: spec, shown, describe: spec.find.describe, type: spec.find.type, error: errorText(located.error), specFile }));
+    return null;
+  }
+  if (located.kind === 'none') {
+    add(pinFailure(spec, read, ctx));
+    const candidates = pinned
+      ? suggestCandidates({ upstreamDir: ctx.upstreamDir, file, own: run, type: spec.find.type, pinnedKeys: pinned.parts.flatMap((p) => p.keys), narrow: pinned.narrow })
+      : [];
+    add(
+      createAnchorMissingFailure({
+        subject: spec,
+        shown,
+        describe: spec.find.describe,
+        type: spec.find.type,
+        expected: spec.anchorSha256,
+        specFile,
+        pinnedPreview: read.ok || read.problem === 'mismatch' ? firstLines(read.text, 3) : null,
+        candidates: candidates.map((c) => ({
+          at: `${displayPath(path.join(ctx.upstreamDir, ...c.file.split('/')))}:${c.line}:${c.column}`,
+          similarity: c.similarity,
+          preview: c.preview,
+        })),
+        repin,
+      }),
+    );
+    return null;
+  }
+  if (located.kind === 'many') {
+    add(pinFailure(spec, read, ctx));
+    const matches = located.matches.map(({ node, ancestors }) => {
+      let pinnedHere = false;
+      try {
+        pinnedHere = foundPin(spec, run, node, ancestors).sha256 === spec.anchorSha256;
+      } catch {
+        pinnedHere = false;
+      }
+      const loc = run.at(node.start);
+      return { at: `${shown}:${fmtLoc(loc)}`, loc, preview: preview(source.slice(node.start, node.end)), pinned: pinnedHere };
+    });
+    add(createAmbiguousFailure({ subject: spec, shown, describe: spec.find.describe, matches, specFile }));
+    return null;
+  }
+
+  const { node, ancestors } = located;
+  const loc = run.at(node.start);
+  const at = `${shown}:${fmtLoc(loc)}`;
+  let found: Pin;
+  try {
+    found = foundPin(spec, run, node, ancestors);
+  } catch (err) {
+    add(pinFailure(spec, read, ctx));
+    add(createPinThrewFailure({ subject: spec, at, describe: spec.find.describe, error: errorText(err), specFile }));
+    return null;
+  }
+  outcome.anchor = { ...loc, start: node.start, end: node.end, foundSha256: found.sha256, pin: found };
+  if (!read.ok) {
+    add(pinFailure(spec, read, ctx, { at, sha256: found.sha256 }));
+    return null;
+  }
+  if (found.sha256 !== spec.anchorSha256) {
+    add(
+      createDriftedFailure({
+        subject: spec,
+        at,
+        loc,
+        describe: spec.find.describe,
+        expected: spec.anchorSha256,
+        found: found.sha256,
+        specFile,
+        parts: driftedParts(read.pin, found, run, loc.line),
+        repin,
+      }),
+    );
+    return null;
+  }
+  return { spec, node, ancestors, specFile };
 }
 
 /** The pinned parts whose tokens (or text) differ now, each with a diff carrying upstream line numbers. */

@@ -95,4 +95,14 @@ describe('the patched Claude handler delivers through it', () => {
     expect(r.stdout).toBe('');
     expect(spoolLines(dataDir).map((l) => [l.hook_type, l.data.session_id])).toEqual([['Stop', 's2']]);
   });
+
+  it('a non-2xx reply (wrong token) is not stored: the event is spooled', async () => {
+    const { dataDir, handler } = installedClaudeHandler();
+    const server = await startCaptureServer();
+    writeRuntime(dataDir, server.port, 'b2'.repeat(32));
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"session_id":"s3"}', env: {} });
+    expect(r.code).toBe(0);
+    expect(server.unauthorized).toBe(1);
+    expect(spoolLines(dataDir).map((l) => l.data.session_id)).toEqual(['s3']);
+  });
 });
