@@ -1,4 +1,4 @@
-import { inlineDelivery } from '../src/handlers/inline.js';
+import { inlineDelivery } from './lib/inline-delivery.js';
 import { definePatch } from '../src/patcher/types.js';
 import { isIdent, marker } from './lib/ast.js';
 

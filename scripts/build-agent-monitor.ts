@@ -13,7 +13,7 @@ import * as esbuild from 'esbuild';
 import { applyPatches, displayPath, formatFailures } from '../src/patcher/index.js';
 import { allPatches } from '../patches/index.js';
 import type { PatchSpec } from '../src/patcher/types.js';
-import { withDelivery } from '../src/handlers/inline.js';
+import { withDelivery } from '../patches/lib/inline-delivery.js';
 import { isMainModule } from './lib/is-main.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withDelivery } from '../../src/handlers/inline.js';
+import { withDelivery } from '../../patches/lib/inline-delivery.js';
 import { isMainModule } from '../lib/is-main.js';
 
 export interface HandlerBenchRow {

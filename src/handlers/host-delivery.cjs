@@ -7,7 +7,7 @@
  *
  * How it reaches each handler:
  *   - src/handlers/codex-hook-handler.js requires this file when run in place, and the build
- *     appends it to the installed copy (inlineDelivery in src/handlers/inline.ts), so the copy in
+ *     appends it to the installed copy (inlineDelivery in patches/lib/inline-delivery.ts), so the copy in
  *     `<dataDir>/hooks/` stays one self-contained file;
  *   - patches/handler-delivery.ts appends the same inlined text to the upstream Claude handler.
  *

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allPatches } from '../../patches/index.js';
 import { repoRoot } from '../../scripts/build-agent-monitor.js';
-import { deliveryModulePath, inlineDelivery, withDelivery } from '../../src/handlers/inline.js';
+import { deliveryModulePath, inlineDelivery, withDelivery } from '../../patches/lib/inline-delivery.js';
 import { applyPatches, formatFailures } from '../../src/patcher/index.js';
 import { TOKEN, closedPort, runHandler, spoolLines, startCaptureServer, tempDir, writeRuntime } from './helpers.js';
 

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withDelivery } from '../../src/handlers/inline.js';
+import { withDelivery } from '../../patches/lib/inline-delivery.js';
 import { onCleanup, tempDir } from '../helpers/temp.js';
 
 export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
@@ -15,7 +15,7 @@ export { tempDir };
 
 /**
  * A data dir with the handler in hooks/, as the installer deploys it: the built copy, which is the
- * source with the shared delivery module appended (src/handlers/inline.ts).
+ * source with the shared delivery module appended (patches/lib/inline-delivery.ts).
  */
 export function deployedDataDir(): { dataDir: string; handler: string } {
   const dataDir = tempDir();

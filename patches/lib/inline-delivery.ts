@@ -9,14 +9,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const deliveryModulePath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'host-delivery.cjs');
+export const deliveryModulePath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers', 'host-delivery.cjs');
 
 export function inlineDelivery(): string {
   const text = readFileSync(deliveryModulePath, 'utf8').replace(/\r\n/g, '\n');
   const body = text.trimEnd().split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
   return [
     '',
-    '// src/handlers/host-delivery.cjs, inlined by the build (src/handlers/inline.ts).',
+    '// src/handlers/host-delivery.cjs, inlined by the build (patches/lib/inline-delivery.ts).',
     'function hostDeliveryModule() {',
     '  var module = { exports: {} };',
     body,
