@@ -50,7 +50,8 @@ export function pinInline<T extends NodeType>(
   // Ambiguous or missing anchors still get an anchor file (from the first match), so their gate can be tested.
   const source = fs.readFileSync(path.join(upstreamDir, spec.file), 'utf8');
   const { ast } = parseFile(source, spec.file, { root: upstreamDir });
-  const node = findAll(ast, spec.find.type, (n) => spec.find.where(n as never, { ancestors: [] } as never))[0]?.node;
+  const ctx = { source, ast, file: spec.file, dialect: { sourceType: 'script', syntax: 'js' }, eol: '\n', textOf: () => '', locateText: () => ({ start: 0, end: 0 }) } as const;
+  const node = findAll(ast, spec.find.type, (n, ancestors) => spec.find.where(n as never, { ...ctx, ancestors: [...ancestors] }))[0]?.node;
   const text = node ? source.slice(node.start, node.end) : '/* no anchor */';
   fs.writeFileSync(anchorFile, text);
   return { ...widened, anchorSha256: spec.anchorSha256 ?? hashKeys(keysAlone(text)) };

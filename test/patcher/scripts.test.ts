@@ -144,6 +144,28 @@ describe('repin', () => {
     expect(fs.readFileSync(specFile, 'utf8')).toBe(before);
   });
 
+  it('refuses to write a pin it cannot verify (a TemplateElement: its text alone is not JavaScript)', () => {
+    const root = createTempDirectory();
+    const upstreamDir = path.join(root, 'upstream');
+    const patchesDir = path.join(root, 'patches');
+    fs.mkdirSync(path.join(upstreamDir, 'server'), { recursive: true });
+    fs.writeFileSync(path.join(upstreamDir, 'server', 'schema.js'), 'db.exec(`\n  CREATE TABLE t (id TEXT);\n`);\n');
+    fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
+    const specText = "export default { anchorSha256: '' };\n";
+    fs.writeFileSync(path.join(patchesDir, 'schema.ts'), specText);
+    const spec = definePatch({
+      id: 'schema',
+      file: 'server/schema.js',
+      why: 'test',
+      find: { type: 'TemplateElement', describe: 'the schema text', where: () => true },
+      anchorSha256: '',
+      edit: () => undefined,
+    });
+    expect(() => repinPatch({ id: 'schema', patches: [spec], patchesDir, upstreamDir })).toThrow(/does not reproduce the tokens of the file[\s\S]*Nothing was written/);
+    expect(fs.readFileSync(path.join(patchesDir, 'schema.ts'), 'utf8')).toBe(specText);
+    expect(fs.existsSync(path.join(patchesDir, 'anchors', 'schema.js'))).toBe(false);
+  });
+
   it('refuses an unknown id', () => {
     const { patchesDir, upstreamDir } = tempCopies('base');
     expect(() => repinPatch({ id: 'nope', patches: fixturePatches, patchesDir, upstreamDir })).toThrow(/no patch "nope"/);
