@@ -3,7 +3,7 @@
  *
  * - sourceType per file: `module` for `.mjs`/`.mts`, for files under a package.json with
  *   `"type": "module"`, and for files whose import/export syntax only parses as a module;
- *   `script` for `.cjs`/`.cts` and everything else.
+ *   `script` for `.cjs`/`.cts`, under `"type": "commonjs"`, and everything else.
  * - TypeScript (`.ts`, `.mts`, `.cts`, `.tsx`) through @sveltejs/acorn-typescript and JSX (`.jsx`,
  *   or a `.js` file that only parses with JSX) through acorn-jsx. Both are acorn plugins, so every
  *   dialect yields the same ESTree node shape with `start`/`end` offsets and the same acorn token
@@ -65,7 +65,8 @@ export function syntaxOf(file: string): Syntax {
 /**
  * The sourceType a file declares without looking at its syntax: the extension first, then the
  * `type` field of the nearest package.json between the file and `root` (inclusive). `undefined`
- * when nothing declares it; the parser then tries script first and module second.
+ * when nothing declares it (no package.json, or one without `type`); the parser then tries script
+ * first and module second, as Node's syntax detection does.
  */
 export function declaredSourceType(file: string, root?: string): SourceType | undefined {
   const ext = path.extname(file).toLowerCase();
@@ -78,7 +79,8 @@ export function declaredSourceType(file: string, root?: string): SourceType | un
     if (fs.existsSync(manifest)) {
       try {
         const type = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { type?: unknown }).type;
-        return type === 'module' ? 'module' : 'script';
+        // No "type" field: Node detects the format from the syntax, and so do we (parseFile).
+        return type === 'module' ? 'module' : type === 'commonjs' ? 'script' : undefined;
       } catch {
         return undefined;
       }

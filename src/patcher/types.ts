@@ -1,6 +1,5 @@
 import type MagicString from 'magic-string';
 import type * as acorn from 'acorn';
-
 import type { PinPart, Range } from './pin.js';
 import type { Dialect } from './parse.js';
 

@@ -387,6 +387,12 @@ describe('every module format', () => {
     });
   }
 
+  it('export syntax under a package.json without "type" is a module (Node detects it the same way); "type": "commonjs" is not', () => {
+    const root = tree({ 'package.json': '{ "name": "x" }\n', 'lib/a.js': 'export const a = 1;\n', 'cjs/package.json': '{ "type": "commonjs" }\n', 'cjs/b.js': 'export const b = 1;\n' });
+    expect(parseFile('export const a = 1;\n', 'lib/a.js', { root }).dialect.sourceType).toBe('module');
+    expect(() => parseFile('export const b = 1;\n', 'cjs/b.js', { root })).toThrow(/'import' and 'export' may appear only with 'sourceType: module'/);
+  });
+
   it('a .cjs file stays a script even under "type": "module"', () => {
     const root = tree({ 'package.json': '{ "type": "module" }\n', 'bin/run.cjs': "const with_ = require('x');\n" });
     expect(parseFile(fs.readFileSync(path.join(root, 'bin/run.cjs'), 'utf8'), 'bin/run.cjs', { root }).dialect.sourceType).toBe('script');
