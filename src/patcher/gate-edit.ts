@@ -41,7 +41,7 @@ export function applyEdits(run: FileRun, inputs: readonly EditInput[]): EditResu
     // Edit a clone so a patch that fails half-way leaves no partial edit behind for the others' gates.
     const trial = current.clone();
     try {
-      spec.edit(recordingProxy(trial, spec.id, others, mine, recorded), node as never, patchContext(run, ancestors));
+      spec.edit(recordingProxy(trial, spec.id, others, mine, recorded), node, patchContext(run, ancestors));
     } catch (err) {
       if (err instanceof OverlapSignal) {
         const lostInsert = [err.mine, err.theirs].some((c) => c.method === 'overwrite') && [err.mine, err.theirs].some((c) => c.kind === 'point');

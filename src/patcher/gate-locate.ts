@@ -8,7 +8,7 @@ import type { FileRun } from './file.js';
 import { findAll } from './locate.js';
 import { pinFromFile } from './pin.js';
 import type { Pin } from './pin.js';
-import type { NodeType, PatchSpec } from './types.js';
+import type { PatchSpec } from './types.js';
 
 export type Located =
   | { kind: 'threw'; error: unknown }
@@ -19,7 +19,7 @@ export type Located =
 export function locate(spec: PatchSpec, run: FileRun): Located {
   let matches: ReturnType<typeof findAll>;
   try {
-    matches = findAll(run.ast, spec.find.type as NodeType, (node, ancestors) => spec.find.where(node as never, patchContext(run, ancestors)));
+    matches = findAll(run.ast, spec.find.type, (node, ancestors) => spec.find.where(node as never, patchContext(run, ancestors)));
   } catch (error) {
     return { kind: 'threw', error };
   }
@@ -30,6 +30,6 @@ export function locate(spec: PatchSpec, run: FileRun): Located {
 
 /** The pin of a located node as found in the file now; throws when the spec's pin() throws. */
 export function foundPin(spec: PatchSpec, run: FileRun, node: acorn.AnyNode, ancestors: readonly acorn.AnyNode[]): Pin {
-  const parts = spec.pin ? spec.pin(node as never, patchContext(run, ancestors)) : undefined;
+  const parts = spec.pin ? spec.pin(node, patchContext(run, ancestors)) : undefined;
   return pinFromFile(run.source, run.tokens, node, parts);
 }

@@ -38,6 +38,7 @@ function valueText(token: acorn.Token): string | null {
     const r = value as { pattern: string; flags: string };
     return `/${r.pattern}/${r.flags}`;
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- acorn's other token values are strings, numbers and booleans
   return String(value);
 }
 

@@ -37,7 +37,7 @@ export function pinInline<T extends NodeType>(
   spec: Omit<PatchSpec<T>, 'anchorSha256'> & { anchorSha256?: string },
   { upstreamDir, patchesDir }: { upstreamDir: string; patchesDir: string },
 ): PatchSpec {
-  const widened = definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? '' } as PatchSpec<T>);
+  const widened = definePatch({ ...spec, anchorSha256: spec.anchorSha256 ?? '' });
   fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
   const anchorFile = path.join(patchesDir, 'anchors', `${spec.id}.js`);
   try {

@@ -39,7 +39,7 @@ function tree(files: Record<string, string>, root = createTempDirectory()): stri
 
 /** Pins a spec against `upstreamDir` the way `npm run repin` does (writes anchors/<id>.js into patchesDir). */
 function pin<T extends NodeType>(spec: Inline<T>, upstreamDir: string, patchesDir: string): PatchSpec {
-  const widened = definePatch({ why: 'test', ...spec, anchorSha256: '' } as PatchSpec<T>);
+  const widened = definePatch({ why: 'test', ...spec, anchorSha256: '' });
   const taken = takePin(widened, upstreamDir);
   fs.mkdirSync(path.join(patchesDir, 'anchors'), { recursive: true });
   fs.writeFileSync(path.join(patchesDir, 'anchors', `${spec.id}.js`), taken.text);
@@ -379,7 +379,7 @@ describe('every module format', () => {
     it(`${c.name}: parses as ${c.sourceType}/${c.syntax}, pins, patches, and the output parses the same way`, () => {
       const upstreamDir = tree(c.files);
       const patchesDir = createTempDirectory();
-      const spec = pin({ id: 'fmt', file: c.file, find: { type: c.type, describe: c.describe, where: c.where as never }, edit: edit('fmt') as never }, upstreamDir, patchesDir);
+      const spec = pin({ id: 'fmt', file: c.file, find: { type: c.type, describe: c.describe, where: c.where as never }, edit: edit('fmt') }, upstreamDir, patchesDir);
       const source = c.files[c.file]!;
       expect(parseFile(source, c.file, { root: upstreamDir }).dialect).toEqual({ sourceType: c.sourceType, syntax: c.syntax });
       const out = outputOf(applyPatches({ upstreamDir, patches: [spec], patchesDir }), c.file);
