@@ -75,7 +75,7 @@ async function runScriptedSession(opts: { hooks: boolean; bypassTrust: boolean; 
   return { layout, sidecar, fake, sessionId: meta.payload.id, service };
 }
 
-/** Waits until the timeline has the expected rows and the watcher has caught up with the rollout. */
+/** Waits until the timeline has the expected rows, the watcher has caught up with the rollout and the spool is drained. */
 async function settledTimeline(run: Run, expectedToolCalls: number): Promise<ApiEvent[]> {
   return waitFor('the timeline to settle', async () => {
     const events = await sessionEvents(run.sidecar, run.sessionId).catch(() => [] as ApiEvent[]);
@@ -84,8 +84,10 @@ async function settledTimeline(run: Run, expectedToolCalls: number): Promise<Api
     // The rollout's task_complete is the last line Codex writes for the turn: once the Stop row
     // says the rollout saw it, the importer has consumed the whole turn.
     if (!stop || !stop.seen_by.includes('rollout') || posts.length < expectedToolCalls) return null;
-    const status = await run.sidecar.get<{ watcher: { behindBytes: number } }>('/api/host/status');
-    return status.watcher.behindBytes === 0 ? events : null;
+    // A hook post that missed the handler's reply window (a loaded machine) was spooled; the row
+    // says "hook" only once the spool is drained.
+    const status = await run.sidecar.get<{ watcher: { behindBytes: number }; spool: { pending: number } }>('/api/host/status');
+    return status.watcher.behindBytes === 0 && status.spool.pending === 0 ? events : null;
   }, 30_000);
 }
 
