@@ -232,6 +232,9 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
     writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), withDelivery(readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js'), 'utf8')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
+    // The sh handler is self-contained (no delivery module to inline).
+    writeFileSync(join(stageDir, 'scripts', 'codex-hook.sh'), readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook.sh')));
+    chmodSync(join(stageDir, 'scripts', 'codex-hook.sh'), 0o755);
     chmodSync(join(stageDir, 'scripts', 'hook-handler.js'), 0o755);
 
     const outputs: Record<string, string> = {};

@@ -22,6 +22,8 @@ export const CODEX_HOOK_EVENTS = [
 export type CodexHookEvent = (typeof CODEX_HOOK_EVENTS)[number];
 
 export const CODEX_HANDLER_FILE = 'codex-hook-handler.js';
+/** The POSIX sh + curl handler (src/handlers/codex-hook.sh), used where sh and curl are there. */
+export const CODEX_SH_HANDLER_FILE = 'codex-hook.sh';
 
 const MATCHERS: Partial<Record<CodexHookEvent, string>> = {
   SessionStart: 'startup|resume',
@@ -32,6 +34,7 @@ const MATCHERS: Partial<Record<CodexHookEvent, string>> = {
 export const CODEX_HOOK_FAMILY: HookFamily = {
   label: 'Codex hooks',
   handlerFileName: CODEX_HANDLER_FILE,
+  altHandlerFileNames: [CODEX_SH_HANDLER_FILE],
   events: CODEX_HOOK_EVENTS.map((event) => {
     const matcher = MATCHERS[event];
     return matcher === undefined ? { event } : { event, matcher };

@@ -5,7 +5,7 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CLAUDE_HANDLER_FILE } from './claude-hooks.js';
-import { CODEX_HANDLER_FILE } from './codex-hooks.js';
+import { CODEX_HANDLER_FILE, CODEX_SH_HANDLER_FILE } from './codex-hooks.js';
 import { isErrno, writeFileAtomic } from './json-config.js';
 
 export const HANDLER_MODE = 0o755;
@@ -25,6 +25,15 @@ export function claudeHandlerPath({ dataDir }: { dataDir: string }): string {
 
 export function codexHandlerPath({ dataDir }: { dataDir: string }): string {
   return path.join(hooksDir({ dataDir }), CODEX_HANDLER_FILE);
+}
+
+export function codexShHandlerPath({ dataDir }: { dataDir: string }): string {
+  return path.join(hooksDir({ dataDir }), CODEX_SH_HANDLER_FILE);
+}
+
+/** The sh handler ships next to the Node one (build/agent-monitor/scripts/, src/handlers/). */
+export function codexShHandlerSource(codexNodeHandlerSource: string): string {
+  return path.join(path.dirname(codexNodeHandlerSource), CODEX_SH_HANDLER_FILE);
 }
 
 /** Copies `source` to `target` (atomic, mode 0755) unless the bytes are already the same. */

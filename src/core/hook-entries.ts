@@ -5,7 +5,10 @@
  *
  * Our entries are recognised by the handler's file name right after a path separator and right
  * before the closing quote (`/hook-handler.js"`), never by position, so `codex-hook-handler.js`
- * and `hook-handler.js` never match each other and a user's reordering is harmless.
+ * and `hook-handler.js` never match each other and a user's reordering is harmless. A family may
+ * have several transports (Codex: the Node handler or codex-hook.sh; Claude: a command or an
+ * `http` entry posting to the sidecar): every form is recognised as ours, so switching transport
+ * rewrites our entry in place, like a moved handler.
  */
 import { ConfigFileError, type JsonObject } from './json-config.js';
 
@@ -20,6 +23,10 @@ export interface HookFamily {
   label: string;
   /** Base name of the handler script, e.g. 'hook-handler.js'. */
   handlerFileName: string;
+  /** Base names of the family's other handler scripts (another transport): ours as well. */
+  altHandlerFileNames?: readonly string[];
+  /** Recognises the family's `type: "http"` entries by their URL. */
+  isOurUrl?: (url: string) => boolean;
   events: readonly HookEventSpec[];
   /** Seconds. */
   timeout: number;
@@ -30,15 +37,24 @@ export interface HookEntryLocation {
   groupIndex: number;
   handlerIndex: number;
   matcher: string | undefined;
+  /** The command, or the URL of an `http` entry. */
   command: string;
+  type: 'command' | 'http';
 }
 
-/** `node "<handlerPath>" <Event>`. The quotes keep a path with spaces in one argument. */
+/**
+ * `node "<handlerPath>" <Event>`, or `/bin/sh "<handlerPath>" <Event>` for a `.sh` handler. The
+ * quotes keep a path with spaces in one argument.
+ */
 export function hookCommand({ handlerPath, event }: { handlerPath: string; event: string }): string {
-  if (handlerPath.includes('"')) {
-    throw new Error(`The hook handler path ${handlerPath} contains a double quote, which cannot be put in a hook command. Choose a data folder without quotes in its path.`);
+  const sh = handlerPath.endsWith('.sh');
+  // Inside double quotes a shell still expands $, ` and \ (the sh handler is POSIX-only, so its
+  // path has no backslashes).
+  const bad = sh ? /["$`\\]/ : /"/;
+  if (bad.test(handlerPath)) {
+    throw new Error(`The hook handler path ${handlerPath} contains ${sh ? 'a double quote, $, ` or \\' : 'a double quote'}, which cannot be put in a hook command. Choose a data folder without it in its path.`);
   }
-  return `node "${handlerPath}" ${event}`;
+  return `${sh ? '/bin/sh' : 'node'} "${handlerPath}" ${event}`;
 }
 
 export function isOurCommand(command: unknown, handlerFileName: string): boolean {
@@ -47,7 +63,9 @@ export function isOurCommand(command: unknown, handlerFileName: string): boolean
 }
 
 function isOurEntry(entry: unknown, family: HookFamily): boolean {
-  return isObject(entry) && isOurCommand(entry.command, family.handlerFileName);
+  if (!isObject(entry)) return false;
+  if (entry.type === 'http') return typeof entry.url === 'string' && family.isOurUrl?.(entry.url) === true;
+  return [family.handlerFileName, ...(family.altHandlerFileNames ?? [])].some((name) => isOurCommand(entry.command, name));
 }
 
 function isObject(v: unknown): v is JsonObject {
@@ -78,7 +96,8 @@ export function findOurEntries(doc: JsonObject, family: HookFamily): HookEntryLo
             groupIndex,
             handlerIndex,
             matcher: typeof group.matcher === 'string' ? group.matcher : undefined,
-            command: (entry as JsonObject).command as string,
+            command: String((entry as JsonObject).type === 'http' ? (entry as JsonObject).url : (entry as JsonObject).command),
+            type: (entry as JsonObject).type === 'http' ? 'http' : 'command',
           });
         }
       });
@@ -87,14 +106,17 @@ export function findOurEntries(doc: JsonObject, family: HookFamily): HookEntryLo
   return out;
 }
 
-function desiredEntry(family: HookFamily, handlerPath: string, event: string): JsonObject {
-  return { type: 'command', command: hookCommand({ handlerPath, event }), timeout: family.timeout };
+/** What one of our entries should be, per event. */
+export type EntryFor = (event: string) => JsonObject;
+
+export function commandEntryFor(family: HookFamily, handlerPath: string): EntryFor {
+  return (event) => ({ type: 'command', command: hookCommand({ handlerPath, event }), timeout: family.timeout });
 }
 
-function desiredGroup(family: HookFamily, spec: HookEventSpec, handlerPath: string): JsonObject {
+function desiredGroup(spec: HookEventSpec, entryFor: EntryFor): JsonObject {
   const group: JsonObject = {};
   if (spec.matcher !== undefined) group.matcher = spec.matcher;
-  group.hooks = [desiredEntry(family, handlerPath, spec.event)];
+  group.hooks = [entryFor(spec.event)];
   return group;
 }
 
@@ -108,7 +130,9 @@ function matcherFits(group: JsonObject, spec: HookEventSpec): boolean {
  * append a group when there is none; remove our entries from events we no longer install.
  * Foreign groups, entries and keys are left exactly as they are.
  */
-export function applyHookEntries({ doc, family, handlerPath, filePath }: { doc: JsonObject; family: HookFamily; handlerPath: string; filePath: string }): JsonObject {
+export function applyHookEntries({ doc, family, handlerPath, entryFor: given, filePath }: { doc: JsonObject; family: HookFamily; handlerPath?: string; entryFor?: EntryFor; filePath: string }): JsonObject {
+  const entryFor = given ?? (handlerPath !== undefined ? commandEntryFor(family, handlerPath) : null);
+  if (!entryFor) throw new Error('applyHookEntries needs a handlerPath or an entryFor');
   if (doc.hooks !== undefined && !isObject(doc.hooks)) {
     throw shapeError(filePath, `"hooks" must be an object, but it is ${Array.isArray(doc.hooks) ? 'an array' : typeof doc.hooks}`);
   }
@@ -134,7 +158,7 @@ export function applyHookEntries({ doc, family, handlerPath, filePath }: { doc: 
       for (let hi = 0; hi < entries.length; hi++) {
         if (!isOurEntry(entries[hi], family)) continue;
         if (!kept && (matcherFits(group, spec) || onlyOurs)) {
-          entries[hi] = repairEntry(entries[hi] as JsonObject, desiredEntry(family, handlerPath, spec.event));
+          entries[hi] = repairEntry(entries[hi] as JsonObject, entryFor(spec.event));
           if (!matcherFits(group, spec)) setMatcher(groups, gi, spec);
           kept = true;
         } else {
@@ -147,16 +171,20 @@ export function applyHookEntries({ doc, family, handlerPath, filePath }: { doc: 
         gi--;
       }
     }
-    if (!kept) groups.push(desiredGroup(family, spec, handlerPath));
+    if (!kept) groups.push(desiredGroup(spec, entryFor));
     if (existing === undefined) hooks = { ...hooks, [spec.event]: groups };
   }
   doc.hooks = hooks;
   return doc;
 }
 
+/** Keys an entry of ours may have; one that the wanted form lacks (another transport's) is dropped. */
+const OWNED_KEYS = ['type', 'command', 'timeout', 'url', 'headers', 'allowedEnvVars'];
+
 /** Keep the entry object's key order and any extra keys the user added; fix what we own. */
 function repairEntry(entry: JsonObject, want: JsonObject): JsonObject {
   const out: JsonObject = { ...entry };
+  for (const k of OWNED_KEYS) if (!(k in want)) delete out[k];
   for (const [k, v] of Object.entries(want)) out[k] = v;
   return out;
 }

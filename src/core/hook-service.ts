@@ -9,13 +9,20 @@
 import type { CodexStatus, ToggleResult } from '../shared/ipc.js';
 import { installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath } from './claude-hooks.js';
 import { readCodexDiagnostics, type CodexDiagnostics } from './codex-diagnostics.js';
-import { codexHooksJsonPath, installCodexHooks, uninstallCodexHooks } from './codex-hooks.js';
-import { claudeHandlerPath, codexHandlerPath, installHandlerFile } from './handler-files.js';
+import { CODEX_SH_HANDLER_FILE, codexHooksJsonPath, installCodexHooks, readCodexHooks, uninstallCodexHooks } from './codex-hooks.js';
+import { claudeHandlerPath, codexHandlerPath, codexShHandlerPath, codexShHandlerSource, installHandlerFile } from './handler-files.js';
+import { chooseCodexTransport, type CodexTransport, type TransportChoice } from './hook-transport.js';
 import type { MonitorSettings, SettingsBackend } from './settings.js';
 
 export type { CodexStatus, ToggleResult };
 
-export type FamilyOutcome = { action: 'installed' | 'removed' | 'unchanged' | 'failed'; path: string; error?: string };
+export type FamilyOutcome = {
+  action: 'installed' | 'removed' | 'unchanged' | 'failed';
+  path: string;
+  error?: string;
+  /** The transport installed, and why (install only). */
+  transport?: TransportChoice<string>;
+};
 export type HookFamilyName = 'claude' | 'codex';
 
 export interface HookService {
@@ -49,6 +56,8 @@ export interface HookServiceOptions {
    * never waits for a `codex --version`.
    */
   codexVersion?: string | null | (() => Promise<string | null>);
+  /** Decides the Codex hook transport at install time (default: chooseCodexTransport()). */
+  codexTransport?: () => Promise<TransportChoice<CodexTransport>>;
 }
 
 export function claudeIntended(s: MonitorSettings): boolean {
@@ -63,8 +72,9 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createHookService({ settings, paths, handlerSources, sidecarStatus, codexVersion = null }: HookServiceOptions): HookService {
+export function createHookService({ settings, paths, handlerSources, sidecarStatus, codexVersion = null, codexTransport = () => chooseCodexTransport() }: HookServiceOptions): HookService {
   let codexVersionOnce: Promise<string | null> | null = null;
+  let codexChoiceOnce: Promise<TransportChoice<CodexTransport>> | null = null;
   const installedCodexVersion = (): Promise<string | null> =>
     (codexVersionOnce ??= typeof codexVersion === 'function' ? codexVersion().catch(() => null) : Promise.resolve(codexVersion));
   const claudeFile = claudeSettingsPath({ claudeConfigDir: paths.claudeConfigDir });
@@ -82,13 +92,21 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
   async function apply(family: HookFamilyName, install: boolean): Promise<FamilyOutcome> {
     const file = family === 'claude' ? claudeFile : codexFile;
     try {
-      if (install) {
-        const handler = family === 'claude' ? claudeHandlerPath({ dataDir: paths.dataDir }) : codexHandlerPath({ dataDir: paths.dataDir });
-        await installHandlerFile({ source: family === 'claude' ? handlerSources.claude : handlerSources.codex, target: handler });
-        const r = family === 'claude'
-          ? await installClaudeHooks({ claudeConfigDir: paths.claudeConfigDir, handlerPath: handler })
-          : await installCodexHooks({ codexHome: paths.codexHome, handlerPath: handler });
+      if (install && family === 'claude') {
+        const handler = claudeHandlerPath({ dataDir: paths.dataDir });
+        await installHandlerFile({ source: handlerSources.claude, target: handler });
+        const r = await installClaudeHooks({ claudeConfigDir: paths.claudeConfigDir, handlerPath: handler });
         return { action: r.changed ? 'installed' : 'unchanged', path: r.path };
+      }
+      if (install) {
+        // Both handlers are deployed, so a hook command of either kind always finds its file.
+        const choice = await codexTransport();
+        const nodeHandler = codexHandlerPath({ dataDir: paths.dataDir });
+        const shHandler = codexShHandlerPath({ dataDir: paths.dataDir });
+        await installHandlerFile({ source: handlerSources.codex, target: nodeHandler });
+        if (choice.transport === 'sh-curl') await installHandlerFile({ source: codexShHandlerSource(handlerSources.codex), target: shHandler });
+        const r = await installCodexHooks({ codexHome: paths.codexHome, handlerPath: choice.transport === 'sh-curl' ? shHandler : nodeHandler });
+        return { action: r.changed ? 'installed' : 'unchanged', path: r.path, transport: choice };
       }
       const r = family === 'claude'
         ? await uninstallClaudeHooks({ claudeConfigDir: paths.claudeConfigDir })
@@ -161,8 +179,17 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
         }
       }
       const w = side?.watcher ?? null;
+      const choice = await (codexChoiceOnce ??= codexTransport());
+      let installedTransport: CodexTransport | null = null;
+      try {
+        const { entries } = await readCodexHooks({ codexHome: paths.codexHome });
+        if (entries.length > 0) installedTransport = entries.every((e) => e.command.includes(`${CODEX_SH_HANDLER_FILE}"`)) ? 'sh-curl' : 'node';
+      } catch {
+        // hooks.json unreadable: diag already says so
+      }
       return {
         ...diag,
+        transport: { installed: installedTransport, preferred: choice.transport, reason: choice.reason },
         lastEventAt: side?.lastCodexHookEventAt ?? null,
         sidecarReachable: side !== null,
         watcher: w ? { running: w.running, files: w.files, behindBytes: w.behindBytes } : null,

@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { DashboardInfo, SidecarState } from '../shared/ipc.js';
-import { RUNTIME_FILE, type RuntimeInfo } from '../shared/runtime.js';
+import { RUNTIME_CURL_FILE, RUNTIME_FILE, type RuntimeInfo } from '../shared/runtime.js';
 
 export { RUNTIME_FILE };
 
@@ -337,6 +337,7 @@ export function createSidecarManager({
     const rt = readRuntimeFile(dataDir);
     if (pid !== undefined && rt && rt.pid === pid) {
       try {
+        fs.rmSync(path.join(dataDir, RUNTIME_CURL_FILE), { force: true });
         fs.rmSync(path.join(dataDir, RUNTIME_FILE), { force: true });
       } catch {
         /* best effort */

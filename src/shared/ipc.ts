@@ -65,6 +65,11 @@ export interface CodexStatus {
     entries: Array<{ key: string; event: string; trusted: boolean; disabled: boolean }>;
   };
   lastEventAt: string | null;
+  /**
+   * How the hooks reach the sidecar: `installed` is what hooks.json runs now (null: not
+   * installed), `preferred` what an install would choose on this machine, `reason` why.
+   */
+  transport?: { installed: 'sh-curl' | 'node' | null; preferred: 'sh-curl' | 'node'; reason: string };
   sidecarReachable: boolean;
   watcher: { running: boolean; files: number; behindBytes: number } | null;
   /** Why `<codexHome>/hooks.json` could not be read, when it could not. */

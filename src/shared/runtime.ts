@@ -12,3 +12,10 @@ export interface RuntimeInfo {
   token: string;
   startedAt: string;
 }
+
+/**
+ * Written next to runtime.json (same lifetime, 0600) for the POSIX sh Codex handler: a curl
+ * config file naming the hook URL and the token. First line: `# agent-monitor-host 1 <pid>`.
+ */
+export const RUNTIME_CURL_FILE = 'runtime-curl.conf';
+export const RUNTIME_CURL_FIRST_LINE_PREFIX = '# agent-monitor-host 1 ';

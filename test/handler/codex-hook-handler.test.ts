@@ -1,13 +1,17 @@
 /**
- * src/handlers/codex-hook-handler.js as Codex runs it: a real process, stdin without a trailing newline,
- * a real loopback server (up / hung / refused / 401), temp data dirs only.
+ * The Codex hook contract (docs/contracts.md "Codex hook handlers"), run against both
+ * implementations — src/handlers/codex-hook-handler.js (Node) and src/handlers/codex-hook.sh
+ * (POSIX sh + curl) — with the same cases: a real process as Codex runs it, stdin without a
+ * trailing newline, a real loopback server (up / hung / refused / 401), temp data dirs only.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  IMPLEMENTATIONS,
   PRE_TOOL_USE,
   REPO_HANDLER,
+  type Implementation,
   UUID_RE,
   closedPort,
   deployedDataDir,
@@ -23,25 +27,58 @@ import {
 // A generous reply wait so an "up" test is not turned into a spool by a loaded machine.
 const PATIENT = { AGENT_MONITOR_HOOK_WAIT_MS: '10000' };
 
-/** The two ways the handler is run: the deployed copy (CommonJS) and in place under "type": "module". */
-const contexts = [
+/**
+ * Broken endpoint files, in each implementation's own format: garbage, wrong shape, missing
+ * fields, port 0, and a file left behind by a sidecar whose pid no longer exists (then the port
+ * is not even tried). Each must end in a silent spool.
+ */
+const STALE_PID = 2 ** 22 + 12345;
+const BROKEN_ENDPOINTS: Record<Implementation['file'], { file: string; variants: string[] }> = {
+  'codex-hook-handler.js': {
+    file: 'runtime.json',
+    variants: [
+      'garbage{',
+      '[]',
+      '{"port":"4820","token":"x"}',
+      '{"port":4820}',
+      '{"port":0,"token":"x"}',
+      JSON.stringify({ port: 9, token: 'x', pid: STALE_PID }),
+    ],
+  },
+  'codex-hook.sh': {
+    file: 'runtime-curl.conf',
+    variants: [
+      'garbage{',
+      '[]',
+      `# agent-monitor-host 1 ${process.pid}\ngarbage{\n`,
+      `# agent-monitor-host 1 ${process.pid}\n`,
+      `# agent-monitor-host 1 ${process.pid}\nurl = "http://127.0.0.1:0/api/hooks/event"\n`,
+      `# agent-monitor-host 1 ${STALE_PID}\nurl = "http://127.0.0.1:9/api/hooks/event"\nheader = "Authorization: Bearer x"\n`,
+    ],
+  },
+};
+
+/** Each implementation run two ways: the deployed copy and in place from the checkout (AGENT_MONITOR_DATA_DIR). */
+const contexts = IMPLEMENTATIONS.flatMap((impl) => [
   {
-    name: 'copy in <dataDir>/hooks (CommonJS context)',
+    name: `${impl.name}, copy in <dataDir>/hooks${impl.file.endsWith('.js') ? ' (CommonJS context)' : ''}`,
+    impl,
     setup: () => {
-      const { dataDir, handler } = deployedDataDir();
+      const { dataDir, handler } = deployedDataDir(impl);
       return { dataDir, handler, env: {} as Record<string, string> };
     },
   },
   {
-    name: 'in place in scripts/ (ES module context, AGENT_MONITOR_DATA_DIR)',
+    name: `${impl.name}, in place in src/handlers/${impl.file.endsWith('.js') ? ' (ES module context)' : ''}, AGENT_MONITOR_DATA_DIR`,
+    impl,
     setup: () => {
       const dataDir = tempDir();
-      return { dataDir, handler: REPO_HANDLER, env: { AGENT_MONITOR_DATA_DIR: dataDir } as Record<string, string> };
+      return { dataDir, handler: impl.source, env: { AGENT_MONITOR_DATA_DIR: dataDir } as Record<string, string> };
     },
   },
-];
+]);
 
-describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
+describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
   it('posts an object payload with __provider and a uuid __delivery_id, original fields intact', async () => {
     const { dataDir, handler, env } = setup();
     const sidecar = await startCaptureServer();
@@ -97,7 +134,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
     expect(sidecar.posts[1]!.data.tool_use_id).toBe(PRE_TOOL_USE.tool_use_id);
   });
 
-  it('sidecar down (runtime.json names a closed port): one spool line, file 0600, folder 0700', async () => {
+  it('sidecar down (the endpoint names a closed port): one spool line, file 0600, folder 0700', async () => {
     const { dataDir, handler, env } = setup();
     writeRuntime(dataDir, await closedPort());
     const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env });
@@ -148,28 +185,45 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
     expect(spoolLines(dataDir)).toHaveLength(1);
   });
 
-  it('missing, garbage or incomplete runtime.json: spooled, exit 0, no output at all', async () => {
+  it('garbage or incomplete endpoint file (runtime.json / runtime-curl.conf): spooled, exit 0, no output at all', async () => {
     const { dataDir, handler, env } = setup();
-    const variants: Array<string | null> = [
-      null,
-      'garbage{',
-      '[]',
-      '{"port":"4820","token":"x"}',
-      '{"port":4820}',
-      '{"port":0,"token":"x"}',
-      // pid of a process that no longer exists: a stale file, the port is not even tried
-      JSON.stringify({ port: 9, token: 'x', pid: 2 ** 22 + 12345 }),
-    ];
+    const { file, variants } = BROKEN_ENDPOINTS[impl.file];
     for (const v of variants) {
-      if (v === null) continue;
-      writeFileSync(join(dataDir, 'runtime.json'), v);
+      writeFileSync(join(dataDir, file), v);
       const r = await runHandler({ handler, args: ['Stop'], input: '{"x":1}', env });
       expect(r, v).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
     }
-    expect(spoolLines(dataDir)).toHaveLength(variants.length - 1);
+    expect(spoolLines(dataDir).map((l) => l.data.x)).toEqual(variants.map(() => 1));
   });
 
-  it('no runtime.json at all: spooled', async () => {
+  it('a "{...}" payload that is not JSON: posted as {raw} like any other non-object', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startCaptureServer();
+    writeRuntime(dataDir, sidecar.port);
+    const r = await runHandler({ handler, args: ['Stop'], input: '{"a": oops}', env: { ...env, ...PATIENT } });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(sidecar.posts.map((p) => p.data.raw)).toEqual(['{"a": oops}']);
+    expect(spoolLines(dataDir)).toEqual([]);
+  });
+
+  it('a payload carrying its own __provider / __delivery_id: ours win', async () => {
+    const { dataDir, handler, env } = setup();
+    const sidecar = await startCaptureServer();
+    writeRuntime(dataDir, sidecar.port);
+    await runHandler({ handler, args: ['Stop'], input: '{"__provider":"claude","__delivery_id":"x","k":"\\\\"}', env: { ...env, ...PATIENT } });
+    expect(sidecar.posts[0]!.data).toEqual({ k: '\\', __provider: 'codex', __delivery_id: expect.stringMatching(UUID_RE) });
+  });
+
+  it('raw text with quotes, backslashes, tabs, control characters and newlines survives as {raw}', async () => {
+    const { dataDir, handler, env } = setup();
+    writeRuntime(dataDir, await closedPort());
+    const text = 'say "hi" \\ path\tx\u0001y\nnext line é✓';
+    const r = await runHandler({ handler, args: ['Stop'], input: text, env });
+    expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    expect(spoolLines(dataDir).map((l) => l.data.raw)).toEqual([text]);
+  });
+
+  it('no endpoint file at all: spooled', async () => {
     const { dataDir, handler, env } = setup();
     const r = await runHandler({ handler, args: ['SessionStart'], input: '{"source":"startup"}', env });
     expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
@@ -209,9 +263,9 @@ describe.each(contexts)('codex hook handler, $name', ({ setup }) => {
   });
 });
 
-describe('codex hook handler, data dir resolution', () => {
-  it('the deployed copy finds <dataDir>/runtime.json next to its hooks/ folder without any env', async () => {
-    const { dataDir, handler } = deployedDataDir();
+describe.each(IMPLEMENTATIONS)('codex hook handler, data dir resolution, $name', (impl) => {
+  it('the deployed copy finds its endpoint file next to its hooks/ folder without any env', async () => {
+    const { dataDir, handler } = deployedDataDir(impl);
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
@@ -219,8 +273,8 @@ describe('codex hook handler, data dir resolution', () => {
     expect(sidecar.posts).toHaveLength(1);
   });
 
-  it('a copy loaded as an ES module (package.json "type": "module" above it) finds runtime.json via argv[1]', async () => {
-    const { dataDir, handler } = deployedDataDir();
+  it.runIf(impl.file.endsWith('.js'))('a copy loaded as an ES module (package.json "type": "module" above it) finds runtime.json via argv[1]', async () => {
+    const { dataDir, handler } = deployedDataDir(impl);
     writeFileSync(join(dataDir, 'package.json'), '{"type":"module"}\n');
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
@@ -230,7 +284,7 @@ describe('codex hook handler, data dir resolution', () => {
   });
 
   it('AGENT_MONITOR_DATA_DIR wins over the handler location', async () => {
-    const { dataDir, handler } = deployedDataDir();
+    const { dataDir, handler } = deployedDataDir(impl);
     const other = tempDir();
     mkdirSync(join(other, 'x'));
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: { AGENT_MONITOR_DATA_DIR: other } });
@@ -243,7 +297,7 @@ describe('codex hook handler, data dir resolution', () => {
     const home = tempDir();
     const xdg = tempDir();
     const repoSpool = join(dirname(REPO_HANDLER), '..', 'spool'); // where the old "two folders up" rule put it
-    const r = await runHandler({ handler: REPO_HANDLER, args: ['Stop'], input: '{"a":1}', env: { HOME: home, XDG_DATA_HOME: xdg } });
+    const r = await runHandler({ handler: impl.source, args: ['Stop'], input: '{"a":1}', env: { HOME: home, XDG_DATA_HOME: xdg } });
     expect(r.code).toBe(0);
     expect(spoolLines(join(xdg, 'agent-monitor-host'))).toHaveLength(1);
     expect(existsSync(repoSpool)).toBe(false);

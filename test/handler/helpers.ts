@@ -1,36 +1,45 @@
 /** Shared helpers for the hook handler tests: temp data dirs, real servers, real handler processes. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDelivery } from '../../patches/lib/inline-delivery.js';
 import { onCleanup, tempDir } from '../helpers/temp.js';
+import { writeRuntimeFile } from '../../src/sidecar/host/runtime-file.js';
 
-export const REPO_HANDLER = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers', 'codex-hook-handler.js');
+const HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'handlers');
+export const REPO_HANDLER = join(HANDLERS_DIR, 'codex-hook-handler.js');
+export const REPO_SH_HANDLER = join(HANDLERS_DIR, 'codex-hook.sh');
 export const TOKEN = 'a1'.repeat(32);
 
 export { tempDir };
 
+/** The two Codex hook implementations: one contract, one test suite (codex-hook-handler.test.ts). */
+export const IMPLEMENTATIONS = [
+  { name: 'Node handler', source: REPO_HANDLER, file: 'codex-hook-handler.js' },
+  { name: 'POSIX sh + curl handler', source: REPO_SH_HANDLER, file: 'codex-hook.sh' },
+] as const;
+export type Implementation = (typeof IMPLEMENTATIONS)[number];
+
 /**
- * A data dir with the handler in hooks/, as the installer deploys it: the built copy, which is the
- * source with the shared delivery module appended (patches/lib/inline-delivery.ts).
+ * A data dir with the handler in hooks/, as the installer deploys it: the built copy (for the
+ * Node handler, the source with the shared delivery module appended, patches/lib/inline-delivery.ts;
+ * the sh handler is copied as is).
  */
-export function deployedDataDir(): { dataDir: string; handler: string } {
+export function deployedDataDir(impl: Implementation = IMPLEMENTATIONS[0]): { dataDir: string; handler: string } {
   const dataDir = tempDir();
   mkdirSync(join(dataDir, 'hooks'));
-  const handler = join(dataDir, 'hooks', 'codex-hook-handler.js');
-  writeFileSync(handler, withDelivery(readFileSync(REPO_HANDLER, 'utf8')));
+  const handler = join(dataDir, 'hooks', impl.file);
+  if (impl.file === 'codex-hook-handler.js') writeFileSync(handler, withDelivery(readFileSync(REPO_HANDLER, 'utf8')));
+  else copyFileSync(impl.source, handler);
   return { dataDir, handler };
 }
 
+/** What the sidecar writes at start (runtime.json and runtime-curl.conf), by the sidecar's own writer. */
 export function writeRuntime(dataDir: string, port: number, token = TOKEN): void {
-  writeFileSync(
-    join(dataDir, 'runtime.json'),
-    JSON.stringify({ version: 1, port, pid: process.pid, token, startedAt: new Date().toISOString() }),
-    { mode: 0o600 },
-  );
+  writeRuntimeFile(dataDir, { version: 1, port, pid: process.pid, token, startedAt: new Date().toISOString() });
 }
 
 export interface Post {
@@ -39,8 +48,8 @@ export interface Post {
 }
 
 /** A real HTTP stand-in for the sidecar's hook route: checks the Bearer token, records posts, answers 200. */
-export async function startCaptureServer(opts: { status?: number } = {}): Promise<{ port: number; posts: Post[]; unauthorized: number }> {
-  const state = { port: 0, posts: [] as Post[], unauthorized: 0 };
+export async function startCaptureServer(opts: { status?: number } = {}): Promise<{ port: number; posts: Post[]; unauthorized: number; malformed: number }> {
+  const state = { port: 0, posts: [] as Post[], unauthorized: 0, malformed: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,7 +67,16 @@ export async function startCaptureServer(opts: { status?: number } = {}): Promis
         res.writeHead(opts.status).end();
         return;
       }
-      state.posts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Post);
+      let post: Post;
+      try {
+        post = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Post;
+      } catch {
+        // As the sidecar does (docs/contracts.md "Hook post"): malformed JSON is a 400.
+        state.malformed++;
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"body is not valid JSON"}');
+        return;
+      }
+      state.posts.push(post);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"stored":true}');
     });
   });
@@ -103,7 +121,9 @@ export function runHandler(opts: { handler: string; args?: string[]; input: stri
   delete env.NODE_OPTIONS;
   Object.assign(env, opts.env ?? {});
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [opts.handler, ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // As the installed hook commands run them: `node "<file>.js" <Event>` / `/bin/sh "<file>.sh" <Event>`.
+    const runner = opts.handler.endsWith('.sh') ? '/bin/sh' : process.execPath;
+    const child = spawn(runner, [opts.handler, ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

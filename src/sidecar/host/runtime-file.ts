@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTIME_FILE, type RuntimeInfo } from '../../shared/runtime.js';
+import { RUNTIME_CURL_FILE, RUNTIME_CURL_FIRST_LINE_PREFIX, RUNTIME_FILE, type RuntimeInfo } from '../../shared/runtime.js';
 
 
 export const newToken = (): string => randomBytes(32).toString('hex');
@@ -11,12 +11,32 @@ export function runtimeFilePath(dataDir: string): string {
   return join(dataDir, RUNTIME_FILE);
 }
 
+/**
+ * The same facts for the POSIX sh Codex handler (src/handlers/codex-hook.sh), as a curl config
+ * file: curl reads the URL and the token from it, so the token is never on a command line and
+ * the script parses no JSON. Its first line carries the pid for the stale-file check.
+ */
+export function runtimeCurlConfig(info: Pick<RuntimeInfo, 'port' | 'pid' | 'token'>): string {
+  if (!/^[0-9a-f]+$/i.test(info.token)) throw new Error('the hook token must be hex');
+  return (
+    `${RUNTIME_CURL_FIRST_LINE_PREFIX}${info.pid}\n` +
+    `url = "http://127.0.0.1:${info.port}/api/hooks/event"\n` +
+    `header = "Authorization: Bearer ${info.token}"\n` +
+    'header = "Content-Type: application/json"\n'
+  );
+}
+
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** runtime.json and runtime-curl.conf, each written atomically with mode 0600. */
 export function writeRuntimeFile(dataDir: string, info: RuntimeInfo & { version: 1 }): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = runtimeFilePath(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivate(join(dataDir, RUNTIME_CURL_FILE), runtimeCurlConfig(info));
+  writePrivate(runtimeFilePath(dataDir), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /** Removes runtime.json only if it is ours, so a newer sidecar's file survives an old one stopping. */
@@ -25,6 +45,7 @@ export function removeRuntimeFile(dataDir: string, pid: number): void {
   try {
     const current = JSON.parse(readFileSync(file, 'utf8')) as Partial<RuntimeInfo>;
     if (current.pid !== pid) return;
+    rmSync(join(dataDir, RUNTIME_CURL_FILE), { force: true });
     rmSync(file, { force: true });
   } catch {
     // Missing or unreadable: nothing of ours to remove.

@@ -1,0 +1,223 @@
+#!/bin/sh
+# Codex CLI hook handler for the agent monitor: POSIX sh + curl, no Node start per event.
+#
+# Codex runs `/bin/sh "<dataDir>/hooks/codex-hook.sh" <EventName>` with the event payload (one
+# JSON object, no trailing newline guarantee) on stdin, and waits for it. The contract is the one
+# of codex-hook-handler.js next to this file (docs/contracts.md "Codex hook handlers"), tested by
+# the same suite (test/handler/):
+#   - nothing on stdout, exit status 0 whatever happens;
+#   - POST {"hook_type", "data": {...payload, "__provider": "codex", "__delivery_id"}} to the
+#     sidecar, waiting only milliseconds (curl --max-time);
+#   - on any failure, append one line to <dataDir>/spool/events.jsonl (0600, folder 0700),
+#     size-capped; a dropped event is counted in spool/dropped.json and named on stderr.
+#
+# Where the sidecar is and the token come from <dataDir>/runtime-curl.conf, a curl config file
+# the sidecar writes next to runtime.json (0600) with its pid on the first line: the token never
+# appears on a command line (other users can read those in /proc) and this script parses no JSON.
+#
+# Hot path (sidecar up): one `cat` for stdin, one `curl`; everything else is shell builtins
+# (the delivery id is read from /proc/sys/kernel/random/uuid where it exists).
+
+exec 1>/dev/null
+umask 077
+
+am_err() { printf 'agent-monitor codex hook: %s\n' "$1" >&2; }
+
+# --- data dir: AGENT_MONITOR_DATA_DIR, else the folder above an installed copy, else the default.
+am_dir=${AGENT_MONITOR_DATA_DIR:-}
+if [ -z "$am_dir" ]; then
+  case $0 in
+    */hooks/*) am_dir=${0%/hooks/*} ;;
+    hooks/*) am_dir=. ;;
+  esac
+fi
+if [ -z "$am_dir" ]; then
+  case $(uname -s 2>/dev/null) in
+    Darwin) am_dir="$HOME/Library/Application Support/agent-monitor-host" ;;
+    *) case ${XDG_DATA_HOME:-} in
+         /*) am_dir="$XDG_DATA_HOME/agent-monitor-host" ;;
+         *) am_dir="$HOME/.local/share/agent-monitor-host" ;;
+       esac ;;
+  esac
+fi
+
+# --- how long to wait for the sidecar, in seconds (AGENT_MONITOR_HOOK_WAIT_MS overrides).
+am_wait=0.010
+case ${AGENT_MONITOR_HOOK_WAIT_MS:-} in
+  '' | *[!0-9]* | 0) ;;
+  *) am_wait=$((AGENT_MONITOR_HOOK_WAIT_MS / 1000)).$(printf '%03d' $((AGENT_MONITOR_HOOK_WAIT_MS % 1000))) ;;
+esac
+
+# --- JSON string escaping for text we cannot embed as is (argv, non-object stdin). Rare path.
+am_json_string() {
+  printf '%s' "$1" | awk '
+    BEGIN { for (i = 1; i < 32; i++) ctl[sprintf("%c", i)] = sprintf("\\u%04x", i)
+            ctl["\t"] = "\\t"; ctl["\r"] = "\\r"; ctl["\b"] = "\\b"; ctl["\f"] = "\\f"; printf "\"" }
+    { out = ""; n = length($0)
+      for (i = 1; i <= n; i++) { c = substr($0, i, 1)
+        if (c == "\\") out = out "\\\\"; else if (c == "\"") out = out "\\\""; else if (c in ctl) out = out ctl[c]; else out = out c }
+      printf "%s%s", (NR > 1 ? "\\n" : ""), out }
+    END { printf "\"" }'
+}
+
+# --- the payload. $(cat) drops trailing newlines, which are whitespace in JSON.
+am_in=$(cat 2>/dev/null)
+
+# --- the delivery id: a random (version 4) UUID.
+am_id=
+if [ -r /proc/sys/kernel/random/uuid ]; then
+  read -r am_id </proc/sys/kernel/random/uuid 2>/dev/null
+fi
+case $am_id in
+  ????????-????-4???-[89ab]???-????????????) ;;
+  *)
+    am_hex=$(od -An -N16 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+    case $am_hex in *[!0-9a-f]*) am_hex= ;; esac
+    if [ ${#am_hex} -ne 32 ]; then
+      am_hex=$(awk -v p=$$ 'BEGIN { srand(); for (i = 0; i < 32; i++) printf "%x", int(rand() * 16 + p * (i + 1)) % 16 }')
+    fi
+    am_v=${am_hex#????????????}; am_v=${am_v#?}           # drop 13 hex digits: version nibble position
+    am_var=$(printf '%x' $(( (0x$(printf '%.1s' "${am_hex#????????????????}") & 3) | 8 )))
+    am_id=$(printf '%.8s-%.4s-4%.3s-%s%.3s-%.12s' "$am_hex" "${am_hex#????????}" "$am_v" "$am_var" \
+      "${am_hex#?????????????????}" "${am_hex#????????????????????}")
+    ;;
+esac
+
+# --- the hook type: argv, else hook_event_name, else Unknown.
+am_type=${1:-}
+if [ -z "$am_type" ]; then
+  am_type=$(printf '%s\n' "$am_in" | sed -n 's/.*"hook_event_name"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9_]*\)".*/\1/p' 2>/dev/null | head -n 1)
+  [ -n "$am_type" ] || am_type=Unknown
+fi
+case $am_type in
+  *[!A-Za-z0-9_]*) am_type_json=$(am_json_string "$am_type") ;;
+  *) am_type_json="\"$am_type\"" ;;
+esac
+
+# --- data: an object payload gets our two fields appended (a later duplicate key wins in
+# JSON.parse, as our values win in the Node handler); anything else becomes {"raw": "<text>"}.
+am_tail="\"__provider\":\"codex\",\"__delivery_id\":\"$am_id\"}"
+am_ws=' 	
+'
+am_raw() { am_data="{\"raw\":$(am_json_string "$am_in"),$am_tail"; am_kind=raw; }
+am_lead=${am_in%%[!$am_ws]*}
+am_body=${am_in#"$am_lead"}
+am_trail=${am_body##*[!$am_ws]}
+am_body=${am_body%"$am_trail"}
+case $am_body in
+  '{'*'}')
+    am_inner=${am_body#\{}
+    am_inner=${am_inner%\}}
+    case $am_inner in
+      *[!$am_ws]*) am_data="{$am_inner,$am_tail" ;;
+      *) am_data="{$am_tail" ;;
+    esac
+    am_kind=object
+    ;;
+  *) am_raw ;;
+esac
+
+am_spool() {
+  am_sdir="$am_dir/spool"
+  am_file="$am_sdir/events.jsonl"
+  am_now=$(date -u '+%Y-%m-%dT%H:%M:%S.%3NZ' 2>/dev/null)
+  case $am_now in
+    ????-??-??T??:??:??.[0-9][0-9][0-9]Z) ;;
+    *) am_now=$(date -u '+%Y-%m-%dT%H:%M:%S.000Z' 2>/dev/null) ;;
+  esac
+  am_d=$am_data
+  if [ "$am_kind" = object ]; then
+    # Raw line breaks in a JSON object can only be whitespace: one spool line per event.
+    case $am_d in *[$am_ws]*) am_d=$(printf '%s' "$am_d" | tr '\r\n' '  ') ;; esac
+  fi
+  am_line="{\"hook_type\":$am_type_json,\"data\":$am_d,\"spooled_at\":\"$am_now\"}
+"
+  if [ ! -d "$am_sdir" ]; then
+    mkdir -p "$am_sdir" 2>/dev/null && chmod 700 "$am_sdir" 2>/dev/null
+  fi
+  if [ -f "$am_file" ]; then
+    am_size=$(wc -c <"$am_file" 2>/dev/null | tr -d ' ')
+  else
+    am_size=0
+  fi
+  am_max=${AGENT_MONITOR_SPOOL_MAX_BYTES:-}
+  case $am_max in '' | *[!0-9]* | 0) am_max=67108864 ;; esac
+  am_len=$(printf '%s' "$am_line" | wc -c | tr -d ' ')
+  if [ $((${am_size:-0} + am_len)) -gt "$am_max" ]; then
+    am_dropped=0
+    if [ -f "$am_sdir/dropped.json" ]; then
+      read -r am_prev <"$am_sdir/dropped.json" 2>/dev/null
+      am_prev=${am_prev#*\"dropped\":}
+      am_prev=${am_prev%%[!0-9]*}
+      [ -n "$am_prev" ] && am_dropped=$am_prev
+    fi
+    am_dropped=$((am_dropped + 1))
+    if ! { printf '{"dropped":%s,"lastDroppedAt":"%s"}\n' "$am_dropped" "$am_now" >"$am_sdir/dropped.json.$$.tmp" &&
+      mv -f "$am_sdir/dropped.json.$$.tmp" "$am_sdir/dropped.json"; } 2>/dev/null; then
+      rm -f "$am_sdir/dropped.json.$$.tmp" 2>/dev/null
+    fi
+    am_err "spool is full ($am_max bytes cap, event of $am_len bytes); event dropped, $am_dropped dropped so far ($am_sdir/dropped.json). Start the agent monitor so it can drain the spool."
+    return 0
+  fi
+  # The whole line (newline included) in ONE write(2) on an O_APPEND descriptor, so concurrent
+  # handlers never interleave their lines. A shell's printf does one write for a line up to 4 KiB
+  # (dash: any size; bash's stdio splits bigger ones), so a bigger line goes through dd, which
+  # writes a block read from a regular file as one write.
+  if [ "$am_len" -le 4096 ]; then
+    { printf '%s' "$am_line" >>"$am_file"; } 2>/dev/null
+  else
+    am_tmp="$am_sdir/.line.$$.tmp"
+    { printf '%s' "$am_line" >"$am_tmp" && dd if="$am_tmp" bs="$am_len" count=1 >>"$am_file"; } 2>/dev/null
+  fi
+  am_rc=$?
+  [ -n "${am_tmp:-}" ] && rm -f "$am_tmp" 2>/dev/null
+  if [ "$am_rc" -ne 0 ]; then
+    am_err "could not spool a $am_type event: cannot append to $am_file"
+  fi
+  return 0
+}
+
+# --- the sidecar: runtime-curl.conf names it; its first line is "# agent-monitor-host 1 <pid>".
+am_conf="$am_dir/runtime-curl.conf"
+am_up=0
+if [ -r "$am_conf" ]; then
+  am_first=
+  read -r am_first <"$am_conf" 2>/dev/null
+  case $am_first in
+    '# agent-monitor-host 1 '*)
+      am_pid=${am_first#'# agent-monitor-host 1 '}
+      case $am_pid in
+        '' | *[!0-9]*) ;;
+        # A file left by a sidecar that died: don't knock on a port another program may own now.
+        *) if kill -0 "$am_pid" 2>/dev/null; then am_up=1; fi ;;
+      esac
+      ;;
+  esac
+fi
+
+if [ "$am_up" = 1 ]; then
+  am_post() {
+    am_code=$(printf '{"hook_type":%s,"data":%s}' "$am_type_json" "$am_data" |
+      curl -s -o /dev/null -w '%{http_code}' -K "$am_conf" --connect-timeout "$am_wait" --max-time "$am_wait" \
+        --data-binary @- 2>/dev/null)
+  }
+  am_post
+  case $am_code in
+    2??) exit 0 ;;
+    400)
+      # Not valid JSON after all ("{" ... "}" that does not parse): send it as raw text.
+      if [ "$am_kind" = object ]; then
+        am_raw
+        am_post
+        case $am_code in 2??) exit 0 ;; esac
+      fi
+      ;;
+  esac
+  case $am_code in
+    '' | 000) ;;
+    *) am_err "the agent monitor answered HTTP $am_code; event spooled" ;;
+  esac
+fi
+
+am_spool
+exit 0
