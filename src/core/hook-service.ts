@@ -16,13 +16,7 @@ import type { MonitorSettings, SettingsBackend } from './settings.js';
 
 export type { CodexStatus, ToggleResult };
 
-export type FamilyOutcome = {
-  action: 'installed' | 'removed' | 'unchanged' | 'failed';
-  path: string;
-  error?: string;
-  /** The transport installed, and why (install only). */
-  transport?: TransportChoice<string>;
-};
+export type FamilyOutcome = { action: 'installed' | 'removed' | 'unchanged' | 'failed'; path: string; error?: string };
 export type HookFamilyName = 'claude' | 'codex';
 
 export interface HookService {
@@ -106,7 +100,7 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
         await installHandlerFile({ source: handlerSources.codex, target: nodeHandler });
         if (choice.transport === 'sh-curl') await installHandlerFile({ source: codexShHandlerSource(handlerSources.codex), target: shHandler });
         const r = await installCodexHooks({ codexHome: paths.codexHome, handlerPath: choice.transport === 'sh-curl' ? shHandler : nodeHandler });
-        return { action: r.changed ? 'installed' : 'unchanged', path: r.path, transport: choice };
+        return { action: r.changed ? 'installed' : 'unchanged', path: r.path };
       }
       const r = family === 'claude'
         ? await uninstallClaudeHooks({ claudeConfigDir: paths.claudeConfigDir })

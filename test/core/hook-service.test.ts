@@ -30,6 +30,7 @@ async function world(): Promise<World> {
   const sources = { claude: path.join(src, 'hook-handler.js'), codex: path.join(src, 'codex-hook-handler.js') };
   await writeFile(sources.claude, '// claude handler v1\n');
   await writeFile(sources.codex, '// codex handler v1\n');
+  await writeFile(path.join(src, 'codex-hook.sh'), '# codex sh handler v1\n');
   const paths = { dataDir: path.join(root, 'data'), claudeConfigDir: path.join(root, 'home', '.claude'), codexHome: path.join(root, 'home', '.codex') };
   return {
     root,
@@ -43,7 +44,9 @@ async function world(): Promise<World> {
 }
 
 function service(w: World, settings: SettingsBackend, extra: Partial<Parameters<typeof createHookService>[0]> = {}): HookService {
-  return createHookService({ settings, paths: w.paths, handlerSources: w.sources, ...extra });
+  // The Node transport unless a test asks for another: what the older tests here exercise.
+  const codexTransport = async () => ({ transport: 'node' as const, reason: 'the Node handler (test)' });
+  return createHookService({ settings, paths: w.paths, handlerSources: w.sources, codexTransport, ...extra });
 }
 
 async function ourCommands(w: World): Promise<{ claude: string[]; codex: string[] }> {
@@ -223,6 +226,49 @@ describe('boot reconcile', () => {
     expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true });
     await installCodexHooks({ codexHome: w.paths.codexHome, handlerPath: w.codexHandler });
     expect((await svc.removeAllHooks()).codex.action).toBe('removed');
+  });
+});
+
+describe('Codex hook transport (sh + curl vs Node)', () => {
+  const sh = async () => ({ transport: 'sh-curl' as const, reason: '/bin/sh and curl 8.0.0 are there (test)' });
+  const node = async () => ({ transport: 'node' as const, reason: 'curl is not on PATH (test)' });
+
+  it('sh-curl: installs codex-hook.sh (and the Node handler), commands run /bin/sh, status says which and why', async () => {
+    const w = await world();
+    const svc = service(w, createMemorySettings({ hooksEnabled: true, codexOptIn: true }), { codexTransport: sh });
+    expect((await svc.syncHooksOnBoot()).codex.action).toBe('installed');
+    const shHandler = path.join(w.paths.dataDir, 'hooks', 'codex-hook.sh');
+    expect(await readText(shHandler)).toBe('# codex sh handler v1\n');
+    expect(await exists(w.codexHandler)).toBe(true);
+    const { codex } = await ourCommands(w);
+    expect(codex).toHaveLength(10);
+    for (const c of codex) expect(c).toMatch(new RegExp(`^/bin/sh "${shHandler.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" [A-Za-z]+$`));
+    const st = await svc.getCodexStatus();
+    expect(st.transport).toEqual({ installed: 'sh-curl', preferred: 'sh-curl', reason: '/bin/sh and curl 8.0.0 are there (test)' });
+  });
+
+  it('switching node → sh-curl → node rewrites our entries in place; foreign entries and formatting stay', async () => {
+    const w = await world();
+    const settings = createMemorySettings({ hooksEnabled: true, codexOptIn: true });
+    await service(w, settings, { codexTransport: node }).syncHooksOnBoot();
+    // A user adds a foreign hook next to ours and re-indents the file with tabs.
+    const doc = JSON.parse(await readText(w.codexFile)) as { hooks: Record<string, Array<{ hooks: unknown[] }>> };
+    doc.hooks.Stop![0]!.hooks.push({ type: 'command', command: 'echo mine', timeout: 1 });
+    await writeFile(w.codexFile, JSON.stringify(doc, null, '\t') + '\n');
+    const before = await ourCommands(w);
+
+    expect((await service(w, settings, { codexTransport: sh }).syncHooksOnBoot()).codex.action).toBe('installed');
+    const mid = await ourCommands(w);
+    expect(mid.codex).toEqual(before.codex.map((c) => c.replace(/^node "(.*)codex-hook-handler\.js"/, '/bin/sh "$1codex-hook.sh"')));
+    const text = await readText(w.codexFile);
+    expect(text).toContain('\t"hooks": {');
+    expect(text).toContain('"command": "echo mine"');
+
+    expect((await service(w, settings, { codexTransport: node }).syncHooksOnBoot()).codex.action).toBe('installed');
+    expect(await ourCommands(w)).toEqual(before);
+    expect(await readText(w.codexFile)).toContain('"command": "echo mine"');
+    // Once in place, the same choice changes nothing.
+    expect((await service(w, settings, { codexTransport: node }).syncHooksOnBoot()).codex.action).toBe('unchanged');
   });
 });
 

@@ -29,6 +29,7 @@ export function createTempWorld(prefix = 'shell-'): TempWorld {
   const codex = path.join(handlers, 'codex-hook-handler.js');
   fs.writeFileSync(claude, '// test stand-in for the upstream Claude hook handler\n');
   fs.writeFileSync(codex, '// test stand-in for src/handlers/codex-hook-handler.js\n');
+  fs.writeFileSync(path.join(handlers, 'codex-hook.sh'), '# test stand-in for src/handlers/codex-hook.sh\n');
   return {
     root,
     dataDir,
@@ -47,6 +48,11 @@ export function realHookService(world: TempWorld, settings: SettingsBackend, ext
     handlerSources: world.handlerSources,
     ...extra,
   });
+}
+
+/** Commands of our Codex entries, whichever transport was installed (Node or sh + curl). */
+export function codexCommands(file: string): string[] {
+  return [...ourCommands(file, 'codex-hook-handler.js'), ...ourCommands(file, 'codex-hook.sh')];
 }
 
 /** Commands of our entries (by handler file name) in a hooks file; [] when absent. */

@@ -16,7 +16,7 @@ import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/el
 import { createElectronStoreSettings } from '../../src/electron-main/settings-store.js';
 import { AgentMonitorChannel, MASTER_DISABLED_ERROR } from '../../src/shared/ipc.js';
 import type { SettingsBackend } from '../../src/core/settings.js';
-import { createTempWorld, ourCommands, realHookService, type TempWorld } from './_env.js';
+import { createTempWorld, codexCommands, ourCommands, realHookService, type TempWorld } from './_env.js';
 
 const RENDERER_URL = pathToFileURL('/opt/agent-dashboard/dist/renderer/index.html').href;
 const trusted = { senderFrame: { url: `${RENDERER_URL}#/settings/agents`, parent: null } };
@@ -143,18 +143,18 @@ describe('master flag gating', () => {
   it('master off removes installed hooks and stops the sidecar; master on reconciles them back', async () => {
     await invoke(AgentMonitorChannel.setHooksEnabled, true);
     await invoke(AgentMonitorChannel.setCodexHooksOptIn, true);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js').length).toBeGreaterThan(0);
+    expect(codexCommands(world.codexHooksFile).length).toBeGreaterThan(0);
 
     expect(await invoke(AgentMonitorChannel.setAgentDashboardEnabled, false)).toEqual({ ok: true, enabled: false });
     expect(masterChanges).toEqual([false]);
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js')).toEqual([]);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js')).toEqual([]);
+    expect(codexCommands(world.codexHooksFile)).toEqual([]);
     expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true }); // choices kept
 
     expect(await invoke(AgentMonitorChannel.setAgentDashboardEnabled, true)).toEqual({ ok: true, enabled: true });
     expect(masterChanges).toEqual([false, true]);
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js').length).toBeGreaterThan(0);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js').length).toBeGreaterThan(0);
+    expect(codexCommands(world.codexHooksFile).length).toBeGreaterThan(0);
   });
 });
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShell } from '../../scripts/build-shell.js';
 import { AgentMonitorChannel, AgentMonitorEvent } from '../../src/shared/ipc.js';
-import { ourCommands } from './_env.js';
+import { codexCommands, ourCommands } from './_env.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 let root: string;
@@ -31,7 +31,7 @@ let report: {
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'main-bundle-'));
   // An app root laid out like the real one: dist/ (built now), build/agent-monitor/ (the contract
-  // fixture stands in for the materialized server), build/agent-monitor/scripts/codex-hook-handler.js.
+  // fixture stands in for the materialized server), build/agent-monitor/scripts/ (both Codex handlers).
   await buildShell({ outDir: path.join(root, 'dist') });
   const server = path.join(root, 'build/agent-monitor/server');
   fs.mkdirSync(server, { recursive: true });
@@ -40,6 +40,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'build/agent-monitor/scripts'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/hook-handler.js'), '// stand-in\n');
   fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/codex-hook-handler.js'), '// stand-in\n');
+  fs.writeFileSync(path.join(root, 'build/agent-monitor/scripts/codex-hook.sh'), '# stand-in\n');
   const modules = path.join(root, 'stub_modules');
   fs.mkdirSync(path.join(modules, 'electron'), { recursive: true });
   fs.copyFileSync(path.join(HERE, 'fixtures/stub-electron/index.js'), path.join(modules, 'electron/index.js'));
@@ -84,7 +85,7 @@ describe('dist/main.cjs under a stand-in electron', () => {
     const dataDir = path.join(root, 'userData', 'agent-monitor');
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ hooksEnabled: true, codexOptIn: true });
     expect(ourCommands(path.join(root, 'claude/settings.json'), 'hook-handler.js').length).toBeGreaterThan(0);
-    expect(ourCommands(path.join(root, 'codex/hooks.json'), 'codex-hook-handler.js').length).toBeGreaterThan(0);
+    expect(codexCommands(path.join(root, 'codex/hooks.json')).length).toBeGreaterThan(0);
   });
 
   it('boots the sidecar and reconciles hooks while the master flag is on', () => {

@@ -197,7 +197,7 @@ describe('consent banner in headless Chromium', () => {
     await page.click('#codexDashConsent');
     await waitHint('codexDashHint', 'on');
     expect(await isChecked('codexDashConsent')).toBe(true);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js').length).toBeGreaterThan(0);
+    expect([...ourCommands(world.codexHooksFile, 'codex-hook-handler.js'), ...ourCommands(world.codexHooksFile, 'codex-hook.sh')].length).toBeGreaterThan(0);
     const codexHint = await hintText('codexDashHint');
     expect(codexHint).toContain(`On: our hooks are in ${world.codexHooksFile}.`);
     expect(codexHint).toContain('[features].hooks');
@@ -212,7 +212,7 @@ describe('consent banner in headless Chromium', () => {
     await page.click('#codexDashConsent');
     await waitHint('codexDashHint', 'off');
     expect(await isChecked('codexDashConsent')).toBe(false);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js')).toEqual([]);
+    expect([...ourCommands(world.codexHooksFile, 'codex-hook-handler.js'), ...ourCommands(world.codexHooksFile, 'codex-hook.sh')]).toEqual([]);
 
     await page.click('#claudeDashConsent');
     await waitHint('claudeDashHint', 'off');
@@ -265,7 +265,7 @@ describe('consent banner in headless Chromium', () => {
     expect(await hintText('claudeDashHint')).toContain('enable Agent Dashboard in Settings');
     expect(await hintText('codexDashHint')).toContain('enable Agent Dashboard in Settings');
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js')).toEqual([]);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js')).toEqual([]);
+    expect([...ourCommands(world.codexHooksFile, 'codex-hook-handler.js'), ...ourCommands(world.codexHooksFile, 'codex-hook.sh')]).toEqual([]);
     expect(sidecar.state()).toBe('stopped');
     await page.locator('#dashboardFrame[hidden]').waitFor({ state: 'attached' });
     expect(await page.locator('#dashboardPlaceholder').innerText()).toMatch(/Agent Dashboard is off/);
@@ -279,7 +279,7 @@ describe('consent banner in headless Chromium', () => {
     await waitHint('agentDashboardHint', 'on');
     await waitHint('codexDashHint', 'on');
     expect(await isChecked('claudeDashConsent')).toBe(true);
-    expect(ourCommands(world.codexHooksFile, 'codex-hook-handler.js').length).toBeGreaterThan(0);
+    expect([...ourCommands(world.codexHooksFile, 'codex-hook-handler.js'), ...ourCommands(world.codexHooksFile, 'codex-hook.sh')].length).toBeGreaterThan(0);
     expect(sidecar.state()).toBe('running');
     await dashboardLoaded();
   });

@@ -23,6 +23,9 @@ function layout() {
 const ours = (file: string, handler: string): number =>
   existsSync(file) ? (readFileSync(file, 'utf8').match(new RegExp(`/${handler.replace('.', '\\.')}`, 'g')) ?? []).length : 0;
 
+/** Our Codex entries, whichever transport the installer chose on this machine (Node or sh + curl). */
+const codexOurs = (file: string): number => ours(file, 'codex-hook-handler.js') + ours(file, 'codex-hook.sh');
+
 describe('npm run monitor (headless runner)', () => {
   test('serve: prints the dashboard URL, installs the consented hooks, stops cleanly on SIGINT', async () => {
     const { folders, args, env } = layout();
@@ -39,7 +42,7 @@ describe('npm run monitor (headless runner)', () => {
     const runtime = join(folders.data, 'runtime.json');
     expect(statSync(runtime).mode & 0o777).toBe(0o600);
     expect(ours(join(folders.claude, 'settings.json'), 'hook-handler.js')).toBeGreaterThan(0);
-    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBeGreaterThan(0);
+    expect(codexOurs(join(folders.codex, 'hooks.json'))).toBeGreaterThan(0);
     expect(out).toContain('claude hooks: on');
     expect(out).toContain('codex hooks: on');
 
@@ -57,7 +60,7 @@ describe('npm run monitor (headless runner)', () => {
     expect(r.stdout).toContain('claude: on');
     r = run('enable', 'codex');
     expect(r.stdout).toContain('codex: on');
-    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBeGreaterThan(0);
+    expect(codexOurs(join(folders.codex, 'hooks.json'))).toBeGreaterThan(0);
 
     r = run('status');
     expect(r.status, r.stderr).toBe(0);
@@ -70,7 +73,7 @@ describe('npm run monitor (headless runner)', () => {
     expect(r.stdout).toContain('claude: off');
     // Codex hooks need Claude tracking on: both files lose our entries; the Codex intent is kept.
     expect(ours(join(folders.claude, 'settings.json'), 'hook-handler.js')).toBe(0);
-    expect(ours(join(folders.codex, 'hooks.json'), 'codex-hook-handler.js')).toBe(0);
+    expect(codexOurs(join(folders.codex, 'hooks.json'))).toBe(0);
     const saved = JSON.parse(readFileSync(join(folders.data, 'settings.json'), 'utf8')) as Record<string, boolean>;
     expect(saved).toMatchObject({ hooksEnabled: false, codexOptIn: true });
   }, 120_000);
