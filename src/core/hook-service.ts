@@ -7,11 +7,14 @@
  * ok:false and the intent is kept, so the next boot tries again.
  */
 import type { CodexStatus, ToggleResult } from '../shared/ipc.js';
-import { installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath } from './claude-hooks.js';
+import { installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath, readClaudeHooks } from './claude-hooks.js';
+import { ensureHookSecret } from './hook-secret.js';
+import { readRuntimeFile } from './sidecar-manager.js';
+import { DEFAULT_PORT } from '../shared/runtime.js';
 import { readCodexDiagnostics, type CodexDiagnostics } from './codex-diagnostics.js';
 import { CODEX_SH_HANDLER_FILE, codexHooksJsonPath, installCodexHooks, readCodexHooks, uninstallCodexHooks } from './codex-hooks.js';
 import { claudeHandlerPath, codexHandlerPath, codexShHandlerPath, codexShHandlerSource, installHandlerFile } from './handler-files.js';
-import { chooseCodexTransport, type CodexTransport, type TransportChoice } from './hook-transport.js';
+import { chooseClaudeTransport, chooseCodexTransport, type ClaudeTransport, type CodexTransport, type TransportChoice } from './hook-transport.js';
 import type { MonitorSettings, SettingsBackend } from './settings.js';
 
 export type { CodexStatus, ToggleResult };
@@ -29,6 +32,8 @@ export interface HookService {
   syncHooksOnBoot(): Promise<{ claude: FamilyOutcome; codex: FamilyOutcome }>;
   /** Master switch off: take every entry of ours out, leave the intent flags as they are. */
   removeAllHooks(): Promise<{ claude: FamilyOutcome; codex: FamilyOutcome }>;
+  /** Which transport Claude Code's hooks use and why. */
+  getClaudeTransport(): Promise<ClaudeTransportStatus>;
 }
 
 export interface SidecarHostStatus {
@@ -52,6 +57,23 @@ export interface HookServiceOptions {
   codexVersion?: string | null | (() => Promise<string | null>);
   /** Decides the Codex hook transport at install time (default: chooseCodexTransport()). */
   codexTransport?: () => Promise<TransportChoice<CodexTransport>>;
+  /** Decides the Claude hook transport at install time (default: chooseClaudeTransport()). */
+  claudeTransport?: () => Promise<TransportChoice<ClaudeTransport>>;
+  /**
+   * The port Claude's HTTP hook URL names. Default: the port of the running sidecar (runtime.json),
+   * else AGENT_MONITOR_PORT, else 4820 — so every boot sync points the URL at where the sidecar is.
+   */
+  hookPort?: () => number;
+}
+
+export interface ClaudeTransportStatus {
+  /** What settings.json has now (null: not installed). */
+  installed: ClaudeTransport | null;
+  /** What an install would choose on this machine, and why. */
+  preferred: ClaudeTransport;
+  reason: string;
+  /** The URL of our http entries, when installed as http. */
+  url: string | null;
 }
 
 export function claudeIntended(s: MonitorSettings): boolean {
@@ -66,9 +88,26 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createHookService({ settings, paths, handlerSources, sidecarStatus, codexVersion = null, codexTransport = () => chooseCodexTransport() }: HookServiceOptions): HookService {
+function defaultHookPort(dataDir: string): number {
+  const rt = readRuntimeFile(dataDir);
+  if (rt && rt.port > 0) return rt.port;
+  const env = Number(process.env.AGENT_MONITOR_PORT);
+  return Number.isInteger(env) && env > 0 && env < 65536 ? env : DEFAULT_PORT;
+}
+
+export function createHookService({
+  settings,
+  paths,
+  handlerSources,
+  sidecarStatus,
+  codexVersion = null,
+  codexTransport = () => chooseCodexTransport(),
+  claudeTransport = () => chooseClaudeTransport(),
+  hookPort = () => defaultHookPort(paths.dataDir),
+}: HookServiceOptions): HookService {
   let codexVersionOnce: Promise<string | null> | null = null;
   let codexChoiceOnce: Promise<TransportChoice<CodexTransport>> | null = null;
+  let claudeChoiceOnce: Promise<TransportChoice<ClaudeTransport>> | null = null;
   const installedCodexVersion = (): Promise<string | null> =>
     (codexVersionOnce ??= typeof codexVersion === 'function' ? codexVersion().catch(() => null) : Promise.resolve(codexVersion));
   const claudeFile = claudeSettingsPath({ claudeConfigDir: paths.claudeConfigDir });
@@ -87,9 +126,12 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
     const file = family === 'claude' ? claudeFile : codexFile;
     try {
       if (install && family === 'claude') {
+        // The command handler is deployed either way: switching back needs no other step.
         const handler = claudeHandlerPath({ dataDir: paths.dataDir });
         await installHandlerFile({ source: handlerSources.claude, target: handler });
-        const r = await installClaudeHooks({ claudeConfigDir: paths.claudeConfigDir, handlerPath: handler });
+        const choice = await (claudeChoiceOnce ??= claudeTransport());
+        const http = choice.transport === 'http' ? { port: hookPort(), secret: await ensureHookSecret({ dataDir: paths.dataDir }) } : undefined;
+        const r = await installClaudeHooks({ claudeConfigDir: paths.claudeConfigDir, handlerPath: handler, http });
         return { action: r.changed ? 'installed' : 'unchanged', path: r.path };
       }
       if (install) {
@@ -191,6 +233,20 @@ export function createHookService({ settings, paths, handlerSources, sidecarStat
     },
 
     syncHooksOnBoot: () => serial(reconcile),
+
+    getClaudeTransport: async () => {
+      const choice = await (claudeChoiceOnce ??= claudeTransport());
+      let installed: ClaudeTransport | null = null;
+      let url: string | null = null;
+      try {
+        const { entries } = await readClaudeHooks({ claudeConfigDir: paths.claudeConfigDir });
+        if (entries.length > 0) installed = entries.every((e) => e.type === 'http') ? 'http' : 'command';
+        if (installed === 'http') url = entries[0]!.command;
+      } catch {
+        // settings.json unreadable: installed stays unknown (null)
+      }
+      return { installed, preferred: choice.transport, reason: choice.reason, url };
+    },
 
     removeAllHooks: () =>
       serial(async () => {

@@ -90,3 +90,24 @@ export async function chooseCodexTransport({ platform = process.platform, env = 
   }
   return { transport: 'sh-curl', reason: `${shPath} and curl ${version} (${curl}) are there: hooks post without starting Node` };
 }
+
+export interface ClaudeTransportOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The Claude Code executable whose version decides (default `claude` on PATH). */
+  command?: string;
+  /** Force a transport (`AGENT_MONITOR_CLAUDE_HOOK=command|http` does the same). */
+  prefer?: ClaudeTransport | 'auto';
+}
+
+/** `type: "http"` hooks when the installed Claude Code is known to support them, else command hooks. */
+export async function chooseClaudeTransport({ env = process.env, command = 'claude', prefer }: ClaudeTransportOptions = {}): Promise<TransportChoice<ClaudeTransport>> {
+  const forced = prefer && prefer !== 'auto' ? prefer : env.AGENT_MONITOR_CLAUDE_HOOK;
+  if (forced === 'command') return { transport: 'command', reason: 'command hooks were asked for (AGENT_MONITOR_CLAUDE_HOOK=command)' };
+  const version = await commandVersion(command, { env });
+  if (forced === 'http') return { transport: 'http', reason: `HTTP hooks were asked for (AGENT_MONITOR_CLAUDE_HOOK=http; Claude Code ${version ?? 'version unknown'})` };
+  if (!version) return { transport: 'command', reason: `\`${command} --version\` did not run, so HTTP hook support is unknown: command hooks are used` };
+  if (compareVersions(version, MIN_CLAUDE_HTTP_HOOKS_VERSION) < 0) {
+    return { transport: 'command', reason: `Claude Code ${version} is older than ${MIN_CLAUDE_HTTP_HOOKS_VERSION}, the first version checked with HTTP hooks: command hooks are used` };
+  }
+  return { transport: 'http', reason: `Claude Code ${version} supports HTTP hooks: it posts each event itself, no process per event` };
+}

@@ -136,6 +136,8 @@ export interface EditJsonConfigOptions {
   transform: (doc: JsonObject) => JsonObject;
   /** How long to wait for another process's lock before giving up (default 10 s). */
   lockTimeoutMs?: number;
+  /** Write the file without group/other permissions (it will hold a secret). */
+  privateFile?: boolean;
 }
 
 export interface EditJsonConfigResult {
@@ -150,7 +152,7 @@ export interface EditJsonConfigResult {
  * (already installed, nothing to remove) never needs a writable folder; a real change is
  * recomputed under the lock from a fresh read so that concurrent editors lose nothing.
  */
-export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs = 10_000 }: EditJsonConfigOptions): Promise<EditJsonConfigResult> {
+export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs = 10_000, privateFile = false }: EditJsonConfigOptions): Promise<EditJsonConfigResult> {
   const filePath = await resolveTarget(path.resolve(givenPath));
   const first = await readJsonConfig({ path: filePath });
   const firstNext = transform(structuredClone(first.doc));
@@ -162,7 +164,9 @@ export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs
     const next = transform(structuredClone(cur.doc));
     if (isDeepStrictEqual(next, cur.doc)) return { path: filePath, changed: false, existed: cur.exists };
     await assertWritable({ path: filePath, exists: cur.exists });
-    const mode = cur.exists ? (await stat(filePath)).mode & 0o7777 : 0o644;
+    let mode = cur.exists ? (await stat(filePath)).mode & 0o7777 : 0o644;
+    // A file that will hold a secret is written 0600 from the start (never readable in between).
+    if (privateFile) mode &= 0o7700;
     await writeFileAtomic({ path: filePath, data: serializeJson(next, cur.format), mode });
     return { path: filePath, changed: true, existed: cur.exists };
   });

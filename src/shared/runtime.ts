@@ -19,3 +19,16 @@ export interface RuntimeInfo {
  */
 export const RUNTIME_CURL_FILE = 'runtime-curl.conf';
 export const RUNTIME_CURL_FIRST_LINE_PREFIX = '# agent-monitor-host 1 ';
+
+/**
+ * `<data dir>/hook-secret`: 64 hex chars, mode 0600, kept across sidecar restarts. Claude Code's
+ * `type: "http"` hook entries send it (`Authorization: Bearer <secret>`) because a URL and header
+ * fixed in settings.json cannot follow the per-start token. The sidecar accepts either.
+ */
+export const HOOK_SECRET_FILE = 'hook-secret';
+
+/** Where Claude Code's `type: "http"` hooks post the hook input, as is. */
+export const CLAUDE_HTTP_HOOK_PATH = '/api/hooks/claude';
+
+/** The sidecar's preferred port (AGENT_MONITOR_PORT overrides); also the port in Claude's hook URL. */
+export const DEFAULT_PORT = 4820;

@@ -46,7 +46,8 @@ async function world(): Promise<World> {
 function service(w: World, settings: SettingsBackend, extra: Partial<Parameters<typeof createHookService>[0]> = {}): HookService {
   // The Node transport unless a test asks for another: what the older tests here exercise.
   const codexTransport = async () => ({ transport: 'node' as const, reason: 'the Node handler (test)' });
-  return createHookService({ settings, paths: w.paths, handlerSources: w.sources, codexTransport, ...extra });
+  const claudeTransport = async () => ({ transport: 'command' as const, reason: 'command hooks (test)' });
+  return createHookService({ settings, paths: w.paths, handlerSources: w.sources, codexTransport, claudeTransport, ...extra });
 }
 
 async function ourCommands(w: World): Promise<{ claude: string[]; codex: string[] }> {
@@ -269,6 +270,78 @@ describe('Codex hook transport (sh + curl vs Node)', () => {
     expect(await readText(w.codexFile)).toContain('"command": "echo mine"');
     // Once in place, the same choice changes nothing.
     expect((await service(w, settings, { codexTransport: node }).syncHooksOnBoot()).codex.action).toBe('unchanged');
+  });
+});
+
+describe('Claude hook transport (http vs command)', () => {
+  const http = async () => ({ transport: 'http' as const, reason: 'Claude Code 2.1.197 supports HTTP hooks (test)' });
+  const command = async () => ({ transport: 'command' as const, reason: 'claude not found (test)' });
+
+  it('http: entries post to the sidecar route with the persistent secret; settings.json and the secret file are 0600', async () => {
+    const w = await world();
+    const svc = service(w, createMemorySettings({ hooksEnabled: true }), { claudeTransport: http, hookPort: () => 4999 });
+    expect((await svc.syncHooksOnBoot()).claude.action).toBe('installed');
+    const secret = (await readText(path.join(w.paths.dataDir, 'hook-secret'))).trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const doc = JSON.parse(await readText(w.claudeFile)) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
+    expect(Object.keys(doc.hooks)).toHaveLength(9);
+    for (const groups of Object.values(doc.hooks)) {
+      expect(groups[0]!.hooks).toEqual([{ type: 'http', url: 'http://127.0.0.1:4999/api/hooks/claude', headers: { Authorization: `Bearer ${secret}` }, timeout: 1 }]);
+    }
+    if (process.platform !== 'win32') {
+      expect((await stat(w.claudeFile)).mode & 0o777).toBe(0o600);
+      expect((await stat(path.join(w.paths.dataDir, 'hook-secret'))).mode & 0o777).toBe(0o600);
+    }
+    expect(await svc.getClaudeTransport()).toEqual({ installed: 'http', preferred: 'http', reason: 'Claude Code 2.1.197 supports HTTP hooks (test)', url: 'http://127.0.0.1:4999/api/hooks/claude' });
+    // The same secret across reinstalls: the URL and header in settings.json stay valid.
+    await service(w, createMemorySettings({ hooksEnabled: true }), { claudeTransport: http, hookPort: () => 4999 }).syncHooksOnBoot();
+    expect((await readText(path.join(w.paths.dataDir, 'hook-secret'))).trim()).toBe(secret);
+  });
+
+  it('an existing 0644 settings.json is made 0600 when it gets the secret', async () => {
+    if (process.platform === 'win32') return;
+    const w = await world();
+    await mkdir(w.paths.claudeConfigDir, { recursive: true });
+    await writeFile(w.claudeFile, '{\n  "model": "opus"\n}\n', { mode: 0o644 });
+    await chmod(w.claudeFile, 0o644);
+    await service(w, createMemorySettings({ hooksEnabled: true }), { claudeTransport: http }).syncHooksOnBoot();
+    expect((await stat(w.claudeFile)).mode & 0o777).toBe(0o600);
+    expect(await readText(w.claudeFile)).toContain('"model": "opus"');
+  });
+
+  it('switching command → http → command rewrites our entries in place, a moved port is repaired, foreign entries and formatting stay', async () => {
+    const w = await world();
+    const settings = createMemorySettings({ hooksEnabled: true });
+    await service(w, settings, { claudeTransport: command }).syncHooksOnBoot();
+    const doc = JSON.parse(await readText(w.claudeFile)) as { hooks: Record<string, Array<{ hooks: unknown[] }>> };
+    doc.hooks.Stop![0]!.hooks.push({ type: 'command', command: 'echo mine' });
+    (doc as Record<string, unknown>).theme = 'dark';
+    await writeFile(w.claudeFile, JSON.stringify(doc, null, 4) + '\n');
+    const before = await readText(w.claudeFile);
+
+    await service(w, settings, { claudeTransport: http, hookPort: () => 4821 }).syncHooksOnBoot();
+    let text = await readText(w.claudeFile);
+    expect(text).toContain('"command": "echo mine"');
+    expect(text).toContain('    "theme": "dark"');
+    expect(text).not.toContain('hook-handler.js');
+    let entries = (await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries;
+    expect(entries.every((e) => e.type === 'http' && e.command === 'http://127.0.0.1:4821/api/hooks/claude')).toBe(true);
+    // The sidecar came up on another port: the next boot sync points the URL there, in place.
+    await service(w, settings, { claudeTransport: http, hookPort: () => 4822 }).syncHooksOnBoot();
+    entries = (await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries;
+    expect(entries).toHaveLength(9);
+    expect(new Set(entries.map((e) => e.command))).toEqual(new Set(['http://127.0.0.1:4822/api/hooks/claude']));
+
+    await service(w, settings, { claudeTransport: command }).syncHooksOnBoot();
+    text = await readText(w.claudeFile);
+    expect(text).not.toContain('"url"');
+    expect(text).not.toContain('Bearer');
+    expect(JSON.parse(text)).toEqual(JSON.parse(before));
+    // Uninstall takes http entries out as well.
+    await service(w, settings, { claudeTransport: http }).syncHooksOnBoot();
+    await service(w, createMemorySettings({ hooksEnabled: false }), { claudeTransport: http }).syncHooksOnBoot();
+    expect((await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries).toEqual([]);
+    expect(await readText(w.claudeFile)).toContain('"command": "echo mine"');
   });
 });
 

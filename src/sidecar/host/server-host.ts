@@ -3,6 +3,8 @@
 // route, the spool drain and the rollout watcher. Upstream modules are handed in by `attach`.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { CLAUDE_HTTP_HOOK_PATH, HOOK_SECRET_FILE } from '../../shared/runtime.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -74,12 +76,56 @@ export function attach(ctx: UpstreamContext): void {
   }
 }
 
+function sameSecret(given: Buffer, expected: string): boolean {
+  const e = Buffer.from(expected);
+  return expected !== '' && given.length === e.length && timingSafeEqual(given, e);
+}
+
+// The persistent hook secret (<data dir>/hook-secret, written by the installer, src/core/hook-secret.ts)
+// that Claude's HTTP hook entries send. Re-read when the file changes, at most once a second.
+const secret = { value: '', changedAt: -1, checkedAt: 0 };
+
+function hookSecret(): string {
+  if (!state.dataDir || Date.now() - secret.checkedAt < 1000) return secret.value;
+  secret.checkedAt = Date.now();
+  const file = join(state.dataDir, HOOK_SECRET_FILE);
+  try {
+    const st = statSync(file);
+    // ctime moves on a write and on a chmod alike.
+    if (st.ctimeMs === secret.changedAt) return secret.value;
+    secret.changedAt = st.ctimeMs;
+    // Only a private file counts: a secret others could read authenticates nobody.
+    const text = readFileSync(file, 'utf8').trim();
+    const privateFile = process.platform === 'win32' || ((st.mode & 0o077) === 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid()));
+    secret.value = privateFile && /^[0-9a-f]{64}$/.test(text) ? text : '';
+    if (!privateFile) log(`${file} is readable by other users (or not ours); HTTP hook posts are refused until it is mode 0600`);
+  } catch {
+    secret.value = '';
+    secret.changedAt = -1;
+  }
+  return secret.value;
+}
+
+/** The per-start token of runtime.json, or the persistent hook secret. */
 function tokenMatches(req: IncomingMessage): boolean {
   const header = req.headers.authorization;
   if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice(7).trim());
-  const expected = Buffer.from(state.token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(given, state.token) || sameSecret(given, hookSecret());
+}
+
+/**
+ * Why a request cannot be a hook post from an agent, or null. Browsers put `Origin` on every
+ * POST a page makes and `Sec-Fetch-*` on every request; `application/json` is not a type a
+ * page can send cross-origin without a CORS preflight, which this server never approves. Agents
+ * (Claude Code's HTTP client, our handlers, curl) send none of those headers and always JSON.
+ */
+export function notFromAnAgent(req: IncomingMessage): string | null {
+  if (req.headers.origin !== undefined) return 'a browser Origin header';
+  if (req.headers['sec-fetch-site'] !== undefined || req.headers['sec-fetch-mode'] !== undefined) return 'browser Sec-Fetch headers';
+  const ct = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct !== 'application/json') return `Content-Type ${ct === '' ? '(none)' : ct}, not application/json`;
+  return null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -89,10 +135,23 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /** Runs before the upstream router. Returns true when it answered the request. */
 export function route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-  if (url.pathname === '/api/hooks/event' && req.method === 'POST' && !tokenMatches(req)) {
-    req.resume();
-    json(res, 401, { error: 'missing or wrong token: hook posts must send "Authorization: Bearer <token>" from runtime.json' });
-    return true;
+  const hookRoute = url.pathname === '/api/hooks/event' || url.pathname === CLAUDE_HTTP_HOOK_PATH;
+  if (hookRoute && req.method === 'POST') {
+    const refused = notFromAnAgent(req);
+    if (refused) {
+      req.resume();
+      json(res, 403, { error: `hook posts come from agents, not browsers: refused because of ${refused}` });
+      return true;
+    }
+    if (!tokenMatches(req)) {
+      req.resume();
+      json(res, 401, { error: 'missing or wrong token: hook posts must send "Authorization: Bearer <token>" from runtime.json (or the hook secret)' });
+      return true;
+    }
+    if (url.pathname === CLAUDE_HTTP_HOOK_PATH) {
+      void handleClaudeHttpHook(req, res);
+      return true;
+    }
   }
   if (url.pathname === '/api/host/status' && req.method === 'GET') {
     json(res, 200, hostStatus());
@@ -245,6 +304,65 @@ export async function handleHookPost(
   noteHookEvent(data);
   announce(ctx, event);
   return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * POST /api/hooks/claude: Claude Code's `type: "http"` hooks send the hook input itself (the
+ * object a command hook reads on stdin). Stored through the same path as /api/hooks/event, under
+ * `hook_event_name`. The answer is `{}`: Claude reads an HTTP hook's body as hook output, and an
+ * empty object asks for nothing.
+ */
+async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const ctx = state.ctx;
+  if (!ctx) return json(res, 503, { error: 'host not attached' });
+  let body: string;
+  try {
+    body = await readBody(req, MAX_BODY_BYTES);
+  } catch (err) {
+    return json(res, (err as { status?: number }).status ?? 400, { error: (err as Error).message });
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch (err) {
+    return json(res, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
+  }
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return json(res, 400, { error: 'expected the hook input object' });
+  const data = input as Record<string, unknown>;
+  const hookType = typeof data.hook_event_name === 'string' && data.hook_event_name ? data.hook_event_name : 'Unknown';
+  // Only our handlers and the spool drain may set these.
+  delete data.__spooled_at;
+  delete data.__provider;
+  const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
+  const transcript = await transcripts.read(stored.transcript_path);
+  let event: StoredEvent | null;
+  try {
+    event = await storeInBatch(ctx, hookType, stored, transcript);
+  } catch (err) {
+    log(`failed to store ${hookType}: ${(err as Error).message}`);
+    return json(res, 500, { error: `failed to store event: ${(err as Error).message}` });
+  }
+  noteHookEvent(stored);
+  announce(ctx, event);
+  return json(res, 200, {});
 }
 
 /**
