@@ -96,7 +96,13 @@ async function printStatus(ctx: RunnerContext): Promise<void> {
   console.log(`Agent Dashboard ${ops.isMasterEnabled() ? 'on' : 'off'}`);
   console.log(`Claude hooks   ${ops.getHooksEnabled() ? 'on' : 'off'}  (${join(paths.claudeConfigDir, 'settings.json')})`);
   console.log(`Codex hooks    ${ops.getCodexHooksOptIn() ? 'on' : 'off'}  (${join(paths.codexHome, 'hooks.json')})`);
+  const claude = await ctx.service.getClaudeTransport();
+  console.log(`Claude transport ${claude.installed ?? 'not installed'}${claude.url ? ` (${claude.url})` : ''}; an install here uses ${claude.preferred}: ${claude.reason}`);
   const status = await ops.getCodexStatus();
+  if (status && status.transport) {
+    const t = status.transport;
+    console.log(`Codex transport ${t.installed ?? 'not installed'}; an install here uses ${t.preferred}: ${t.reason}`);
+  }
   if (status) {
     console.log(`Codex feature  ${status.feature.state}${status.feature.key ? ` ([features].${status.feature.key})` : ''}`);
     console.log(`Codex trust    ${status.trust.state}`);

@@ -68,6 +68,9 @@ describe('npm run monitor (headless runner)', () => {
     expect(r.stdout).toMatch(/Codex hooks\s+on/);
     expect(r.stdout).toMatch(/Codex trust\s+untrusted/);
     expect(r.stdout).toContain('run /hooks in Codex');
+    // Which transport each agent uses, and why (Claude: no `claude` on this PATH → command hooks).
+    expect(r.stdout).toMatch(/Claude transport (command|http)\b.*; an install here uses (command|http): \S/);
+    expect(r.stdout).toMatch(new RegExp(`Codex transport ${codexOurs(join(folders.codex, 'hooks.json')) > 0 && ours(join(folders.codex, 'hooks.json'), 'codex-hook.sh') > 0 ? 'sh-curl' : 'node'}; an install here uses (sh-curl|node): \\S`));
 
     r = run('disable', 'claude');
     expect(r.stdout).toContain('claude: off');
