@@ -5,7 +5,7 @@
 import { chmod, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CLAUDE_HTTP_HOOK_PATH } from '../shared/runtime.js';
-import { applyHookEntries, findOurEntries, removeHookEntries, type EntryFor, type HookEntryLocation, type HookFamily } from './hook-entries.js';
+import { applyHookEntries, commandEntryFor, findOurEntries, removeHookEntries, type EntryFor, type HookEntryLocation, type HookFamily } from './hook-entries.js';
 import { editJsonConfig, readJsonConfig } from './json-config.js';
 
 export const CLAUDE_HOOK_EVENTS = [
@@ -53,10 +53,20 @@ export function claudeHookUrl(port: number): string {
  */
 export const CLAUDE_HTTP_TIMEOUT_S = 1;
 
+/**
+ * Events Claude Code runs no HTTP hook for (2.1.197 skips them with "HTTP hooks are not supported
+ * for SessionStart"): these keep the command hook. SessionStart runs once per session, not per tool call.
+ */
+export const CLAUDE_COMMAND_ONLY_EVENTS: ReadonlySet<string> = new Set(['SessionStart']);
+
 /** The `type: "http"` entry: Claude Code POSTs the hook input itself, no process per event. */
-export function claudeHttpEntryFor({ port, secret }: { port: number; secret: string }): EntryFor {
+export function claudeHttpEntryFor({ port, secret, handlerPath }: { port: number; secret: string; handlerPath: string }): EntryFor {
   if (!/^[0-9a-f]{64}$/.test(secret)) throw new Error('the hook secret must be 64 hex characters');
-  return () => ({ type: 'http', url: claudeHookUrl(port), headers: { Authorization: `Bearer ${secret}` }, timeout: CLAUDE_HTTP_TIMEOUT_S });
+  const command = commandEntryFor(CLAUDE_HOOK_FAMILY, handlerPath);
+  return (event) =>
+    CLAUDE_COMMAND_ONLY_EVENTS.has(event)
+      ? command(event)
+      : { type: 'http', url: claudeHookUrl(port), headers: { Authorization: `Bearer ${secret}` }, timeout: CLAUDE_HTTP_TIMEOUT_S };
 }
 
 export interface HookFileResult {
@@ -75,7 +85,7 @@ export function claudeSettingsPath({ claudeConfigDir }: { claudeConfigDir: strin
  */
 export async function installClaudeHooks({ claudeConfigDir, handlerPath, http }: { claudeConfigDir: string; handlerPath: string; http?: { port: number; secret: string } }): Promise<HookFileResult & { madePrivate?: boolean }> {
   const filePath = claudeSettingsPath({ claudeConfigDir });
-  const entryFor = http ? claudeHttpEntryFor(http) : undefined;
+  const entryFor = http ? claudeHttpEntryFor({ ...http, handlerPath }) : undefined;
   const r = await editJsonConfig({
     path: filePath,
     privateFile: http !== undefined,

@@ -7,7 +7,7 @@
  * ok:false and the intent is kept, so the next boot tries again.
  */
 import type { CodexStatus, ToggleResult } from '../shared/ipc.js';
-import { installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath, readClaudeHooks } from './claude-hooks.js';
+import { CLAUDE_COMMAND_ONLY_EVENTS, installClaudeHooks, uninstallClaudeHooks, claudeSettingsPath, readClaudeHooks } from './claude-hooks.js';
 import { ensureHookSecret } from './hook-secret.js';
 import { readRuntimeFile } from './sidecar-manager.js';
 import { DEFAULT_PORT } from '../shared/runtime.js';
@@ -240,8 +240,10 @@ export function createHookService({
       let url: string | null = null;
       try {
         const { entries } = await readClaudeHooks({ claudeConfigDir: paths.claudeConfigDir });
-        if (entries.length > 0) installed = entries.every((e) => e.type === 'http') ? 'http' : 'command';
-        if (installed === 'http') url = entries[0]!.command;
+        // SessionStart stays a command hook under either transport (CLAUDE_COMMAND_ONLY_EVENTS).
+        const http = entries.filter((e) => e.type === 'http');
+        if (entries.length > 0) installed = http.length > 0 && http.length === entries.filter((e) => !CLAUDE_COMMAND_ONLY_EVENTS.has(e.event)).length ? 'http' : 'command';
+        if (installed === 'http') url = http[0]!.command;
       } catch {
         // settings.json unreadable: installed stays unknown (null)
       }

@@ -285,8 +285,10 @@ describe('Claude hook transport (http vs command)', () => {
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     const doc = JSON.parse(await readText(w.claudeFile)) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
     expect(Object.keys(doc.hooks)).toHaveLength(9);
-    for (const groups of Object.values(doc.hooks)) {
-      expect(groups[0]!.hooks).toEqual([{ type: 'http', url: 'http://127.0.0.1:4999/api/hooks/claude', headers: { Authorization: `Bearer ${secret}` }, timeout: 1 }]);
+    for (const [event, groups] of Object.entries(doc.hooks)) {
+      // Claude Code runs no HTTP hook for SessionStart: that one stays a command hook.
+      if (event === 'SessionStart') expect(groups[0]!.hooks).toEqual([{ type: 'command', command: `node "${w.claudeHandler}" SessionStart`, timeout: 5 }]);
+      else expect(groups[0]!.hooks).toEqual([{ type: 'http', url: 'http://127.0.0.1:4999/api/hooks/claude', headers: { Authorization: `Bearer ${secret}` }, timeout: 1 }]);
     }
     if (process.platform !== 'win32') {
       expect((await stat(w.claudeFile)).mode & 0o777).toBe(0o600);
@@ -323,14 +325,14 @@ describe('Claude hook transport (http vs command)', () => {
     let text = await readText(w.claudeFile);
     expect(text).toContain('"command": "echo mine"');
     expect(text).toContain('    "theme": "dark"');
-    expect(text).not.toContain('hook-handler.js');
     let entries = (await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries;
-    expect(entries.every((e) => e.type === 'http' && e.command === 'http://127.0.0.1:4821/api/hooks/claude')).toBe(true);
+    expect(entries.filter((e) => e.type === 'command').map((e) => e.event)).toEqual(['SessionStart']);
+    expect(entries.filter((e) => e.type === 'http').every((e) => e.command === 'http://127.0.0.1:4821/api/hooks/claude')).toBe(true);
     // The sidecar came up on another port: the next boot sync points the URL there, in place.
     await service(w, settings, { claudeTransport: http, hookPort: () => 4822 }).syncHooksOnBoot();
     entries = (await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries;
     expect(entries).toHaveLength(9);
-    expect(new Set(entries.map((e) => e.command))).toEqual(new Set(['http://127.0.0.1:4822/api/hooks/claude']));
+    expect(new Set(entries.filter((e) => e.type === 'http').map((e) => e.command))).toEqual(new Set(['http://127.0.0.1:4822/api/hooks/claude']));
 
     await service(w, settings, { claudeTransport: command }).syncHooksOnBoot();
     text = await readText(w.claudeFile);

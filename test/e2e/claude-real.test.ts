@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
 import { createHookService } from '../../src/core/hook-service.js';
+import { chooseClaudeTransport } from '../../src/core/hook-transport.js';
+import { readClaudeHooks } from '../../src/core/claude-hooks.js';
 import { createMemorySettings } from '../../src/core/settings.js';
 import { ensureRealClients } from '../real-clients/ensure.js';
 import { claudeToolScript, startFakeAnthropic } from '../real-clients/fake-anthropic.js';
@@ -87,6 +89,74 @@ describe('real Claude Code CLI end to end', () => {
     expect(after.session.model).toBeTruthy();
     expect(after.session.input_tokens).toBeGreaterThan(0);
     // Nothing was spooled: the sidecar was up for every event.
+    const host = await sidecar.get<{ spool: { pending: number } }>('/api/host/status');
+    expect(host.spool.pending).toBe(0);
+  }, 180_000);
+
+  test('HTTP hooks (type: "http", detected from the real CLI): every event once, posted by Claude Code itself', async () => {
+    const { claudeBin, claudeVersion } = ensureRealClients();
+    const layout = makeTempLayout('am-e2e-claude-http-');
+    cleanups.push(() => layout.cleanup());
+    const dataDir = join(layout.root, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello', 'echo again'] }) });
+    cleanups.push(() => fake.close());
+    const sidecar = await startPatched({ dir: dataDir });
+    cleanups.push(async () => void (await sidecar.stop()));
+
+    const claudeConfigDir = join(layout.home, '.claude');
+    const service = createHookService({
+      settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),
+      paths: { dataDir, claudeConfigDir, codexHome: layout.codexHome },
+      handlerSources: {
+        claude: join(defaultOutDir, 'scripts', 'hook-handler.js'),
+        codex: join(defaultOutDir, 'scripts', 'codex-hook-handler.js'),
+      },
+      claudeTransport: () => chooseClaudeTransport({ command: claudeBin, env: {} }),
+    });
+    expect((await service.syncHooksOnBoot()).claude.action).toBe('installed');
+    const transport = await service.getClaudeTransport();
+    expect(transport, claudeVersion).toMatchObject({ installed: 'http', preferred: 'http', url: `http://127.0.0.1:${sidecar.port}/api/hooks/claude` });
+    const entries = (await readClaudeHooks({ claudeConfigDir })).entries;
+    expect(entries.length).toBeGreaterThan(0);
+    // Claude Code runs no HTTP hook for SessionStart, so that one stays a command hook.
+    expect(entries.filter((e) => e.type !== 'http').map((e) => e.event)).toEqual(['SessionStart']);
+
+    const result = await runClaude({
+      home: layout.home,
+      cwd: layout.cwd,
+      prompt: 'Run both commands and tell me what they printed.',
+      baseUrl: fake.url,
+      allowedTools: ['Bash'],
+      timeoutMs: 90_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.issuedToolUseIds).toHaveLength(2);
+
+    const { sessions } = await waitFor('the session row', async () => {
+      const doc = await sidecar.get<{ sessions: ApiSession[] }>('/api/sessions');
+      return doc.sessions.length ? doc : null;
+    });
+    expect(sessions).toHaveLength(1);
+    const session = sessions[0]!;
+    expect(session.harness).toBe('claude');
+    const events = await waitFor('SessionEnd', async () => {
+      const evs = await sessionEvents(sidecar, session.id);
+      return evs.some((e) => e.hook_type === 'SessionEnd') ? evs : null;
+    });
+    const count = (t: string): number => events.filter((e) => e.hook_type === t).length;
+    expect({ SessionStart: count('SessionStart'), UserPromptSubmit: count('UserPromptSubmit'), PreToolUse: count('PreToolUse'), PostToolUse: count('PostToolUse'), Stop: count('Stop'), SessionEnd: count('SessionEnd') }).toEqual({
+      SessionStart: 1,
+      UserPromptSubmit: 1,
+      PreToolUse: 2,
+      PostToolUse: 2,
+      Stop: 1,
+      SessionEnd: 1,
+    });
+    expect(events.filter((e) => e.hook_type === 'PreToolUse').map((e) => e.dedup_key).sort()).toEqual(fake.issuedToolUseIds.map((id) => `pre:${id}`).sort());
+    // Posted by Claude Code itself (no handler ran, so no delivery id), except SessionStart; nothing spooled.
+    for (const e of events) expect(typeof e.data?.__delivery_id, e.hook_type).toBe(e.hook_type === 'SessionStart' ? 'string' : 'undefined');
+    expect(events.every((e) => e.source === 'hook')).toBe(true);
     const host = await sidecar.get<{ spool: { pending: number } }>('/api/host/status');
     expect(host.spool.pending).toBe(0);
   }, 180_000);
