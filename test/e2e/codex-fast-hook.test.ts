@@ -62,8 +62,8 @@ async function setup(prefix: string): Promise<Setup> {
   return { layout, dataDir, fake };
 }
 
-async function run(s: Setup): Promise<string> {
-  const result = await runCodex({ codexHome: s.layout.codexHome, home: s.layout.home, cwd: s.layout.cwd, prompt: 'Run the commands and report.', bypassHookTrust: true, timeoutMs: 120_000 });
+async function run(s: Setup, env: Record<string, string> = {}): Promise<string> {
+  const result = await runCodex({ codexHome: s.layout.codexHome, home: s.layout.home, cwd: s.layout.cwd, prompt: 'Run the commands and report.', bypassHookTrust: true, timeoutMs: 120_000, env });
   expect(result.code, result.stderr).toBe(0);
   const [rollout] = findRollouts(s.layout.codexHome);
   return (JSON.parse(readFileSync(rollout!, 'utf8').split('\n')[0]!) as { payload: { id: string } }).payload.id;
@@ -104,7 +104,9 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
     const s = await setup('am-e2e-codex-sh-up-');
     const sidecar = await startPatched({ dir: s.dataDir, codexHome: s.layout.codexHome });
     cleanups.push(async () => void (await sidecar.stop()));
-    const sessionId = await run(s);
+    // A patient wait (Codex passes its environment to hooks), so a loaded machine does not turn
+    // a live post into a spooled one; the default wait is what the benchmark measures.
+    const sessionId = await run(s, { AGENT_MONITOR_HOOK_WAIT_MS: '5000' });
     expectEachOnce(await settled(sidecar, sessionId));
     const host = await sidecar.get<{ lastCodexHookEventAt: string | null; spool: { pending: number } }>('/api/host/status');
     expect(host.lastCodexHookEventAt).not.toBeNull();
