@@ -44,6 +44,34 @@ export function hookSessionId(data: Record<string, unknown>): string | null {
 }
 
 /**
+ * Claude Code: ids its session file shares with the hook input (docs/contracts.md "Claude session
+ * files"). `prompt_id` (every hook input since the first prompt) is the `promptId` of the
+ * transcript's user lines: it names the turn, as Codex's `turn_id` does.
+ */
+function claudeHookDedupKey(hookType: string, data: Record<string, unknown>, byDelivery: string | null): string | null {
+  const toolUseId = str(data.tool_use_id);
+  const promptId = str(data.prompt_id);
+  const sessionId = str(data.session_id);
+  switch (hookType) {
+    case HOOK_TYPES.PreToolUse:
+      return toolUseId ? dedupKeys.pre(toolUseId) : byDelivery;
+    case HOOK_TYPES.PostToolUse:
+      return toolUseId ? dedupKeys.post(toolUseId) : byDelivery;
+    case HOOK_TYPES.SessionStart:
+      // A fresh session's start; resume/clear/compact starts are one row per delivery.
+      return sessionId && data.source === 'startup' ? dedupKeys.start(sessionId) : byDelivery;
+    case HOOK_TYPES.UserPromptSubmit:
+      return promptId && typeof data.prompt === 'string' ? dedupKeys.prompt(promptId, data.prompt) : byDelivery;
+    case HOOK_TYPES.Stop:
+      if (!promptId) return byDelivery;
+      if (data.stop_hook_active === true) return byDelivery;
+      return dedupKeys.stop(promptId);
+    default:
+      return byDelivery;
+  }
+}
+
+/**
  * Dedup key of a hook delivery (`data` is the posted payload incl. `__provider`/`__delivery_id`).
  * Returns null when the payload carries no usable id (the row is then never deduplicated).
  */
@@ -52,12 +80,7 @@ export function hookDedupKey(hookType: string, data: Record<string, unknown>): s
   const byDelivery = delivery ? dedupKeys.delivery(delivery) : null;
   const toolUseId = str(data.tool_use_id);
 
-  if (!isCodex(data)) {
-    // Claude: only tool events carry an id the transcript shares.
-    if (hookType === HOOK_TYPES.PreToolUse && toolUseId) return dedupKeys.pre(toolUseId);
-    if (hookType === HOOK_TYPES.PostToolUse && toolUseId) return dedupKeys.post(toolUseId);
-    return byDelivery;
-  }
+  if (!isCodex(data)) return claudeHookDedupKey(hookType, data, byDelivery);
 
   const sessionId = hookSessionId(data);
   const turnId = str(data.turn_id);

@@ -14,6 +14,7 @@ import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
+import { startClaudeSessionImport, type ClaudeSessionImporter } from '../claude/session-import.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -40,6 +41,7 @@ const state: {
   lastCodexHookEventAt: string | null;
   lastPersistAt: number;
   stopSpool: (() => void) | null;
+  claudeImport: ClaudeSessionImporter | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
 } = {
@@ -51,6 +53,7 @@ const state: {
   lastCodexHookEventAt: null,
   lastPersistAt: 0,
   stopSpool: null,
+  claudeImport: null,
   watcher: null,
   watcherError: null,
 };
@@ -394,6 +397,18 @@ function startAddOns(port: number): void {
   writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
+  if (process.env.AGENT_MONITOR_CLAUDE_IMPORT !== 'off') {
+    try {
+      state.claudeImport = startClaudeSessionImport({
+        db: ctx.db,
+        claudeConfigDir: process.env.CLAUDE_CONFIG_DIR || join(homedir(), '.claude'),
+        log,
+        onChange: (sessionIds) => ctx.broadcast('sessions_changed', { sessionIds }),
+      });
+    } catch (err) {
+      log(`Claude session-file import did not start: ${(err as Error).message}`);
+    }
+  }
 
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
@@ -434,6 +449,8 @@ export function listen(server: Server, port: number, host: string, onListening?:
 export function stop(): void {
   state.stopSpool?.();
   state.stopSpool = null;
+  state.claudeImport?.close();
+  state.claudeImport = null;
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
