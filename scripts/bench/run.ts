@@ -5,6 +5,7 @@
  *   - Hook ingestion (scripts/bench/ingest.ts): upstream vs patched, POST /api/hooks/event
  *   - Hook handler   (scripts/bench/handler.ts, if present): runHandlerBench
  *   - Rollout import (scripts/bench/rollout.ts, if present): runRolloutBench
+ *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,17 +13,19 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
+import { runTransportBench, transportBenchMarkdown } from './transport.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
   handler: { title: 'Hook handler', command: 'npm run bench -- --only handler --write' },
   rollout: { title: 'Rollout import', command: 'npm run bench -- --only rollout --write' },
+  transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
 };
 
 function arg(name: string): string | undefined {
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   const write = process.argv.includes('--write');
   const runsArg = arg('--runs');
   const runs = runsArg ? Number(runsArg) : undefined;
-  const only = new Set((arg('--only') ?? 'ingest,handler,rollout').split(',').map((s) => s.trim()) as SectionKey[]);
+  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport').split(',').map((s) => s.trim()) as SectionKey[]);
   const results: Partial<Record<SectionKey, string>> = {};
 
   if (only.has('ingest')) {
@@ -112,6 +115,12 @@ async function main(): Promise<void> {
       results.rollout = md;
       console.log(`\n## ${SECTIONS.rollout.title}\n\n${md}`);
     }
+  }
+
+  if (only.has('transport')) {
+    const rows = await runTransportBench(runs ? { runs } : {});
+    results.transport = transportBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.transport.title}\n\n${results.transport}`);
   }
 
   if (write) {

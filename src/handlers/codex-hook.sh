@@ -20,6 +20,9 @@
 
 exec 1>/dev/null
 umask 077
+# Bytes, not characters: ${#var} counts bytes and awk/sed work on bytes.
+LC_ALL=C
+export LC_ALL
 
 am_err() { printf 'agent-monitor codex hook: %s\n' "$1" >&2; }
 
@@ -126,23 +129,25 @@ am_spool() {
     *) am_now=$(date -u '+%Y-%m-%dT%H:%M:%S.000Z' 2>/dev/null) ;;
   esac
   am_d=$am_data
+  am_nl='
+'
   if [ "$am_kind" = object ]; then
-    # Raw line breaks in a JSON object can only be whitespace: one spool line per event.
-    case $am_d in *[$am_ws]*) am_d=$(printf '%s' "$am_d" | tr '\r\n' '  ') ;; esac
+    # A raw line feed in a JSON object can only be whitespace: one spool line per event.
+    case $am_d in *"$am_nl"*) am_d=$(printf '%s' "$am_d" | tr '\n' ' ') ;; esac
   fi
   am_line="{\"hook_type\":$am_type_json,\"data\":$am_d,\"spooled_at\":\"$am_now\"}
 "
   if [ ! -d "$am_sdir" ]; then
     mkdir -p "$am_sdir" 2>/dev/null && chmod 700 "$am_sdir" 2>/dev/null
   fi
-  if [ -f "$am_file" ]; then
-    am_size=$(wc -c <"$am_file" 2>/dev/null | tr -d ' ')
-  else
-    am_size=0
+  am_size=0
+  if [ -s "$am_file" ]; then
+    am_size=$(wc -c <"$am_file" 2>/dev/null)
+    am_size=${am_size##*[!0-9]}
   fi
   am_max=${AGENT_MONITOR_SPOOL_MAX_BYTES:-}
   case $am_max in '' | *[!0-9]* | 0) am_max=67108864 ;; esac
-  am_len=$(printf '%s' "$am_line" | wc -c | tr -d ' ')
+  am_len=${#am_line}
   if [ $((${am_size:-0} + am_len)) -gt "$am_max" ]; then
     am_dropped=0
     if [ -f "$am_sdir/dropped.json" ]; then

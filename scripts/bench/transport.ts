@@ -1,0 +1,232 @@
+/**
+ * Benchmark: wall time per hook invocation for each transport, with the sidecar up, down and
+ * hung, against a bare `node -e 0` in the same run (interleaved, order rotated).
+ *
+ *   Codex, as processes run the way Codex runs them (stdin = fixture F4, a PreToolUse):
+ *     - Node handler:  `node "<data>/hooks/codex-hook-handler.js" PreToolUse`   (before)
+ *     - sh + curl:     `/bin/sh "<data>/hooks/codex-hook.sh" PreToolUse`      (after)
+ *   Claude Code:
+ *     - command hook:  `node "<data>/hooks/hook-handler.js"` (the materialized upstream handler,
+ *                      patched: token, delivery id, spool)                     (before)
+ *     - HTTP hook:     the request Claude Code makes: a POST of a real PreToolUse hook input to
+ *                      /api/hooks/claude with the secret, new connection each time (after)
+ *
+ * "up" is the real patched sidecar (build/agent-monitor) on a temp data dir, storing every post;
+ * "down" is a closed loopback port; "hung" accepts connections and never answers. Each tool call
+ * runs PreToolUse and PostToolUse, so the added wait per tool call is twice the per-hook time
+ * (for a process: its wall time; for the HTTP hook: the request time).
+ *
+ * Run: npx tsx scripts/bench/transport.ts [--runs N]
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultOutDir } from '../build-agent-monitor.js';
+import { isMainModule } from '../lib/is-main.js';
+import { startPatched } from '../lib/servers.js';
+import { writeRuntimeFile } from '../../src/sidecar/host/runtime-file.js';
+import { ensureHookSecret } from '../../src/core/hook-secret.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+const CODEX_PAYLOAD = JSON.stringify(JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'rollout', 'f4-pre-tool-use-bash.json'), 'utf8')));
+
+export interface TransportRow {
+  agent: 'Codex' | 'Claude' | '—';
+  transport: string;
+  sidecar: 'up' | 'down' | 'hung' | '—';
+  runs: number;
+  medianMs: number;
+  p99Ms: number;
+  /** median / median of `node -e 0` in the same run */
+  ratio: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function median(sorted: number[]): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+function closedPort(): Promise<number> {
+  return new Promise((r) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+interface ProcCase {
+  kind: 'proc';
+  row: Omit<TransportRow, 'runs' | 'medianMs' | 'p99Ms' | 'ratio'>;
+  cmd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  input: string;
+}
+
+interface HttpCase {
+  kind: 'http';
+  row: Omit<TransportRow, 'runs' | 'medianMs' | 'p99Ms' | 'ratio'>;
+  port: number;
+  secret: string;
+  timeoutMs: number;
+}
+
+type Case = ProcCase | HttpCase;
+
+function runProc(c: ProcCase): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, c.args, { input: c.input, env: c.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0 || r.stdout.length) throw new Error(`${c.row.transport} ${c.row.sidecar}: exit ${r.status}, stdout ${JSON.stringify(r.stdout.toString())}`);
+  return ms;
+}
+
+function claudeInput(sessionId: string, i: number): string {
+  return JSON.stringify({
+    session_id: sessionId,
+    transcript_path: join(tmpdir(), 'no-such-transcript.jsonl'),
+    cwd: '/tmp/project',
+    prompt_id: 'bench-prompt',
+    permission_mode: 'default',
+    hook_event_name: 'PreToolUse',
+    tool_name: 'Bash',
+    tool_input: { command: 'ls -la', description: 'List files' },
+    tool_use_id: `toolu_bench_${i}_${Math.random().toString(16).slice(2)}`,
+  });
+}
+
+let httpSeq = 0;
+/** One POST as Claude Code makes it: new connection, JSON body, Authorization header, its timeout. */
+function runHttp(c: HttpCase): Promise<number> {
+  const body = claudeInput('bench-claude-session', httpSeq++);
+  return new Promise((resolveMs) => {
+    const t0 = process.hrtime.bigint();
+    const done = (): void => resolveMs(Number(process.hrtime.bigint() - t0) / 1e6);
+    const req = http.request(
+      { host: '127.0.0.1', port: c.port, path: '/api/hooks/claude', method: 'POST', agent: false, timeout: c.timeoutMs, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${c.secret}`, 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', done);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', done);
+    req.end(body);
+  });
+}
+
+export async function runTransportBench(opts: { runs?: number } = {}): Promise<TransportRow[]> {
+  const runs = Math.max(30, opts.runs ?? 60);
+  const root = mkdtempSync(join(tmpdir(), 'transport-bench-'));
+  const hungServer = net.createServer((s) => {
+    held.push(s);
+    s.on('error', () => {});
+  });
+  const held: net.Socket[] = [];
+  // The hung server only accepts (the kernel completes the handshake); it never needs this
+  // event loop to answer, so the synchronous spawns below cannot change its behaviour.
+  await new Promise<void>((r) => hungServer.listen(0, '127.0.0.1', r));
+  const hungPort = (hungServer.address() as net.AddressInfo).port;
+  const downPort = await closedPort();
+  const upDir = join(root, 'up');
+  mkdirSync(upDir, { recursive: true });
+  const secret = await ensureHookSecret({ dataDir: upDir });
+  const sidecar = await startPatched({ dir: upDir });
+  try {
+    const scripts = join(defaultOutDir, 'scripts');
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(baseEnv)) if (k.startsWith('AGENT_MONITOR_')) delete baseEnv[k];
+    delete baseEnv.NODE_OPTIONS;
+
+    /** A data dir with the three handlers deployed and endpoint files naming `port` (null: none). */
+    const dataDir = (name: string, port: number | null, token: string, pid: number): string => {
+      const dir = join(root, name);
+      mkdirSync(join(dir, 'hooks'), { recursive: true });
+      for (const f of ['codex-hook-handler.js', 'codex-hook.sh', 'hook-handler.js']) copyFileSync(join(scripts, f), join(dir, 'hooks', f));
+      if (port !== null) writeRuntimeFile(dir, { version: 1, port, pid, token, startedAt: new Date().toISOString() });
+      return dir;
+    };
+    // "up" handlers use the real sidecar's own data dir (its runtime files).
+    for (const f of ['codex-hook-handler.js', 'codex-hook.sh', 'hook-handler.js']) {
+      mkdirSync(join(upDir, 'hooks'), { recursive: true });
+      copyFileSync(join(scripts, f), join(upDir, 'hooks', f));
+    }
+    const dirs = { up: upDir, down: dataDir('down', downPort, 'c'.repeat(64), process.pid), hung: dataDir('hung', hungPort, 'c'.repeat(64), process.pid) };
+
+    const claudeCmdInput = (i: number): string => claudeInput('bench-claude-cmd', i);
+    const cases: Case[] = [{ kind: 'proc', row: { agent: '—', transport: 'bare `node -e 0`', sidecar: '—' }, cmd: process.execPath, args: ['-e', '0'], env: baseEnv, input: '' }];
+    for (const state of ['up', 'down', 'hung'] as const) {
+      const d = dirs[state];
+      cases.push(
+        { kind: 'proc', row: { agent: 'Codex', transport: 'Node handler (before)', sidecar: state }, cmd: process.execPath, args: [join(d, 'hooks', 'codex-hook-handler.js'), 'PreToolUse'], env: baseEnv, input: CODEX_PAYLOAD },
+        { kind: 'proc', row: { agent: 'Codex', transport: 'sh + curl (after)', sidecar: state }, cmd: '/bin/sh', args: [join(d, 'hooks', 'codex-hook.sh'), 'PreToolUse'], env: baseEnv, input: CODEX_PAYLOAD },
+        { kind: 'proc', row: { agent: 'Claude', transport: 'command hook, Node (before)', sidecar: state }, cmd: process.execPath, args: [join(d, 'hooks', 'hook-handler.js')], env: baseEnv, input: claudeCmdInput(0) },
+      );
+      if (state !== 'hung') cases.push({ kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: state }, port: state === 'up' ? sidecar.port : downPort, secret, timeoutMs: 1000 });
+    }
+    const times: number[][] = cases.map(() => []);
+    const measure = async (c: Case): Promise<number> => (c.kind === 'proc' ? runProc(c) : runHttp(c));
+    for (const c of cases) await measure(c); // warm-up
+    for (let i = 0; i < runs; i++) {
+      for (let k = 0; k < cases.length; k++) {
+        const j = (i + k) % cases.length;
+        times[j]!.push(await measure(cases[j]!));
+      }
+    }
+    // Claude's HTTP hook against a hung sidecar waits for the entry's timeout (1 s): a few runs show it.
+    const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000 };
+    const hungTimes: number[] = [];
+    for (let i = 0; i < 3; i++) hungTimes.push(await runHttp(hungHttp));
+    cases.push(hungHttp);
+    times.push(hungTimes);
+
+    const bare = median([...times[0]!].sort((a, b) => a - b));
+    const round = (x: number): number => Math.round(x * 10) / 10;
+    return cases.map((c, j) => {
+      const s = [...times[j]!].sort((a, b) => a - b);
+      const med = median(s);
+      return { ...c.row, runs: s.length, medianMs: round(med), p99Ms: round(quantile(s, 0.99)), ratio: Math.round((med / bare) * 100) / 100 };
+    });
+  } finally {
+    await sidecar.stop();
+    for (const s of held) s.destroy();
+    await new Promise<void>((r) => hungServer.close(() => r()));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function transportBenchMarkdown(rows: TransportRow[]): string {
+  const lines = ['| agent | transport | sidecar | runs | median ms | p99 ms | ratio to `node -e 0` |', '|---|---|---|---:|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.agent} | ${r.transport} | ${r.sidecar} | ${r.runs} | ${r.medianMs} | ${r.p99Ms} | ${r.ratio.toFixed(2)}× |`);
+  const find = (agent: string, t: string, s: string): TransportRow | undefined => rows.find((r) => r.agent === agent && r.transport.startsWith(t) && r.sidecar === s);
+  lines.push('', 'Added wait per tool call (PreToolUse + PostToolUse = 2 × the median per hook):', '', '| agent | sidecar | before ms | after ms |', '|---|---|---:|---:|');
+  for (const [agent, before, after] of [['Codex', 'Node handler', 'sh + curl'], ['Claude', 'command hook', 'HTTP hook']] as const) {
+    for (const s of ['up', 'down', 'hung']) {
+      const b = find(agent, before, s);
+      const a = find(agent, after, s);
+      if (b && a) lines.push(`| ${agent} | ${s} | ${Math.round(b.medianMs * 20) / 10} | ${Math.round(a.medianMs * 20) / 10} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+if (isMainModule(import.meta.url)) {
+  const i = process.argv.indexOf('--runs');
+  runTransportBench({ runs: i > 0 ? Number(process.argv[i + 1]) : undefined })
+    .then((rows) => console.log(transportBenchMarkdown(rows)))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}
