@@ -87,7 +87,9 @@ async function settled(sidecar: RunningServer, sessionId: string): Promise<ApiEv
     const events = await sessionEvents(sidecar, sessionId).catch(() => [] as ApiEvent[]);
     const fromHook = events.filter((e) => e.seen_by.includes('hook'));
     const stop = events.find((e) => e.hook_type === 'Stop');
-    if (!stop?.seen_by.includes('rollout') || JSON.stringify(counts(fromHook.map((e) => e.hook_type))) !== JSON.stringify(counts(Object.keys(EXPECTED).flatMap((k) => Array(EXPECTED[k as keyof typeof EXPECTED]).fill(k))))) return null;
+    const got = counts(fromHook.map((e) => e.hook_type));
+    const complete = Object.entries(EXPECTED).every(([k, n]) => got[k] === n);
+    if (!stop?.seen_by.includes('rollout') || !complete) return null;
     return events;
   }, 30_000);
 }

@@ -65,7 +65,7 @@ const contexts = IMPLEMENTATIONS.flatMap((impl) => [
     impl,
     setup: () => {
       const { dataDir, handler } = deployedDataDir(impl);
-      return { dataDir, handler, env: {} as Record<string, string> };
+      return { dataDir, handler, env: {} };
     },
   },
   {
@@ -73,7 +73,7 @@ const contexts = IMPLEMENTATIONS.flatMap((impl) => [
     impl,
     setup: () => {
       const dataDir = tempDir();
-      return { dataDir, handler: impl.source, env: { AGENT_MONITOR_DATA_DIR: dataDir } as Record<string, string> };
+      return { dataDir, handler: impl.source, env: { AGENT_MONITOR_DATA_DIR: dataDir } };
     },
   },
 ]);
