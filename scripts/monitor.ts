@@ -36,7 +36,7 @@ export interface RunnerContext {
 
 export function createRunner({ paths, port }: { paths: HostPaths; port: number }): RunnerContext {
   const serverEntry = join(defaultOutDir, 'server', 'index.js');
-  const spec = sidecarLaunchSpec({ runtime: 'node', serverEntry, execPath: process.execPath, port, codexHome: paths.codexHome, dbPath: join(paths.dataDir, 'monitor.db') });
+  const spec = sidecarLaunchSpec({ runtime: 'node', serverEntry, execPath: process.execPath, port, codexHome: paths.codexHome, claudeConfigDir: paths.claudeConfigDir, dbPath: join(paths.dataDir, 'monitor.db') });
   const manager = createSidecarManager({ ...spec, dataDir: paths.dataDir, log: (line) => console.log(line) });
   const settings = createConfSettings({ cwd: paths.dataDir });
   const service = createHookService({

@@ -139,6 +139,8 @@ export interface SidecarLaunchSpecOptions {
   execPath?: string;
   port?: number;
   codexHome?: string;
+  /** Claude's config dir, whose session files the sidecar imports (CLAUDE_CONFIG_DIR). */
+  claudeConfigDir?: string;
   dbPath?: string;
 }
 
@@ -147,7 +149,7 @@ export interface SidecarLaunchSpecOptions {
  * (ELECTRON_RUN_AS_NODE=1); note better-sqlite3 must then be rebuilt for Electron's ABI
  * (see README; not possible on machines without Electron headers).
  */
-export function sidecarLaunchSpec({ runtime, serverEntry, execPath, port, codexHome, dbPath }: SidecarLaunchSpecOptions): {
+export function sidecarLaunchSpec({ runtime, serverEntry, execPath, port, codexHome, claudeConfigDir, dbPath }: SidecarLaunchSpecOptions): {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -156,6 +158,7 @@ export function sidecarLaunchSpec({ runtime, serverEntry, execPath, port, codexH
   if (runtime === 'electron') env.ELECTRON_RUN_AS_NODE = '1';
   if (port !== undefined) env.AGENT_MONITOR_PORT = String(port);
   if (codexHome !== undefined) env.CODEX_HOME = codexHome;
+  if (claudeConfigDir !== undefined) env.CLAUDE_CONFIG_DIR = claudeConfigDir;
   if (dbPath !== undefined) env.AGENT_MONITOR_DB = dbPath;
   return { command: execPath ?? (runtime === 'electron' ? process.execPath : 'node'), args: [serverEntry], env };
 }

@@ -72,6 +72,7 @@ async function boot(): Promise<SidecarManager> {
       execPath: process.execPath,
       port: Number(env.AGENT_MONITOR_PORT ?? 4820),
       codexHome,
+      claudeConfigDir,
     }),
     dataDir,
     log,
