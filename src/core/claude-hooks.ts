@@ -99,7 +99,7 @@ export async function installClaudeHooks({ claudeConfigDir, handlerPath, http }:
       madePrivate = true;
     }
   }
-  return { path: r.path, changed: r.changed || madePrivate, madePrivate };
+  return http ? { path: r.path, changed: r.changed || madePrivate, madePrivate } : { path: r.path, changed: r.changed };
 }
 
 export async function uninstallClaudeHooks({ claudeConfigDir }: { claudeConfigDir: string }): Promise<HookFileResult> {
