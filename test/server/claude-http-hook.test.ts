@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureHookSecret } from '../../src/core/hook-secret.js';
 import { events, startPatched, tempDir, track, type RunningServer } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let server: RunningServer;
 let dataDir: string;
@@ -45,6 +46,9 @@ describe('POST /api/hooks/claude (Claude Code HTTP hooks)', () => {
     const r = await post('/api/hooks/claude', JSON.stringify(pre), claudeHeaders());
     expect(r).toEqual({ status: 200, body: '{}' });
     expect((await post('/api/hooks/claude', JSON.stringify(pre), claudeHeaders())).status).toBe(200);
+    // The answer comes before the store (Claude Code reads nothing from it): wait for the rows.
+    await waitFor('both posts stored', async () => ((await events(server, sid).catch(() => [])).length > 0 ? true : null));
+    await new Promise((r) => setTimeout(r, 200));
     const evs = await events(server, sid);
     expect(evs.map((e) => [e.hook_type, e.tool_name, e.dedup_key])).toEqual([['PreToolUse', 'Bash', `pre:${pre.tool_use_id}`]]);
   });
@@ -54,6 +58,8 @@ describe('POST /api/hooks/claude (Claude Code HTTP hooks)', () => {
     expect((await post('/api/hooks/claude', JSON.stringify(input(sid)), claudeHeaders(server.token))).status).toBe(200);
     expect((await post('/api/hooks/claude', JSON.stringify(input(sid)), claudeHeaders(randomBytes(32).toString('hex')))).status).toBe(401);
     expect((await post('/api/hooks/claude', JSON.stringify(input(sid)), { 'Content-Type': 'application/json' })).status).toBe(401);
+    await waitFor('the authorized post stored', async () => ((await events(server, sid).catch(() => [])).length > 0 ? true : null));
+    await new Promise((r) => setTimeout(r, 200));
     expect(await events(server, sid)).toHaveLength(1);
   });
 

@@ -354,18 +354,20 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   // Only our handlers and the spool drain may set these.
   delete data.__spooled_at;
   delete data.__provider;
+  // Answer first, then store. Claude Code waits for this answer before the tool runs, but it
+  // neither retries nor reads anything from `{}`: waiting for the commit would only add to every
+  // tool call. An event whose store fails is logged, and the session-file import brings back
+  // whatever the file records (docs/contracts.md "Claude session files").
+  json(res, 200, {});
   const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
-  const transcript = await transcripts.read(stored.transcript_path);
-  let event: StoredEvent | null;
   try {
-    event = await storeInBatch(ctx, hookType, stored, transcript);
+    const transcript = await transcripts.read(stored.transcript_path);
+    const event = await storeInBatch(ctx, hookType, stored, transcript);
+    noteHookEvent(stored);
+    announce(ctx, event);
   } catch (err) {
-    log(`failed to store ${hookType}: ${(err as Error).message}`);
-    return json(res, 500, { error: `failed to store event: ${(err as Error).message}` });
+    log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
   }
-  noteHookEvent(stored);
-  announce(ctx, event);
-  return json(res, 200, {});
 }
 
 /**
