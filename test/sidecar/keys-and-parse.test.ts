@@ -31,13 +31,19 @@ describe('hookDedupKey / hookSessionId (docs/contracts.md key table)', () => {
     expect(hookSessionId(codex({ session_id: SID }))).toBe(SID);
   });
 
-  it('Claude: tool events by tool_use_id, everything else by delivery; session_id even with agent_id', () => {
+  it('Claude: tools by tool_use_id, prompt/Stop by prompt_id (the session file shares it), a fresh start by session, the rest by delivery; session_id even with agent_id', () => {
     const claude = (d: Record<string, unknown>) => ({ ...d, __delivery_id: 'd-2' });
     expect(hookDedupKey('PreToolUse', claude({ session_id: 's', tool_use_id: 'toolu_1' }))).toBe('pre:toolu_1');
     expect(hookDedupKey('PostToolUse', claude({ session_id: 's', tool_use_id: 'toolu_1' }))).toBe('post:toolu_1');
-    expect(hookDedupKey('SessionStart', claude({ session_id: 's', source: 'startup' }))).toBe('delivery:d-2');
+    expect(hookDedupKey('SessionStart', claude({ session_id: 's', source: 'startup' }))).toBe('start:s');
+    expect(hookDedupKey('SessionStart', claude({ session_id: 's', source: 'resume' }))).toBe('delivery:d-2');
+    expect(hookDedupKey('UserPromptSubmit', claude({ session_id: 's', prompt_id: 'p1', prompt: 'hi' }))).toBe(`prompt:p1:${sha16('hi')}`);
+    expect(hookDedupKey('UserPromptSubmit', claude({ session_id: 's', prompt: 'hi' }))).toBe('delivery:d-2');
+    expect(hookDedupKey('Stop', claude({ session_id: 's', prompt_id: 'p1', stop_hook_active: false }))).toBe('stop:p1');
+    expect(hookDedupKey('Stop', claude({ session_id: 's', prompt_id: 'p1', stop_hook_active: true }))).toBe('delivery:d-2');
     expect(hookDedupKey('Stop', claude({ session_id: 's' }))).toBe('delivery:d-2');
     expect(hookDedupKey('Stop', { session_id: 's' })).toBeNull();
+    expect(hookDedupKey('Notification', claude({ session_id: 's', prompt_id: 'p1' }))).toBe('delivery:d-2');
     expect(hookSessionId(claude({ session_id: 's', agent_id: 'a' }))).toBe('s');
   });
 
