@@ -1,23 +1,33 @@
 /**
  * Careful editing of JSON config files that belong to other programs (Claude Code's
- * settings.json, Codex's hooks.json): read → pure transform → skip when unchanged → atomic write
- * under a lock file, keeping the file's indentation, line endings, trailing newline, key order
- * and every key we do not own.
+ * settings.json, Codex's hooks.json): read → pure transform of the parsed value → only the keys
+ * that changed are rewritten in the text (src/core/json-edit.ts) → compare-and-swap write under a
+ * lock file. Every byte outside our keys stays as the user wrote it.
  *
  * Bad input never gets overwritten: invalid JSON, a non-object root, a read-only file or folder
  * each raise a ConfigFileError that names the file and the fix, and the file stays byte-for-byte
  * as it was.
+ *
+ * Other programs do not take our lock, and some rewrite the file in place (truncate, then write).
+ * So nothing is ever derived from text that could be half-written: an empty file or one that
+ * does not parse is read again until it settles, and an empty file that stays empty is refused
+ * rather than treated as `{}`. The file must still hold exactly the bytes we read right before
+ * ours replace it; otherwise the edit starts over from the new text. And if another program wrote
+ * into the file we had read while our replacement was being put in place (so its write went to
+ * the replaced file, not to the path), the edit is redone on top of what it wrote.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, chmod, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { writeFile as atomicWriteFile } from 'atomically';
+import { DuplicateKeyError, editJsonText, findJsonSyntaxError, stripBom } from './json-edit.js';
 
 export type JsonObject = { [key: string]: unknown };
 
-export const CONFIG_ERROR_CODES = ['invalid-json', 'not-object', 'invalid-shape', 'read-only', 'locked', 'io'] as const;
+export const CONFIG_ERROR_CODES = ['invalid-json', 'not-object', 'invalid-shape', 'read-only', 'locked', 'io', 'empty', 'busy', 'dangling-link'] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
 /** Every failure of this module: `path` is the config file, the message ends with the fix. */
@@ -32,44 +42,19 @@ export class ConfigFileError extends Error {
   }
 }
 
-export interface JsonFormat {
-  /** '  ', '    ', '\t', … — what one nesting level looks like in the file. */
-  indent: string;
-  trailingNewline: boolean;
-  eol: '\n' | '\r\n';
-  bom: boolean;
-}
-
-export const DEFAULT_JSON_FORMAT: JsonFormat = { indent: '  ', trailingNewline: true, eol: '\n', bom: false };
-
 export interface JsonConfigRead {
   path: string;
   exists: boolean;
   doc: JsonObject;
   /** The raw text, null when the file does not exist. */
   text: string | null;
-  format: JsonFormat;
 }
 
 const NOTHING_CHANGED = 'nothing was changed';
 
-/** Looks at the first indented line; a file with no indented line keeps the default. */
-export function detectJsonFormat(text: string): JsonFormat {
-  const bom = text.charCodeAt(0) === 0xfeff;
-  const body = bom ? text.slice(1) : text;
-  const eol: '\n' | '\r\n' = body.includes('\r\n') ? '\r\n' : '\n';
-  const trailingNewline = /\n$/.test(body);
-  const m = /\n([ \t]+)\S/.exec(body);
-  let indent = DEFAULT_JSON_FORMAT.indent;
-  if (m?.[1]) indent = m[1].startsWith('\t') ? '\t' : ' '.repeat(m[1].length);
-  return { indent, trailingNewline, eol, bom };
-}
-
-export function serializeJson(doc: unknown, format: JsonFormat = DEFAULT_JSON_FORMAT): string {
-  let out = JSON.stringify(doc, null, format.indent);
-  if (format.eol === '\r\n') out = out.replace(/\n/g, '\r\n');
-  if (format.trailingNewline) out += format.eol;
-  return (format.bom ? '\uFEFF' : '') + out;
+/** How a file we create looks: two-space indentation and a final newline, like `JSON.stringify`. */
+export function serializeNewJson(doc: unknown): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 function describeType(value: unknown): string {
@@ -79,27 +64,27 @@ function describeType(value: unknown): string {
 }
 
 /**
- * Parses config text. Empty or whitespace-only text counts as `{}`: it holds nothing that could
- * be lost, and editors leave such files behind.
+ * Parses config text as strict JSON (what Claude Code and Codex accept). Empty or
+ * whitespace-only text is an error here: it holds nothing, and may be a file caught between
+ * another program's truncate and write.
  */
 export function parseJsonConfig({ path: filePath, text }: { path: string; text: string }): JsonObject {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') return {};
+  const body = stripBom(text);
+  if (body.trim() === '') {
+    throw new ConfigFileError({ code: 'empty', path: filePath, message: emptyMessage(filePath) });
+  }
+  const problem = findJsonSyntaxError(body);
   let value: unknown;
   try {
+    if (problem) throw new SyntaxError(problem.what);
     value = JSON.parse(body);
   } catch (error) {
-    const where = locateJsonError(body);
-    // V8 says "… in JSON at position 12" or quotes the whole text ("…, "{…" is not valid JSON");
-    // keep only the what, and give the where as a line and column.
-    const detail = (error as Error).message
-      .replace(/ in JSON at position \d+(?: \(line \d+ column \d+\))?$/, '')
-      .replace(/, ".*" is not valid JSON$/s, '');
-    const at = where ? ` at line ${where.line} column ${where.column}` : '';
+    // jsonc-parser gives the place; JSON.parse backs it up for anything the scanner lets through.
+    const detail = problem ? `${problem.what} at line ${problem.line} column ${problem.column}` : (error as Error).message;
     throw new ConfigFileError({
       code: 'invalid-json',
       path: filePath,
-      message: `${filePath} is not valid JSON (${detail}${at}). Fix or remove it; ${NOTHING_CHANGED}.`,
+      message: `${filePath} is not valid JSON (${detail}). Fix or remove it; ${NOTHING_CHANGED}.`,
       cause: error,
     });
   }
@@ -113,21 +98,108 @@ export function parseJsonConfig({ path: filePath, text }: { path: string; text: 
   return value as JsonObject;
 }
 
-/** Reads a config file: missing → `{}` with `exists: false`; anything unreadable throws. */
-export async function readJsonConfig({ path: filePath }: { path: string }): Promise<JsonConfigRead> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return { path: filePath, exists: false, doc: {}, text: null, format: { ...DEFAULT_JSON_FORMAT } };
-    throw new ConfigFileError({
-      code: 'io',
-      path: filePath,
-      message: `${filePath} could not be read (${errText(error)}). Check its permissions; ${NOTHING_CHANGED}.`,
-      cause: error,
-    });
+function emptyMessage(filePath: string): string {
+  return `${filePath} is empty. Another program may be rewriting it right now, so nothing was written (that could erase what it is about to save). If the file is meant to be empty, put {} in it or delete it, and try again; ${NOTHING_CHANGED}.`;
+}
+
+/** How long an empty or unparsable file is re-read, waiting for its writer to finish. */
+export const SETTLE_MS = 1_000;
+
+interface Snapshot {
+  exists: boolean;
+  /** null when missing. */
+  text: string | null;
+  /** `{}` when missing or empty. */
+  doc: JsonObject;
+  /** Still empty after SETTLE_MS: nothing may be derived from it. */
+  empty: boolean;
+  /** The inode that was read, open, so that a write into it after our read can be noticed. */
+  handle: FileHandle | null;
+  stamp: string | null;
+}
+
+async function stampOf(fh: FileHandle): Promise<string> {
+  const st = await fh.stat({ bigint: true });
+  // Not ctime: our own rename over the file changes its link count, and so its ctime.
+  return `${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+/**
+ * Reads the file, or the already open `handle`, until its text can be trusted: an empty file is
+ * re-read until `settleMs` has passed, an unparsable one until two reads in a row agree (a file
+ * being written changes; a broken one does not). Throws for a broken file.
+ */
+async function readSettled(filePath: string, { settleMs, handle }: { settleMs: number; handle?: FileHandle }): Promise<Snapshot> {
+  const deadline = Date.now() + settleMs;
+  let lastBroken: string | null = null;
+  for (let attempt = 0; ; attempt++) {
+    let fh: FileHandle;
+    if (handle) {
+      fh = handle;
+    } else {
+      try {
+        fh = await open(filePath, 'r');
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) return { exists: false, text: null, doc: {}, empty: false, handle: null, stamp: null };
+        throw readError(filePath, error);
+      }
+    }
+    let keep = false;
+    try {
+      const stamp = await stampOf(fh);
+      const text = await readWhole(fh);
+      if (stripBom(text).trim() === '') {
+        if (Date.now() >= deadline) {
+          keep = true;
+          return { exists: true, text, doc: {}, empty: true, handle: fh, stamp };
+        }
+      } else {
+        try {
+          const doc = parseJsonConfig({ path: filePath, text });
+          keep = true;
+          return { exists: true, text, doc, empty: false, handle: fh, stamp };
+        } catch (error) {
+          if (!(error instanceof ConfigFileError) || error.code !== 'invalid-json' || text === lastBroken || Date.now() >= deadline) throw error;
+          lastBroken = text;
+        }
+      }
+    } catch (error) {
+      throw error instanceof ConfigFileError ? error : readError(filePath, error);
+    } finally {
+      if (!keep && !handle) await fh.close().catch(() => undefined);
+    }
+    await sleep(Math.min(5 * 2 ** attempt, 100));
   }
-  return { path: filePath, exists: true, doc: parseJsonConfig({ path: filePath, text }), text, format: detectJsonFormat(text) };
+}
+
+/** From the start whatever the handle's position (FileHandle.readFile reads on from it). */
+async function readWhole(fh: FileHandle): Promise<string> {
+  const chunks: Buffer[] = [];
+  for (let pos = 0; ; ) {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) break;
+    chunks.push(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function readError(filePath: string, error: unknown): ConfigFileError {
+  return new ConfigFileError({
+    code: 'io',
+    path: filePath,
+    message: `${filePath} could not be read (${errText(error)}). Check its permissions; ${NOTHING_CHANGED}.`,
+    cause: error,
+  });
+}
+
+/** Reads a config file: missing → `{}` with `exists: false`; empty → `{}`; anything unreadable throws. */
+export async function readJsonConfig({ path: givenPath }: { path: string }): Promise<JsonConfigRead> {
+  const filePath = await resolveTarget(path.resolve(givenPath));
+  const snap = await readSettled(filePath, { settleMs: 200 });
+  await snap.handle?.close();
+  return { path: filePath, exists: snap.exists, doc: snap.doc, text: snap.text };
 }
 
 export interface EditJsonConfigOptions {
@@ -136,6 +208,8 @@ export interface EditJsonConfigOptions {
   transform: (doc: JsonObject) => JsonObject;
   /** How long to wait for another process's lock before giving up (default 10 s). */
   lockTimeoutMs?: number;
+  /** How long an empty or half-written file is waited for (default SETTLE_MS). */
+  settleMs?: number;
   /** Write the file without group/other permissions (it will hold a secret). */
   privateFile?: boolean;
 }
@@ -147,38 +221,230 @@ export interface EditJsonConfigResult {
   existed: boolean;
 }
 
+/** Rounds of compare-and-swap before giving up on a file that keeps changing under us. */
+export const MAX_SWAP_ATTEMPTS = 50;
+
 /**
  * read → transform → write-if-changed. The first pass runs without the lock so that a no-op
  * (already installed, nothing to remove) never needs a writable folder; a real change is
  * recomputed under the lock from a fresh read so that concurrent editors lose nothing.
  */
-export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs = 10_000, privateFile = false }: EditJsonConfigOptions): Promise<EditJsonConfigResult> {
+export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs = 10_000, settleMs = SETTLE_MS, privateFile = false }: EditJsonConfigOptions): Promise<EditJsonConfigResult> {
   const filePath = await resolveTarget(path.resolve(givenPath));
-  const first = await readJsonConfig({ path: filePath });
+  const first = await readSettled(filePath, { settleMs });
+  await first.handle?.close();
   const firstNext = transform(structuredClone(first.doc));
   if (isDeepStrictEqual(firstNext, first.doc)) return { path: filePath, changed: false, existed: first.exists };
+  if (first.empty) throw new ConfigFileError({ code: 'empty', path: filePath, message: emptyMessage(filePath) });
 
   await assertWritable({ path: filePath, exists: first.exists });
   return withFileLock({ path: filePath, timeoutMs: lockTimeoutMs }, async () => {
-    const cur = await readJsonConfig({ path: filePath });
-    const next = transform(structuredClone(cur.doc));
-    if (isDeepStrictEqual(next, cur.doc)) return { path: filePath, changed: false, existed: cur.exists };
-    await assertWritable({ path: filePath, exists: cur.exists });
-    let mode = cur.exists ? (await stat(filePath)).mode & 0o7777 : 0o644;
-    // A file that will hold a secret is written 0600 from the start (never readable in between).
-    if (privateFile) mode &= 0o7700;
-    await writeFileAtomic({ path: filePath, data: serializeJson(next, cur.format), mode });
-    return { path: filePath, changed: true, existed: cur.exists };
+    let existed = first.exists;
+    let wrote = false;
+    // Changes another program wrote into the file we replaced (see recoverOvertaken).
+    let lost: LostChanges | null = null;
+    for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
+      const cur = await readSettled(filePath, { settleMs });
+      try {
+        if (attempt === 0) existed = cur.exists;
+        const input = lost ? reapplyLost(cur.doc, lost) : cur.doc;
+        const next = transform(structuredClone(input));
+        if (isDeepStrictEqual(next, cur.doc)) return { path: filePath, changed: wrote, existed };
+        if (cur.empty) throw new ConfigFileError({ code: 'empty', path: filePath, message: emptyMessage(filePath) });
+        await assertWritable({ path: filePath, exists: cur.exists });
+        const data = cur.text === null ? serializeNewJson(next) : editText(filePath, cur.text, cur.doc, next);
+        // Compare: the path must hold exactly what the edit was computed from…
+        // Compare-and-swap: the path must hold exactly what the edit was computed from.
+        let mode = cur.exists ? (await stat(filePath)).mode & 0o7777 : 0o644;
+        // A file that will hold a secret is written 0600 from the start (never readable in between).
+        if (privateFile) mode &= 0o7700;
+        if (!(await swapIfUnchanged({ path: filePath, data, mode, expected: cur.text }))) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        wrote = true;
+        // Did someone write into the file we had read after we read it? That write went to the
+        // file we just replaced instead of the path: carry its changes over and go again.
+        if (cur.handle && cur.stamp !== null && (await stampOf(cur.handle)) !== cur.stamp) {
+          const orphan = await readSettled(filePath, { settleMs, handle: cur.handle });
+          lost = recordLost(lost, { read: cur.doc, theirs: orphan.doc, ours: next });
+          continue;
+        }
+        return { path: filePath, changed: true, existed };
+      } finally {
+        await cur.handle?.close().catch(() => undefined);
+      }
+    }
+    throw new ConfigFileError({
+      code: 'busy',
+      path: filePath,
+      message: `${filePath} kept changing while we tried to update it (${MAX_SWAP_ATTEMPTS} attempts): another program is rewriting it. Close that program and try again; ${NOTHING_CHANGED}.`,
+    });
   });
 }
 
-/** A symlinked config (dotfile managers) is edited where it really lives, keeping the link. */
+/**
+ * Top-level keys another program changed in a file our write replaced: `changes` maps each to
+ * its new value (undefined = deleted); `ours` is what we wrote, to tell whether a key has been
+ * touched again since.
+ */
+interface LostChanges {
+  changes: Map<string, unknown>;
+  ours: JsonObject;
+}
+
+function recordLost(prev: LostChanges | null, { read, theirs, ours }: { read: JsonObject; theirs: JsonObject; ours: JsonObject }): LostChanges {
+  const changes = new Map(prev?.changes);
+  for (const key of new Set([...Object.keys(read), ...Object.keys(theirs)])) {
+    if (!isDeepStrictEqual(read[key], theirs[key])) changes.set(key, theirs[key]);
+  }
+  return { changes, ours };
+}
+
+/**
+ * Puts the lost changes back into what the path holds now, key by key, where that key still
+ * holds what we wrote; a key changed again since keeps its newer value (a later write of the
+ * same key supersedes the lost one).
+ */
+function reapplyLost(doc: JsonObject, lost: LostChanges): JsonObject {
+  const out: JsonObject = { ...doc };
+  for (const [key, value] of lost.changes) {
+    if (!isDeepStrictEqual(doc[key], lost.ours[key])) continue;
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Writes `data` to a temp file next to the target and fsyncs it, then — only if the target still
+ * holds `expected` (null: does not exist) — renames it over the target. The comparison sits right
+ * before the rename so that the window in which another program's write could be replaced
+ * unseen is two system calls wide. This is why config edits do not go through writeFileAtomic:
+ * `atomically` has no step between "temp file durable" and "rename".
+ */
+async function swapIfUnchanged({ path: filePath, data, mode, expected }: { path: string; data: string; mode: number; expected: string | null }): Promise<boolean> {
+  const dir = path.dirname(filePath);
+  const tmp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let renamed = false;
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await chmod(tmp, mode); // the umask may have narrowed the mode given to open()
+    if ((await currentText(filePath)) !== expected) return false;
+    await renameWithRetry(tmp, filePath);
+    renamed = true;
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw error;
+    if (isErrno(error, 'EACCES') || isErrno(error, 'EPERM') || isErrno(error, 'EROFS')) {
+      throw new ConfigFileError({
+        code: 'read-only',
+        path: filePath,
+        message: `${filePath} could not be written (${errText(error)}). Make it and its folder writable and try again; ${NOTHING_CHANGED}.`,
+        cause: error,
+      });
+    }
+    throw ioError(filePath, error);
+  } finally {
+    if (!renamed) await unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dir);
+  return true;
+}
+
+/** Windows refuses to rename over a file another process has open for a moment (EPERM/EBUSY). */
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      const transient = process.platform === 'win32' && (isErrno(error, 'EPERM') || isErrno(error, 'EBUSY') || isErrno(error, 'EACCES'));
+      if (!transient || attempt >= 10) throw error;
+      await sleep(20 + attempt * 20);
+    }
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Best effort: the rename is already done; some filesystems refuse fsync on a folder.
+  }
+}
+
+function backoff(attempt: number): number {
+  return Math.min(2 + attempt * 3, 50) + Math.floor(Math.random() * 5);
+}
+
+async function currentText(filePath: string): Promise<string | null> {
+  try {
+    return await readFile(filePath, 'utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return null;
+    throw readError(filePath, error);
+  }
+}
+
+function editText(filePath: string, text: string, before: JsonObject, after: JsonObject): string {
+  try {
+    return editJsonText({ text, before, after });
+  } catch (error) {
+    if (error instanceof DuplicateKeyError) {
+      throw new ConfigFileError({ code: 'invalid-shape', path: filePath, message: `${filePath}: ${error.message}, so it is unclear which one counts. Remove the duplicate by hand; ${NOTHING_CHANGED}.` });
+    }
+    throw error;
+  }
+}
+
+/**
+ * A symlinked config (dotfile managers) is edited where it really lives, keeping the link. A
+ * dangling link is written through, creating its target as any editor saving through it would,
+ * when the target's folder exists; when it does not (an unmounted drive, a dotfiles checkout not
+ * there yet) the edit is refused rather than replacing the link with a regular file.
+ */
 async function resolveTarget(filePath: string): Promise<string> {
   try {
     return await realpath(filePath);
-  } catch {
-    return filePath;
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT') && !isErrno(error, 'ELOOP')) return filePath;
   }
+  let cur = filePath;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = await lstat(cur);
+    } catch {
+      break; // `cur` does not exist: it is the file to create
+    }
+    if (!st.isSymbolicLink()) return cur;
+    cur = path.resolve(path.dirname(cur), await readlink(cur));
+  }
+  if (cur === filePath) return filePath; // a plain missing file
+  let dir: string;
+  try {
+    dir = await realpath(path.dirname(cur));
+  } catch {
+    throw new ConfigFileError({
+      code: 'dangling-link',
+      path: filePath,
+      message: `${filePath} is a symbolic link to ${cur}, which does not exist, and neither does its folder ${path.dirname(cur)} (or the links loop). Create that folder, or fix or remove the link, and try again; ${NOTHING_CHANGED}.`,
+    });
+  }
+  return path.join(dir, path.basename(cur));
 }
 
 /**
@@ -236,25 +502,16 @@ function modeText(mode: number): string {
 }
 
 /**
- * Temp file in the same folder → fsync → rename over the target → fsync the folder. A reader
- * sees the old or the new file, never half of one. Creates the folder when missing.
+ * The one atomic writer of the TypeScript side: `atomically` (temp file in the same folder,
+ * fsync, rename; retries the transient errors Windows and busy disks give). A reader sees the old
+ * or the new file, never half of one. Creates the folder when missing. Failures become
+ * ConfigFileErrors that name the file.
  */
 export async function writeFileAtomic({ path: filePath, data, mode = 0o644 }: { path: string; data: string | Uint8Array; mode?: number }): Promise<void> {
-  const dir = path.dirname(filePath);
-  const tmp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, mode); // the umask may have narrowed the mode given to open()
-    await renameWithRetry(tmp, filePath);
+    await mkdir(path.dirname(filePath), { recursive: true });
+    await atomicWriteFile(filePath, data, { mode, timeout: 1_000 });
   } catch (error) {
-    await unlink(tmp).catch(() => undefined);
     if (isErrno(error, 'EACCES') || isErrno(error, 'EPERM') || isErrno(error, 'EROFS')) {
       throw new ConfigFileError({
         code: 'read-only',
@@ -264,35 +521,6 @@ export async function writeFileAtomic({ path: filePath, data, mode = 0o644 }: { 
       });
     }
     throw ioError(filePath, error);
-  }
-  await fsyncDir(dir);
-}
-
-/** Windows refuses to rename over a file another process has open for a moment (EPERM/EBUSY). */
-async function renameWithRetry(from: string, to: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await rename(from, to);
-      return;
-    } catch (error) {
-      const transient = process.platform === 'win32' && (isErrno(error, 'EPERM') || isErrno(error, 'EBUSY') || isErrno(error, 'EACCES'));
-      if (!transient || attempt >= 10) throw error;
-      await sleep(20 + attempt * 20);
-    }
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // folders cannot be opened for fsync there
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Best effort: the rename is already done; some filesystems refuse fsync on a folder.
   }
 }
 
@@ -423,118 +651,4 @@ function ioError(filePath: string, error: unknown): ConfigFileError {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Finds where JSON text first goes wrong, as 1-based line and column. V8's messages only
- * sometimes carry a position, and never a line; users need the line.
- */
-export function locateJsonError(text: string): { line: number; column: number } | null {
-  let i = 0;
-  const fail = (): never => {
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- control flow: the offset is caught below, never escapes
-    throw i;
-  };
-  const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const lit = (word: string): void => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail();
-      i++;
-    }
-  };
-  const str = (): void => {
-    if (text[i] !== '"') fail();
-    i++;
-    for (;;) {
-      if (i >= text.length) fail();
-      const ch = text[i]!;
-      if (ch === '"') {
-        i++;
-        return;
-      }
-      if (ch < ' ') fail();
-      if (ch === '\\') {
-        i++;
-        const esc = text[i];
-        if (esc === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) fail();
-          i += 5;
-        } else if (esc !== undefined && '"\\/bfnrt'.includes(esc)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const num = (): void => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!m) fail();
-    i += m![0].length;
-  };
-  const value = (): void => {
-    ws();
-    const ch = text[i];
-    if (ch === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        str();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (ch === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (ch === '"') str();
-    else if (ch === 't') lit('true');
-    else if (ch === 'f') lit('false');
-    else if (ch === 'n') lit('null');
-    else num();
-  };
-  try {
-    value();
-    ws();
-    if (i < text.length) fail();
-    return null;
-  } catch (pos) {
-    if (typeof pos !== 'number') throw pos;
-    const before = text.slice(0, pos);
-    const line = before.split('\n').length;
-    const column = pos - (before.lastIndexOf('\n') + 1) + 1;
-    return { line, column };
-  }
 }

@@ -135,6 +135,6 @@ describe('trust state of our entries', () => {
     const d = await readCodexDiagnostics({ codexHome: h.codexHome });
     expect(d.installed).toBe(false);
     expect(d.trust).toEqual({ state: 'unknown', entries: [] });
-    expect(d.hooksJsonError).toMatch(new RegExp(`^${h.hooksJson.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(Unexpected token .}. at line 1 column 12\\)\\. Fix or remove it; nothing was changed\\.$`));
+    expect(d.hooksJsonError).toMatch(new RegExp(`^${h.hooksJson.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(value expected at line 1 column 12\\)\\. Fix or remove it; nothing was changed\\.$`));
   });
 });

@@ -228,7 +228,7 @@ describe.each(FAMILIES)('$name installer', (f) => {
     const bad = '{\n  "a": 1,\n}\n';
     await writeFile(file, bad);
     await expect(f.install(dir, handler)).rejects.toThrow(
-      new ConfigFileError({ code: 'invalid-json', path: file, message: `${file} is not valid JSON (Expected double-quoted property name at line 3 column 1). Fix or remove it; nothing was changed.` }),
+      new ConfigFileError({ code: 'invalid-json', path: file, message: `${file} is not valid JSON (property name expected at line 3 column 1). Fix or remove it; nothing was changed.` }),
     );
     await expect(f.uninstall(dir)).rejects.toBeInstanceOf(ConfigFileError);
     expect(await readText(file)).toBe(bad);
