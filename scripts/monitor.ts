@@ -1,6 +1,7 @@
-// Headless runner: what the Electron shell does, without a window. Builds the sidecar if needed,
-// starts it, reconciles hook files with the saved consent settings, prints the dashboard URL and
-// runs until Ctrl-C. Subcommands reach every operation the IPC layer offers.
+// Headless runner: what the Electron shell does, without a window. `serve` builds the sidecar if
+// needed, starts it, reconciles hook files with the saved consent settings, prints the dashboard
+// URL and runs until Ctrl-C. The other subcommands reach the operations the IPC layer offers and
+// return: they change or report settings and files, and never start the server.
 //
 //   npm run monitor                         serve (default)
 //   npm run monitor -- serve --claude on --codex on --port 4820
@@ -34,7 +35,12 @@ export interface RunnerContext {
   manager: SidecarManager;
 }
 
-export function createRunner({ paths, port }: { paths: HostPaths; port: number }): RunnerContext {
+/**
+ * `serve` owns a sidecar: turning the dashboard on or off starts or stops it. The one-shot
+ * commands only save the setting and reconcile the hook files (a running `serve` applies the
+ * setting at its next start).
+ */
+export function createRunner({ paths, port, serving }: { paths: HostPaths; port: number; serving: boolean }): RunnerContext {
   const serverEntry = join(defaultOutDir, 'server', 'index.js');
   const spec = sidecarLaunchSpec({ runtime: 'node', serverEntry, execPath: process.execPath, port, codexHome: paths.codexHome, claudeConfigDir: paths.claudeConfigDir, dbPath: join(paths.dataDir, 'monitor.db') });
   const manager = createSidecarManager({ ...spec, dataDir: paths.dataDir, log: (line) => console.log(line) });
@@ -52,10 +58,12 @@ export function createRunner({ paths, port }: { paths: HostPaths; port: number }
   const ops = createAgentMonitorOps({
     service,
     settings,
-    onMasterChanged: async (enabled) => {
-      if (enabled) await manager.start();
-      else await manager.stop();
-    },
+    onMasterChanged: serving
+      ? async (enabled) => {
+          if (enabled) await manager.start();
+          else await manager.stop();
+        }
+      : undefined,
     getDashboardInfo: () => manager.dashboardInfo(),
   });
   return { paths, ops, service, manager };
@@ -86,7 +94,7 @@ async function setFamily(ops: AgentMonitorOps, family: string, enabled: boolean)
     case 'dashboard':
       return ops.setAgentDashboardEnabled(enabled);
     default:
-      throw new Error(`unknown family "${family}"\n${USAGE}`);
+      throw new UsageError(`unknown family "${family}"`);
   }
 }
 
@@ -125,7 +133,6 @@ async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: strin
   }
   for (const [family, value] of [['claude', flags.claude], ['codex', flags.codex]] as const) {
     if (value === undefined) continue;
-    if (value !== 'on' && value !== 'off') throw new Error(`--${family} takes on or off\n${USAGE}`);
     console.log(describeToggle(`${family} hooks`, await setFamily(ops, family, value === 'on')));
   }
   // Boot reconcile: files follow the saved intent (install intended, remove stale, repair moved).
@@ -145,31 +152,58 @@ async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: strin
   });
 }
 
+/** A mistake on the command line: reported with the usage text, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+const COMMAND_ARITY: Record<string, number> = { serve: 0, status: 0, enable: 1, disable: 1 };
+
 export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'data-dir': { type: 'string' },
-      'claude-dir': { type: 'string' },
-      'codex-home': { type: 'string' },
-      port: { type: 'string' },
-      claude: { type: 'string' },
-      codex: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        'data-dir': { type: 'string' },
+        'claude-dir': { type: 'string' },
+        'codex-home': { type: 'string' },
+        port: { type: 'string' },
+        claude: { type: 'string' },
+        codex: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // Unknown options, and options missing their value (`--port` at the end, `--port --claude`).
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
   if (values.help) return console.log(USAGE);
+  const [command = 'serve', ...rest] = positionals;
+  const arity = COMMAND_ARITY[command];
+  if (arity === undefined) throw new UsageError(`unknown command "${command}"`);
+  if (rest.length !== arity) throw new UsageError(arity === 0 ? `${command} takes no arguments, got "${rest.join(' ')}"` : `${command} needs exactly one family`);
+  if (command !== 'serve' && (values.claude !== undefined || values.codex !== undefined)) throw new UsageError('--claude and --codex are for serve');
+  for (const [name, value] of [['claude', values.claude], ['codex', values.codex]] as const) {
+    if (value !== undefined && value !== 'on' && value !== 'off') throw new UsageError(`--${name} takes on or off`);
+  }
   const env = { ...process.env };
   if (values['data-dir']) env.AGENT_MONITOR_DATA_DIR = values['data-dir'];
   if (values['claude-dir']) env.CLAUDE_CONFIG_DIR = values['claude-dir'];
   if (values['codex-home']) env.CODEX_HOME = values['codex-home'];
   const paths = defaultPaths({ env, homedir: homedir(), platform: process.platform });
-  const port = values.port !== undefined ? Number(values.port) : Number(process.env.AGENT_MONITOR_PORT ?? 4820);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535\n${USAGE}`);
-  const ctx = createRunner({ paths, port });
+  const portText = values.port ?? process.env.AGENT_MONITOR_PORT ?? '4820';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be 0–65535, got "${portText}"`);
+  const ctx = createRunner({ paths, port, serving: command === 'serve' });
 
-  const [command = 'serve', family] = positionals;
+  const family = rest[0];
   switch (command) {
     case 'serve':
       return serve(ctx, { claude: values.claude, codex: values.codex });
@@ -177,21 +211,20 @@ export async function main(argv: string[]): Promise<void> {
       return printStatus(ctx);
     case 'enable':
     case 'disable': {
-      if (!family) throw new Error(`${command} needs a family\n${USAGE}`);
+      if (family !== 'claude' && family !== 'codex' && family !== 'dashboard') throw new UsageError(`unknown family "${family}"`);
       if (family !== 'dashboard') await ensureBuilt(); // installers copy the materialized handlers
       const r = await setFamily(ctx.ops, family, command === 'enable');
       console.log(describeToggle(family, r));
+      if (r.ok && family === 'dashboard' && command === 'enable') console.log('  serve it with: npm run monitor');
       if (!r.ok) process.exitCode = 1;
       return;
     }
-    default:
-      throw new Error(`unknown command "${command}"\n${USAGE}`);
   }
 }
 
 if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: Error) => {
     console.error(`[monitor] ${err.message}`);
-    process.exit(1);
+    process.exit(err instanceof UsageError ? 2 : 1);
   });
 }

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
 import { isMainModule } from '../lib/is-main.js';
@@ -28,9 +29,55 @@ export const SECTIONS: Record<SectionKey, { title: string; command: string }> = 
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
 };
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
+const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>]
+  --write           replace each section's generated block in docs/benchmarks.md
+  --runs <n>        repetitions per case (a positive integer; default per section)
+  --only <list>     comma-separated: ${Object.keys(SECTIONS).join(', ')} (default: all)`;
+
+/** A mistake on the command line: reported with the usage text, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+export interface BenchArgs {
+  write: boolean;
+  runs: number | undefined;
+  only: Set<SectionKey>;
+  help: boolean;
+}
+
+/** Strict: unknown options, stray arguments and options missing their value are rejected. */
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        write: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  let runs: number | undefined;
+  if (values.runs !== undefined) {
+    if (!/^[1-9]\d*$/.test(values.runs)) throw new UsageError(`--runs takes a positive integer, got "${values.runs}"`);
+    runs = Number(values.runs);
+  }
+  const only = new Set<SectionKey>();
+  for (const name of (values.only ?? Object.keys(SECTIONS).join(',')).split(',').map((x) => x.trim())) {
+    if (!Object.hasOwn(SECTIONS, name)) throw new UsageError(`--only: unknown section "${name}"`);
+    only.add(name as SectionKey);
+  }
+  return { write: values.write, runs, only, help: values.help };
 }
 
 function machine(): string {
@@ -91,10 +138,8 @@ export function updateDoc(doc: string, key: SectionKey, body: string, when: stri
 }
 
 async function main(): Promise<void> {
-  const write = process.argv.includes('--write');
-  const runsArg = arg('--runs');
-  const runs = runsArg ? Number(runsArg) : undefined;
-  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport').split(',').map((s) => s.trim()) as SectionKey[]);
+  const { write, runs, only, help } = parseBenchArgs(process.argv.slice(2));
+  if (help) return console.log(USAGE);
   const results: Partial<Record<SectionKey, string>> = {};
 
   if (only.has('ingest')) {
@@ -136,6 +181,11 @@ async function main(): Promise<void> {
 const isMain = isMainModule(import.meta.url);
 if (isMain) {
   main().catch((e: unknown) => {
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      process.exitCode = 2;
+      return;
+    }
     console.error(e);
     process.exitCode = 1;
   });

@@ -80,4 +80,41 @@ describe('npm run monitor (headless runner)', () => {
     const saved = JSON.parse(readFileSync(join(folders.data, 'settings.json'), 'utf8')) as Record<string, boolean>;
     expect(saved).toMatchObject({ hooksEnabled: false, codexOptIn: true });
   }, 120_000);
+
+  test('enable/disable dashboard save the setting and return: exit 0 within the bound, no server started', () => {
+    const { folders, args, env } = layout();
+    const run = (...a: string[]) => spawnSync(TSX, [MONITOR, ...a, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    let r = run('disable', 'dashboard');
+    expect(r.signal, 'still running when the bound ran out').toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('dashboard: off');
+    r = run('enable', 'dashboard');
+    expect(r.signal, 'still running when the bound ran out').toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('dashboard: on');
+    expect(existsSync(join(folders.data, 'runtime.json'))).toBe(false); // no sidecar was started
+    const saved = JSON.parse(readFileSync(join(folders.data, 'settings.json'), 'utf8')) as Record<string, boolean>;
+    expect(saved.agentMonitorEnabled).toBe(true);
+  }, 150_000);
+
+  test.each([
+    [['status', '--bogus'], "Unknown option '--bogus'"],
+    [['serve', '--port'], "Option '--port <value>' argument missing"],
+    [['serve', '--port', '--claude', 'on'], "Option '--port' argument is ambiguous"],
+    [['enable'], 'enable needs exactly one family'],
+    [['enable', 'claude', 'codex'], 'enable needs exactly one family'],
+    [['status', 'extra'], 'status takes no arguments'],
+    [['enable', 'claude', '--claude', 'on'], '--claude and --codex are for serve'],
+    [['serve', '--codex', 'yes'], '--codex takes on or off'],
+    [['serve', '--port', '80a'], '--port must be 0–65535'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['enable', 'cladue'], 'unknown family "cladue"'],
+  ])('%j is rejected with the usage text (exit 2)', (argv, message) => {
+    const { args, env } = layout();
+    // The folder options first, so that the case under test comes last (`--port` with no value).
+    const r = spawnSync(TSX, [MONITOR, ...args, ...argv], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('usage: npm run monitor --');
+  }, 60_000);
 });
