@@ -14,20 +14,22 @@ export interface MonitorSettings {
   codexOptIn: boolean;
 }
 
-export const SETTINGS_KEYS = ['agentMonitorEnabled', 'hooksEnabled', 'codexOptIn'] as const satisfies readonly (keyof MonitorSettings)[];
-
-export const SETTINGS_DEFAULTS: Readonly<MonitorSettings> = Object.freeze({
-  agentMonitorEnabled: true,
-  hooksEnabled: false,
-  codexOptIn: false,
-});
-
-/** The `schema` option of conf and electron-store (the `properties` of the root schema). */
+/**
+ * The `schema` option of conf and electron-store (the `properties` of the root schema), and the
+ * one place the defaults are written: everything below derives from it.
+ */
 export const SETTINGS_SCHEMA = {
   agentMonitorEnabled: { type: 'boolean', default: true },
   hooksEnabled: { type: 'boolean', default: false },
   codexOptIn: { type: 'boolean', default: false },
-} as const;
+} as const satisfies Record<keyof MonitorSettings, { type: 'boolean'; default: boolean }>;
+
+export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA) as (keyof MonitorSettings)[];
+
+/** What a fresh install has: the schema's defaults. */
+export const SETTINGS_DEFAULTS: Readonly<MonitorSettings> = Object.freeze(
+  Object.fromEntries(SETTINGS_KEYS.map((k) => [k, SETTINGS_SCHEMA[k].default])) as unknown as MonitorSettings,
+);
 
 export const SETTINGS_PROJECT_NAME = 'agent-monitor-host';
 export const SETTINGS_CONFIG_NAME = 'settings';
