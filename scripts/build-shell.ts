@@ -99,6 +99,9 @@ export async function buildShell({ outDir, targets = SHELL_TARGETS, root = ROOT 
       outfile: file,
       external: ['electron'],
       target: 'node20',
+      // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its ESM build
+      // ("module") bundles cleanly.
+      mainFields: ['module', 'main'],
       // Bundled ESM-only deps (conf) read import.meta.url; give CommonJS an equivalent.
       define: { 'import.meta.url': '__agentMonitorImportMetaUrl' },
       banner: { js: "const __agentMonitorImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
