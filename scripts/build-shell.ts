@@ -4,8 +4,10 @@
  *                            (ESM-only) bundled in so any host plugin loader can require it.
  *   dist/preload.cjs         src/preload/preload.ts, one CommonJS file whose only require is
  *                            `electron` (sandbox: true needs exactly that; checked below).
- *   dist/renderer/index.html src/renderer/index.html with its CSP meta filled in: sha256 of every
- *                            inline <script> and <style>, so no 'unsafe-inline' is needed.
+ *   dist/renderer/index.html src/renderer/index.html with src/renderer/banner.ts bundled into its
+ *                            one <script>, and its CSP meta filled in: sha256 of that script and
+ *                            of the <style>, so no 'unsafe-inline' is needed and no other inline
+ *                            script can run.
  *
  * Usage: npx tsx scripts/build-shell.ts [--out dist] [--only preload,renderer,main]
  */
@@ -20,6 +22,8 @@ export const SHELL_TARGETS = ['main', 'preload', 'renderer'] as const;
 export type ShellTarget = (typeof SHELL_TARGETS)[number];
 
 export const CSP_PLACEHOLDER = '__AGENT_MONITOR_CSP__';
+/** Where index.html takes the renderer bundle. */
+export const BUNDLE_MARKER = '<script data-bundle="banner.ts"></script>';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,6 +62,35 @@ export function renderRendererHtml(source: string): { html: string; csp: string 
   if (count !== 1) throw new ShellBuildError(`index.html: expected the CSP placeholder ${CSP_PLACEHOLDER} exactly once, found ${count}.`);
   const csp = buildRendererCsp({ scriptHashes, styleHashes });
   return { html: source.replace(CSP_PLACEHOLDER, csp), csp };
+}
+
+/**
+ * src/renderer/banner.ts as one browser script (an IIFE, no imports left): the code that ships,
+ * which test/electron-main/wiring.test.ts checks.
+ */
+export async function bundleRendererScript(root: string = ROOT): Promise<string> {
+  const r = await build({
+    entryPoints: [path.join(root, 'src/renderer/banner.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    // Electron 41's Chromium; the page is the app's own, not the web.
+    target: 'chrome120',
+    logLevel: 'silent',
+    legalComments: 'none',
+    sourcemap: false,
+    write: false,
+  });
+  const code = r.outputFiles[0]?.text ?? '';
+  if (/<\/script/i.test(code)) throw new ShellBuildError('the renderer bundle contains "</script", which would end the inline script early.');
+  return code;
+}
+
+/** Puts the bundle where index.html marks it, exactly once. */
+export function inlineRendererBundle(source: string, code: string): string {
+  const count = source.split(BUNDLE_MARKER).length - 1;
+  if (count !== 1) throw new ShellBuildError(`index.html: expected ${BUNDLE_MARKER} exactly once, found ${count}.`);
+  return source.replace(BUNDLE_MARKER, () => `<script>\n${code}</script>`);
 }
 
 /** The sandboxed preload may require nothing but `electron`. */
@@ -111,7 +144,7 @@ export async function buildShell({ outDir, targets = SHELL_TARGETS, root = ROOT 
 
   if (targets.includes('renderer')) {
     const source = fs.readFileSync(path.join(root, 'src/renderer/index.html'), 'utf8');
-    const { html, csp } = renderRendererHtml(source);
+    const { html, csp } = renderRendererHtml(inlineRendererBundle(source, await bundleRendererScript(root)));
     const file = path.join(out, 'renderer', 'index.html');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, html);

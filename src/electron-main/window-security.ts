@@ -27,8 +27,8 @@ export const SIDECAR_FRAME_SOURCE = 'http://127.0.0.1:*';
 
 /**
  * The renderer's Content-Security-Policy. It is delivered as a <meta http-equiv> tag that
- * scripts/build-shell.ts writes into dist/renderer/index.html, with the sha256 of each inline
- * <script> and <style> (no 'unsafe-inline'). Why a meta tag and not
+ * scripts/build-shell.ts writes into dist/renderer/index.html, with the sha256 of the bundled
+ * <script> (src/renderer/banner.ts) and of the <style> (no 'unsafe-inline': no other inline script runs). Why a meta tag and not
  * session.webRequest.onHeadersReceived: our page is a file: URL, which has no response headers
  * to rewrite, and a session-wide header hook would also hit the sidecar's own pages inside the
  * iframe, whose CSP is the sidecar's business. A meta CSP also travels with the HTML, so the

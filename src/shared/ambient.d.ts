@@ -1,5 +1,5 @@
-// Types `window.agentMonitor` (installed by src/preload/preload.ts through contextBridge) for any
-// TypeScript that runs in the renderer. The shipped renderer is inline JS in index.html.
+// Types `window.agentMonitor` (installed by src/preload/preload.ts through contextBridge) for the
+// TypeScript that runs in the renderer: src/renderer/banner.ts, the code that ships.
 import type { AgentMonitorApi } from './ipc.js';
 
 declare global {

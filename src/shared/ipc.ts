@@ -1,7 +1,7 @@
 /**
  * The IPC contract between the Electron main process, the preload bridge and the renderer.
  * Channel names and payload types live here once; main (src/electron-main/ipc-handlers.ts), the preload
- * (src/preload/preload.ts) and the renderer (src/renderer/index.html) all follow it, and
+ * (src/preload/preload.ts) and the renderer (src/renderer/banner.ts) all follow it, and
  * test/electron-main/wiring.test.ts fails when any of the three drifts from this file.
  *
  * docs/contracts.md "Hook service" and "Consent model".

@@ -8,7 +8,58 @@ export interface Sources {
   channels: Record<string, string>; // AgentMonitorChannel
   handlers: string; // src/electron-main/ipc-handlers.ts
   preload: string; // src/preload/preload.ts
-  renderer: string; // src/renderer/index.html
+  /** The renderer code that ships: src/renderer/banner.ts as bundled by scripts/build-shell.ts. */
+  renderer: string;
+}
+
+function parseJs(source: string): ts.SourceFile {
+  return ts.createSourceFile('renderer.js', source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+}
+
+const isWindowAgentMonitor = (n: ts.Node): boolean =>
+  (ts.isPropertyAccessExpression(n) && n.name.text === 'agentMonitor' && ts.isIdentifier(n.expression) && n.expression.text === 'window') ||
+  (ts.isElementAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'window' && ts.isStringLiteral(n.argumentExpression) && n.argumentExpression.text === 'agentMonitor');
+
+export interface BridgeUse {
+  /** Names the bundle binds `window.agentMonitor` to (`api`). */
+  bindings: string[];
+  /** Every bridge member the code touches (`api.getHooksEnabled`, called or passed on). */
+  members: Set<string>;
+  problems: string[];
+}
+
+/**
+ * How the bundled renderer uses the bridge, read from its syntax tree: `window.agentMonitor` is
+ * bound to a name once and used only through that name's members; nothing else reaches Electron.
+ */
+export function rendererBridgeUse(bundle: string): BridgeUse {
+  const sf = parseJs(bundle);
+  const problems: string[] = [];
+  const bindings: string[] = [];
+  const accesses = findAll(sf, isWindowAgentMonitor);
+  for (const access of accesses) {
+    const decl = access.parent;
+    if (ts.isVariableDeclaration(decl) && decl.initializer === access && ts.isIdentifier(decl.name)) bindings.push(decl.name.text);
+    else problems.push(`renderer: window.agentMonitor used other than as "const api = window.agentMonitor" (${access.parent.getText(sf).slice(0, 60)})`);
+  }
+  if (bindings.length !== 1) problems.push(`renderer: window.agentMonitor must be bound exactly once, found ${bindings.length}`);
+  const members = new Set<string>();
+  for (const id of findAll(sf, (n) => ts.isIdentifier(n) && bindings.includes(n.text)) as ts.Identifier[]) {
+    const p = id.parent;
+    if (ts.isVariableDeclaration(p) && p.name === id) continue;
+    if (ts.isPropertyAccessExpression(p) && p.expression === id) members.add(p.name.text);
+    else problems.push(`renderer: the bridge object escapes (${p.getText(sf).slice(0, 60)})`);
+  }
+  if (findAll(sf, (n) => ts.isIdentifier(n) && n.text === 'ipcRenderer').length > 0) problems.push('renderer: must only use window.agentMonitor (mentions ipcRenderer)');
+  if (findAll(sf, (n) => ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'require').length > 0) problems.push('renderer: must only use window.agentMonitor (calls require)');
+  return { bindings, members, problems };
+}
+
+/** Ids the bundled renderer looks up: string literals passed as the first argument of a call. */
+export function rendererLookedUpIds(bundle: string): Set<string> {
+  const sf = parseJs(bundle);
+  const calls = findAll(sf, (n) => ts.isCallExpression(n)) as ts.CallExpression[];
+  return new Set(calls.map((c) => c.arguments[0]).filter((a): a is ts.StringLiteral => !!a && ts.isStringLiteral(a)).map((a) => a.text));
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -17,6 +68,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function checkChannelWiring({ channels, handlers, preload, renderer }: Sources): string[] {
   const problems: string[] = [];
   const keys = Object.keys(channels);
+  const bridge = rendererBridgeUse(renderer);
   for (const key of keys) {
     if (!new RegExp(`register\\(\\s*'${escape(key)}'\\s*,\\s*AgentMonitorChannel\\.${escape(key)}\\s*\\)`).test(handlers)) {
       problems.push(`main: no register('${key}', AgentMonitorChannel.${key}) in ipc-handlers.ts`);
@@ -24,22 +76,25 @@ export function checkChannelWiring({ channels, handlers, preload, renderer }: So
     if (!new RegExp(`\\b${escape(key)}\\s*:\\s*\\([^)]*\\)\\s*=>\\s*ipcRenderer\\.invoke\\(\\s*AgentMonitorChannel\\.${escape(key)}\\b`).test(preload)) {
       problems.push(`preload: no method ${key} invoking AgentMonitorChannel.${key}`);
     }
-    if (!new RegExp(`\\bapi\\.${escape(key)}\\(`).test(renderer)) {
-      problems.push(`renderer: index.html never calls api.${key}()`);
+    if (!bridge.members.has(key)) {
+      problems.push(`renderer: the bundle never uses api.${key}`);
     }
   }
   for (const [file, text, pattern] of [
     ['ipc-handlers.ts', handlers, /AgentMonitorChannel\.(\w+)/g],
     ['preload.ts', preload, /AgentMonitorChannel\.(\w+)/g],
-    ['index.html', renderer, /\bapi\.(\w+)\(/g],
   ] as const) {
     for (const m of text.matchAll(pattern)) {
       const name = m[1]!;
-      if (!keys.includes(name) && !(file === 'index.html' && name === 'onOpenInDashboard')) problems.push(`${file}: unknown channel/method ${name}`);
+      if (!keys.includes(name)) problems.push(`${file}: unknown channel/method ${name}`);
     }
   }
+  for (const name of bridge.members) {
+    if (!keys.includes(name) && name !== 'onOpenInDashboard') problems.push(`renderer bundle: unknown channel/method ${name}`);
+  }
+  problems.push(...bridge.problems);
   // Channel names are spelled once, in src/shared/ipc.ts.
-  for (const [file, text] of [['ipc-handlers.ts', handlers], ['preload.ts', preload], ['index.html', renderer]] as const) {
+  for (const [file, text] of [['ipc-handlers.ts', handlers], ['preload.ts', preload], ['renderer bundle', renderer]] as const) {
     const literal = /['"`]desktop:[\w-]+['"`]/.exec(text);
     if (literal) problems.push(`${file}: hard-coded channel name ${literal[0]}; use src/shared/ipc.ts`);
   }
@@ -48,8 +103,6 @@ export function checkChannelWiring({ channels, handlers, preload, renderer }: So
   if (exposes.length !== 1 || exposes[0]![2] !== 'agentMonitor') problems.push('preload: expected exactly one exposeInMainWorld("agentMonitor", …)');
   if (exposes.some((m) => /ipcRenderer/.test(m[3] ?? ''))) problems.push('preload: exposes ipcRenderer');
   if (/:\s*ipcRenderer\s*[,}]|\bipcRenderer\s*,\s*$|invoke\s*:\s*\(?\s*\w*\s*,?\s*\.\.\./m.test(preload)) problems.push('preload: exposes ipcRenderer or a generic invoke');
-  if (/ipcRenderer|require\(/.test(renderer)) problems.push('renderer: must only use window.agentMonitor');
-  if (!/const api = window\.agentMonitor;/.test(renderer)) problems.push('renderer: api is not window.agentMonitor');
   return problems;
 }
 
@@ -64,9 +117,10 @@ function tagsWithIds(html: string): Tag[] {
   return [...html.matchAll(/<(\w+)\b([^>]*\bid="([^"]+)"[^>]*)>/g)].map((m) => ({ name: m[1]!, attrs: m[2]!, id: m[3]!, index: m.index ?? 0 }));
 }
 
-/** The consent banner's toggles: ids, labels, hints, order. */
-export function checkRendererIds(html: string): string[] {
+/** The consent banner's toggles: ids, labels, hints, order in index.html; looked up by the bundle. */
+export function checkRendererIds(html: string, bundle: string): string[] {
   const problems: string[] = [];
+  const lookedUp = rendererLookedUpIds(bundle);
   const tags = tagsWithIds(html);
   const byId = new Map(tags.map((t) => [t.id, t]));
   const rows = [
@@ -84,7 +138,7 @@ export function checkRendererIds(html: string): string[] {
     const hintId = /aria-describedby="([^"]+)"/.exec(input.attrs)?.[1];
     const hint = hintId ? byId.get(hintId) : undefined;
     if (!hint || !/aria-live="polite"/.test(hint.attrs)) problems.push(`renderer: #${id} has no aria-live="polite" hint`);
-    if (!new RegExp(`getElementById\\('${id}'\\)|\\$\\('${id}'\\)`).test(html)) problems.push(`renderer: the script never looks up #${id}`);
+    if (!lookedUp.has(id)) problems.push(`renderer: the bundle never looks up #${id}`);
   }
   const claude = byId.get('claudeDashConsent');
   const codex = byId.get('codexDashConsent');

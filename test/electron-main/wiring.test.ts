@@ -1,12 +1,14 @@
 /**
  * Static wiring: every channel of src/shared/ipc.ts is handled in main, bridged by the preload and
- * called by the renderer; the banner ids exist in order; boot reconcile sits inside the master
+ * used by the renderer code that ships (src/renderer/banner.ts as scripts/build-shell.ts bundles
+ * it, read as a syntax tree); the banner ids exist in order; boot reconcile sits inside the master
  * flag block; the window is locked down. Each check is also run on a drifted copy to prove it fails.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { bundleRendererScript } from '../../scripts/build-shell.js';
 import { secureWebPreferences } from '../../src/electron-main/window-security.js';
 import { AgentMonitorChannel } from '../../src/shared/ipc.js';
 import { checkBootReconcile, checkChannelWiring, checkRendererIds, checkSecurePreferences, checkWindowUsesSecurePreferences, type Sources } from './_wiring-checks.js';
@@ -18,8 +20,9 @@ const sources: Sources = {
   channels: { ...AgentMonitorChannel },
   handlers: read('src/electron-main/ipc-handlers.ts'),
   preload: read('src/preload/preload.ts'),
-  renderer: read('src/renderer/index.html'),
+  renderer: await bundleRendererScript(ROOT),
 };
+const html = read('src/renderer/index.html');
 const app = read('src/electron-main/app.ts');
 
 describe('channel wiring', () => {
@@ -32,7 +35,7 @@ describe('channel wiring', () => {
     expect(checkChannelWiring({ ...sources, channels: { ...sources.channels, getNewThing: 'desktop:get-new-thing' } })).toEqual([
       "main: no register('getNewThing', AgentMonitorChannel.getNewThing) in ipc-handlers.ts",
       'preload: no method getNewThing invoking AgentMonitorChannel.getNewThing',
-      'renderer: index.html never calls api.getNewThing()',
+      'renderer: the bundle never uses api.getNewThing',
     ]);
     // The preload renames a method.
     const preload = sources.preload.replace('getCodexStatus: () =>', 'getCodexState: () =>');
@@ -43,8 +46,18 @@ describe('channel wiring', () => {
     // The renderer calls a misspelt method.
     const renderer = sources.renderer.replace('api.setCodexHooksOptIn(', 'api.setCodexHookOptIn(');
     expect(checkChannelWiring({ ...sources, renderer })).toEqual(
-      expect.arrayContaining(['renderer: index.html never calls api.setCodexHooksOptIn()', 'index.html: unknown channel/method setCodexHookOptIn']),
+      expect.arrayContaining(['renderer: the bundle never uses api.setCodexHooksOptIn', 'renderer bundle: unknown channel/method setCodexHookOptIn']),
     );
+    // The renderer reaches around the bound name, or hands the whole bridge on.
+    const around = sources.renderer.replace('api.getDashboardUrl()', 'window.agentMonitor.getDashboardUrl()');
+    expect(checkChannelWiring({ ...sources, renderer: around })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^renderer: window\.agentMonitor used other than as/), 'renderer: the bundle never uses api.getDashboardUrl']),
+    );
+    const escapes = sources.renderer.replace('api.getDashboardUrl()', 'Reflect.get(api, "getDashboardUrl")()');
+    expect(checkChannelWiring({ ...sources, renderer: escapes })).toEqual(expect.arrayContaining([expect.stringMatching(/^renderer: the bridge object escapes/)]));
+    // A comment or string mentioning the call does not count as using it.
+    const commented = sources.renderer.replace('api.getDashboardUrl()', '/* api.getDashboardUrl() */ Promise.resolve({ url: null, state: "idle" })');
+    expect(checkChannelWiring({ ...sources, renderer: commented })).toContain('renderer: the bundle never uses api.getDashboardUrl');
     // A hard-coded channel string.
     const hard = sources.preload.replace('ipcRenderer.invoke(AgentMonitorChannel.getDashboardUrl)', "ipcRenderer.invoke('desktop:get-agent-monitor-dashboard-url')");
     expect(checkChannelWiring({ ...sources, preload: hard })).toEqual(expect.arrayContaining([expect.stringMatching(/hard-coded channel name/)]));
@@ -56,21 +69,22 @@ describe('channel wiring', () => {
 
 describe('renderer ids', () => {
   it('#claudeDashConsent and directly below it #codexDashConsent, labelled, with live hints', () => {
-    expect(checkRendererIds(sources.renderer)).toEqual([]);
+    expect(checkRendererIds(html, sources.renderer)).toEqual([]);
   });
 
   it('fails when an id drifts or the order flips', () => {
-    expect(checkRendererIds(sources.renderer.replaceAll('codexDashConsent', 'codexConsent'))).toContain('renderer: #codexDashConsent is missing');
-    const claudeRow = /<div class="toggle-row" id="claudeRow">[\s\S]*?<\/div>\n\s*<\/div>/.exec(sources.renderer)![0];
-    const codexRow = /<div class="toggle-row" id="codexRow">[\s\S]*?<\/div>\n\s*<\/div>/.exec(sources.renderer)![0];
+    expect(checkRendererIds(html.replaceAll('codexDashConsent', 'codexConsent'), sources.renderer)).toContain('renderer: #codexDashConsent is missing');
+    expect(checkRendererIds(html, sources.renderer.replaceAll('"codexDashConsent"', '"codexConsent"'))).toContain('renderer: the bundle never looks up #codexDashConsent');
+    const claudeRow = /<div class="toggle-row" id="claudeRow">[\s\S]*?<\/div>\n\s*<\/div>/.exec(html)![0];
+    const codexRow = /<div class="toggle-row" id="codexRow">[\s\S]*?<\/div>\n\s*<\/div>/.exec(html)![0];
     expect(claudeRow).toContain('claudeDashConsent');
     expect(codexRow).toContain('codexDashConsent');
-    const swapped = sources.renderer.replace(claudeRow, '@@CLAUDE@@').replace(codexRow, claudeRow).replace('@@CLAUDE@@', codexRow);
-    expect(checkRendererIds(swapped)).toContain('renderer: #codexDashConsent must come after #claudeDashConsent');
-    const wedged = sources.renderer.replace('<div class="toggle-row" id="codexRow">', '<button type="button">x</button><div class="toggle-row" id="codexRow">');
-    expect(checkRendererIds(wedged)).toContain('renderer: another control sits between the Claude and Codex toggles');
-    const noLive = sources.renderer.replace('<div class="hint" id="codexDashHint" aria-live="polite">', '<div class="hint" id="codexDashHint">');
-    expect(checkRendererIds(noLive)).toContain('renderer: #codexDashConsent has no aria-live="polite" hint');
+    const swapped = html.replace(claudeRow, '@@CLAUDE@@').replace(codexRow, claudeRow).replace('@@CLAUDE@@', codexRow);
+    expect(checkRendererIds(swapped, sources.renderer)).toContain('renderer: #codexDashConsent must come after #claudeDashConsent');
+    const wedged = html.replace('<div class="toggle-row" id="codexRow">', '<button type="button">x</button><div class="toggle-row" id="codexRow">');
+    expect(checkRendererIds(wedged, sources.renderer)).toContain('renderer: another control sits between the Claude and Codex toggles');
+    const noLive = html.replace('<div class="hint" id="codexDashHint" aria-live="polite">', '<div class="hint" id="codexDashHint">');
+    expect(checkRendererIds(noLive, sources.renderer)).toContain('renderer: #codexDashConsent has no aria-live="polite" hint');
   });
 });
 
