@@ -14,6 +14,7 @@ import { applyPatches, displayPath, formatFailures } from '../src/patcher/index.
 import { allPatches } from '../patches/index.js';
 import type { PatchSpec } from '../src/patcher/types.js';
 import { withDelivery } from '../patches/lib/inline-delivery.js';
+import { parseCli, runCli } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -265,9 +266,13 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
 }
 
 if (isMainModule(import.meta.url)) {
-  const res = await buildAgentMonitor({ force: process.argv.includes('--force') });
-  if (!res.ok) {
-    console.error(res.report);
-    process.exit(1);
-  }
+  runCli(async () => {
+    const usage = 'usage: npm run build -- [--force]   (--force rebuilds even when the inputs are unchanged)';
+    const { values } = parseCli({ argv: process.argv.slice(2), usage, options: { force: { type: 'boolean', default: false } } });
+    const res = await buildAgentMonitor({ force: values.force });
+    if (!res.ok) {
+      console.error(res.report);
+      process.exit(1);
+    }
+  });
 }

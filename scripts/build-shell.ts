@@ -17,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildRendererCsp } from '../src/electron-main/window-security.js';
+import { parseCli, runCli, UsageError } from './lib/cli.js';
+import { isMainModule } from './lib/is-main.js';
 
 export const SHELL_TARGETS = ['main', 'preload', 'renderer'] as const;
 export type ShellTarget = (typeof SHELL_TARGETS)[number];
@@ -154,22 +156,17 @@ export async function buildShell({ outDir, targets = SHELL_TARGETS, root = ROOT 
   return result;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const outIdx = args.indexOf('--out');
-  const onlyIdx = args.indexOf('--only');
-  const only = onlyIdx >= 0 ? (args[onlyIdx + 1] ?? '').split(',').filter(Boolean) : [...SHELL_TARGETS];
-  const bad = only.filter((t) => !(SHELL_TARGETS as readonly string[]).includes(t));
-  if (bad.length > 0) {
-    console.error(`[shell-build] unknown target(s) ${bad.join(', ')}; choose from ${SHELL_TARGETS.join(', ')}`);
-    process.exit(1);
-  }
-  buildShell({ outDir: outIdx >= 0 ? args[outIdx + 1] : undefined, targets: only as ShellTarget[] })
-    .then((r) => {
+if (isMainModule(import.meta.url)) {
+  runCli(
+    async () => {
+      const usage = `usage: npx tsx scripts/build-shell.ts [--out <dir>] [--only ${SHELL_TARGETS.join(',')}]`;
+      const { values } = parseCli({ argv: process.argv.slice(2), usage, options: { out: { type: 'string' }, only: { type: 'string' } } });
+      const only = values.only === undefined ? [...SHELL_TARGETS] : values.only.split(',').filter(Boolean);
+      const bad = only.filter((t) => !(SHELL_TARGETS as readonly string[]).includes(t));
+      if (bad.length > 0 || only.length === 0) throw new UsageError(`unknown target(s) ${bad.join(', ') || '(none given)'}; choose from ${SHELL_TARGETS.join(', ')}`, usage);
+      const r = await buildShell({ outDir: values.out, targets: only as ShellTarget[] });
       for (const [target, file] of Object.entries(r.files)) console.log(`[shell-build] ${target.padEnd(8)} ${path.relative(process.cwd(), file)}`);
-    })
-    .catch((err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    });
+    },
+    { prefix: '[shell-build] ' },
+  );
 }

@@ -12,7 +12,6 @@
 // CODEX_HOME (or --data-dir / --claude-dir / --codex-home), defaulting as docs/contracts.md says.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildAgentMonitor, defaultOutDir } from './build-agent-monitor.js';
 import { defaultPaths, type HostPaths } from '../src/core/paths.js';
 import { createConfSettings } from '../src/core/settings.js';
@@ -21,6 +20,7 @@ import { createHookService, type FamilyOutcome, type HookService } from '../src/
 import { createAgentMonitorOps, type AgentMonitorOps } from '../src/core/agent-monitor-ops.js';
 import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../src/core/sidecar-manager.js';
 import type { ToggleResult } from '../src/shared/ipc.js';
+import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 
 const USAGE = `usage: npm run monitor -- [serve|status|enable <family>|disable <family>] [options]
@@ -94,7 +94,7 @@ async function setFamily(ops: AgentMonitorOps, family: string, enabled: boolean)
     case 'dashboard':
       return ops.setAgentDashboardEnabled(enabled);
     default:
-      throw new UsageError(`unknown family "${family}"`);
+      throw usageError(`unknown family "${family}"`);
   }
 }
 
@@ -152,46 +152,34 @@ async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: strin
   });
 }
 
-/** A mistake on the command line: reported with the usage text, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
+const usageError = (message: string): UsageError => new UsageError(message, USAGE);
 
 const COMMAND_ARITY: Record<string, number> = { serve: 0, status: 0, enable: 1, disable: 1 };
 
 export async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        'data-dir': { type: 'string' },
-        'claude-dir': { type: 'string' },
-        'codex-home': { type: 'string' },
-        port: { type: 'string' },
-        claude: { type: 'string' },
-        codex: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    // Unknown options, and options missing their value (`--port` at the end, `--port --claude`).
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  // Unknown options, and options missing their value (`--port` at the end, `--port --claude`).
+  const { values, positionals } = parseCli({
+    argv,
+    usage: USAGE,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      'claude-dir': { type: 'string' },
+      'codex-home': { type: 'string' },
+      port: { type: 'string' },
+      claude: { type: 'string' },
+      codex: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return console.log(USAGE);
   const [command = 'serve', ...rest] = positionals;
   const arity = COMMAND_ARITY[command];
-  if (arity === undefined) throw new UsageError(`unknown command "${command}"`);
-  if (rest.length !== arity) throw new UsageError(arity === 0 ? `${command} takes no arguments, got "${rest.join(' ')}"` : `${command} needs exactly one family`);
-  if (command !== 'serve' && (values.claude !== undefined || values.codex !== undefined)) throw new UsageError('--claude and --codex are for serve');
+  if (arity === undefined) throw usageError(`unknown command "${command}"`);
+  if (rest.length !== arity) throw usageError(arity === 0 ? `${command} takes no arguments, got "${rest.join(' ')}"` : `${command} needs exactly one family`);
+  if (command !== 'serve' && (values.claude !== undefined || values.codex !== undefined)) throw usageError('--claude and --codex are for serve');
   for (const [name, value] of [['claude', values.claude], ['codex', values.codex]] as const) {
-    if (value !== undefined && value !== 'on' && value !== 'off') throw new UsageError(`--${name} takes on or off`);
+    if (value !== undefined && value !== 'on' && value !== 'off') throw usageError(`--${name} takes on or off`);
   }
   const env = { ...process.env };
   if (values['data-dir']) env.AGENT_MONITOR_DATA_DIR = values['data-dir'];
@@ -200,7 +188,7 @@ export async function main(argv: string[]): Promise<void> {
   const paths = defaultPaths({ env, homedir: homedir(), platform: process.platform });
   const portText = values.port ?? process.env.AGENT_MONITOR_PORT ?? '4820';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be 0–65535, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || port > 65535) throw usageError(`--port must be 0–65535, got "${portText}"`);
   const ctx = createRunner({ paths, port, serving: command === 'serve' });
 
   const family = rest[0];
@@ -211,7 +199,7 @@ export async function main(argv: string[]): Promise<void> {
       return printStatus(ctx);
     case 'enable':
     case 'disable': {
-      if (family !== 'claude' && family !== 'codex' && family !== 'dashboard') throw new UsageError(`unknown family "${family}"`);
+      if (family !== 'claude' && family !== 'codex' && family !== 'dashboard') throw usageError(`unknown family "${family}"`);
       if (family !== 'dashboard') await ensureBuilt(); // installers copy the materialized handlers
       const r = await setFamily(ctx.ops, family, command === 'enable');
       console.log(describeToggle(family, r));
@@ -223,8 +211,5 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 if (isMainModule(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    console.error(`[monitor] ${err.message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  });
+  runCli(() => main(process.argv.slice(2)), { prefix: '[monitor] ' });
 }

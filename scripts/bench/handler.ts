@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDelivery } from '../../patches/lib/inline-delivery.js';
+import { benchRunsArg, runCli } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 export interface HandlerBenchRow {
@@ -205,16 +206,9 @@ export function handlerBenchMarkdown(rows: HandlerBenchRow[]): string {
   return lines.join('\n');
 }
 
-const isMain = isMainModule(import.meta.url);
-if (isMain) {
-  const i = process.argv.indexOf('--runs');
-  const runs = i > 0 ? Number(process.argv[i + 1]) : 40;
-  runHandlerBench({ runs })
-    .then((rows) => {
-      console.log(handlerBenchMarkdown(rows));
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
+if (isMainModule(import.meta.url)) {
+  runCli(async () => {
+    const runs = benchRunsArg(process.argv.slice(2), { script: 'handler.ts', defaultRuns: 40 });
+    console.log(handlerBenchMarkdown(await runHandlerBench({ runs })));
+  });
 }

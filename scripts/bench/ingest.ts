@@ -16,6 +16,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PATCHED_ENTRY, postHook, postRaw, preToolUse, startPatched, startUpstream, writeClaudeTranscript } from '../lib/servers.js';
+import { benchRunsArg, runCli } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -167,14 +168,9 @@ export function ingestBenchMarkdown(rows: IngestRow[]): string {
   return `${lines.join('\n')}\n\n${checks.join('\n')}`;
 }
 
-const isMain = isMainModule(import.meta.url);
-if (isMain) {
-  const i = process.argv.indexOf('--runs');
-  const runs = i > 0 ? Number(process.argv[i + 1]) : 3;
-  runIngestBench({ runs })
-    .then((rows) => console.log(ingestBenchMarkdown(rows)))
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
+if (isMainModule(import.meta.url)) {
+  runCli(async () => {
+    const runs = benchRunsArg(process.argv.slice(2), { script: 'ingest.ts', defaultRuns: 3 });
+    console.log(ingestBenchMarkdown(await runIngestBench({ runs })));
+  });
 }

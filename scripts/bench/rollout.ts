@@ -15,6 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { importRolloutFile, migrateHostSchema, startRolloutWatcher } from '../../src/sidecar/index.js';
+import { benchRunsArg, runCli } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 export interface RolloutBenchRow {
@@ -300,13 +301,9 @@ export function toMarkdown(rows: RolloutBenchRow[]): string {
 }
 
 if (isMainModule(import.meta.url)) {
-  runRolloutBench()
-    .then((rows) => {
-      console.log(`Node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}\n`);
-      console.log(toMarkdown(rows));
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
+  runCli(async () => {
+    const rows = await runRolloutBench({ runs: benchRunsArg(process.argv.slice(2), { script: 'rollout.ts', defaultRuns: 5 }) });
+    console.log(`Node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}\n`);
+    console.log(toMarkdown(rows));
+  });
 }

@@ -12,9 +12,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
+import { parseCli, runCli, UsageError } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -34,14 +34,6 @@ const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>
   --runs <n>        repetitions per case (a positive integer; default per section)
   --only <list>     comma-separated: ${Object.keys(SECTIONS).join(', ')} (default: all)`;
 
-/** A mistake on the command line: reported with the usage text, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
-
 export interface BenchArgs {
   write: boolean;
   runs: number | undefined;
@@ -51,30 +43,24 @@ export interface BenchArgs {
 
 /** Strict: unknown options, stray arguments and options missing their value are rejected. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        write: { type: 'boolean', default: false },
-        runs: { type: 'string' },
-        only: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCli({
+    argv,
+    usage: USAGE,
+    options: {
+      write: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      only: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   let runs: number | undefined;
   if (values.runs !== undefined) {
-    if (!/^[1-9]\d*$/.test(values.runs)) throw new UsageError(`--runs takes a positive integer, got "${values.runs}"`);
+    if (!/^[1-9]\d*$/.test(values.runs)) throw new UsageError(`--runs takes a positive integer, got "${values.runs}"`, USAGE);
     runs = Number(values.runs);
   }
   const only = new Set<SectionKey>();
   for (const name of (values.only ?? Object.keys(SECTIONS).join(',')).split(',').map((x) => x.trim())) {
-    if (!Object.hasOwn(SECTIONS, name)) throw new UsageError(`--only: unknown section "${name}"`);
+    if (!Object.hasOwn(SECTIONS, name)) throw new UsageError(`--only: unknown section "${name}"`, USAGE);
     only.add(name as SectionKey);
   }
   return { write: values.write, runs, only, help: values.help };
@@ -180,13 +166,5 @@ async function main(): Promise<void> {
 
 const isMain = isMainModule(import.meta.url);
 if (isMain) {
-  main().catch((e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(e.message);
-      process.exitCode = 2;
-      return;
-    }
-    console.error(e);
-    process.exitCode = 1;
-  });
+  runCli(main);
 }
