@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileSync as atomicWriteFileSync } from 'atomically';
 import {
   PinError,
   anchorTextPath,
@@ -45,12 +46,10 @@ export interface RepinResult {
 
 export class RepinError extends Error {}
 
-/** Writes through a temp file and a rename, so an interrupted re-pin never leaves half a spec. */
+/** Through `atomically` (temp file, fsync, rename), so an interrupted re-pin never leaves half a spec. */
 function writeAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  atomicWriteFileSync(file, text);
 }
 
 export function repinPatch({
