@@ -267,7 +267,9 @@ export async function editJsonConfig({ path: givenPath, transform, lockTimeoutMs
         // file we just replaced instead of the path: carry its changes over and go again.
         if (cur.handle && cur.stamp !== null && (await stampOf(cur.handle)) !== cur.stamp) {
           const orphan = await readSettled(filePath, { settleMs, handle: cur.handle });
-          lost = recordLost(lost, { read: cur.doc, theirs: orphan.doc, ours: next });
+          // Left empty (truncated, never written): there is nothing of theirs to carry over, and
+          // an empty document must not be taken for "they deleted every key".
+          if (!orphan.empty) lost = recordLost(lost, { read: cur.doc, theirs: orphan.doc, ours: next });
           continue;
         }
         return { path: filePath, changed: true, existed };

@@ -60,7 +60,7 @@ describe('compare-and-swap against a program rewriting the file in place', () =>
     expect(await exited, err).toBe(0);
     const { added, unreadable } = JSON.parse(out) as { added: number; unreadable: number };
     expect(unreadable).toBe(0); // we never left a half-written file for it to read
-    expect(added).toBeGreaterThan(50); // it really was rewriting the file throughout
+    expect(added).toBeGreaterThan(30); // it really was rewriting the file throughout
 
     const doc = JSON.parse(await readText(settings)) as Record<string, unknown>;
     const lost = Array.from({ length: added }, (_, i) => `foreign${i}`).filter((k) => doc[k] === undefined);
