@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultOutDir } from '../build-agent-monitor.js';
 import { isMainModule } from '../lib/is-main.js';
 import { startPatched } from '../lib/servers.js';
+import { benchRunsArg, runCli } from '../lib/cli.js';
 import { writeRuntimeFile } from '../../src/sidecar/host/runtime-file.js';
 import { ensureHookSecret } from '../../src/core/hook-secret.js';
 
@@ -222,11 +223,8 @@ export function transportBenchMarkdown(rows: TransportRow[]): string {
 }
 
 if (isMainModule(import.meta.url)) {
-  const i = process.argv.indexOf('--runs');
-  runTransportBench({ runs: i > 0 ? Number(process.argv[i + 1]) : undefined })
-    .then((rows) => console.log(transportBenchMarkdown(rows)))
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    });
+  runCli(async () => {
+    const runs = benchRunsArg(process.argv.slice(2), { script: 'transport.ts', defaultRuns: 60 });
+    console.log(transportBenchMarkdown(await runTransportBench({ runs })));
+  });
 }
