@@ -22,7 +22,7 @@ import {
   takePin,
 } from '../src/patcher/index.js';
 import type { PatchSpec } from '../src/patcher/index.js';
-import { UsageError, parseArgs } from './lib/cli-dirs.js';
+import { UsageError, parseCli } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 
 const PREFIX = '[monitor-build]';
@@ -165,12 +165,20 @@ function pinDiff(oldText: string, taken: ReturnType<typeof takePin>, parse: (tex
 }
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let args: ReturnType<typeof parseArgs>;
+  let args: { positional: string[]; options: Map<string, string>; help: boolean };
   try {
-    args = parseArgs(argv, ['upstream', 'patches']);
+    const { values, positionals } = parseCli({ argv, usage: USAGE, options: { upstream: { type: 'string' }, patches: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    // Relative folders resolve against the working directory, which `npm run` sets to the repo
+    // root; that is also what the printed hints assume (src/patcher/hints.ts).
+    const options = new Map<string, string>();
+    for (const name of ['upstream', 'patches'] as const) {
+      const v = values[name];
+      if (v !== undefined) options.set(name, path.resolve(v));
+    }
+    args = { positional: positionals, options, help: values.help === true };
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    err(`${e.message}\n${USAGE}\n`);
+    err(`${e.message}\n`);
     return 2;
   }
   const id = args.positional[0];
