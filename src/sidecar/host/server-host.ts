@@ -15,6 +15,7 @@ import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { startClaudeSessionImport, type ClaudeSessionImporter } from '../claude/session-import.js';
+import { usageRoute } from './usage-routes.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -160,6 +161,7 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (state.ctx && usageRoute(state.ctx.db, req, res, url)) return true;
   return false;
 }
 
@@ -296,7 +298,8 @@ export async function handleHookPost(
   delete data.__spooled_at; // only the spool drain may set it
   // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
   // transcripts carry the usage this reader sums.
-  const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
+  let transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
+  if (transcript) transcript = withExactTokens(ctx.db, data, transcript);
   let event: StoredEvent | null;
   try {
     event = await storeInBatch(ctx, hookType, data, transcript);
@@ -306,6 +309,7 @@ export async function handleHookPost(
   }
   noteHookEvent(data);
   announce(ctx, event);
+  if (data.__provider !== 'codex') nudgeTranscriptImport(data);
   return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
 }
 
@@ -371,6 +375,30 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
 }
 
 /**
+ * The session's own tokens as the usage table counts them (exact, deduplicated by message and
+ * request id; subagent tokens under the subagent) once the worker imported any; until then the
+ * transcript reader's running totals.
+ */
+let sessionUsageSums: Database.Statement | null = null;
+function withExactTokens(db: Database.Database, data: Record<string, unknown>, t: TranscriptUsage): TranscriptUsage {
+  if (typeof data.session_id !== 'string') return t;
+  sessionUsageSums ??= db.prepare(`SELECT COUNT(*) AS n, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, SUM(cache_write_tokens) AS cw
+                                     FROM usage_records WHERE session_id = ?`);
+  const r = sessionUsageSums.get(data.session_id) as { n: number; i: number; o: number; cr: number; cw: number };
+  if (!r || r.n === 0) return t;
+  return { model: t.model, input_tokens: r.i, output_tokens: r.o, cache_read_tokens: r.cr, cache_write_tokens: r.cw };
+}
+
+/** A Claude hook names its transcript (and a SubagentStop the subagent's): have the worker import it now. */
+function nudgeTranscriptImport(data: Record<string, unknown>): void {
+  const watcher = state.watcher;
+  if (!watcher) return;
+  for (const p of [data.transcript_path, data.agent_transcript_path]) {
+    if (typeof p === 'string' && p.endsWith('.jsonl') && !p.includes('\0')) watcher.importClaudeFile(p);
+  }
+}
+
+/**
  * The time an event is stored under: when the handler spooled it (so a late drain keeps the
  * timeline in order), else now. `__spooled_at` is set only by the spool drain, never trusted
  * from a post.
@@ -417,6 +445,9 @@ function startAddOns(port: number): void {
   startRolloutWatcher({
     dbPath: ctx.db.name,
     codexHome,
+    // Claude Code's own session files are imported only when the host names the folder
+    // (AGENT_MONITOR_CLAUDE_DIR: set when Claude tracking is on), never guessed from HOME.
+    claudeDir: process.env.AGENT_MONITOR_CLAUDE_DIR || null,
     log,
     onChange: ({ sessionIds }) => {
       // One coalesced frame per imported batch, never one per row.

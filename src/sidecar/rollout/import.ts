@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
 import { truncateLargeFields } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
+import { storeUsage, storeUsageState } from '../usage/records.js';
 import { decodeLine, initialParserState, parseRolloutLine, type ParserState, type RolloutRecord } from './parse.js';
 
 export interface ImportChange {
@@ -205,6 +206,13 @@ function prepare(db: Database.Database): Stmts {
           }
           break;
         }
+        case 'usage':
+          ensure(rec.sessionId, rec.at);
+          storeUsage(db, rec);
+          break;
+        case 'usage-state':
+          storeUsageState(db, rec);
+          break;
         default:
           assertNever(rec);
       }
