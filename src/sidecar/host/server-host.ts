@@ -445,9 +445,11 @@ function startAddOns(port: number): void {
   startRolloutWatcher({
     dbPath: ctx.db.name,
     codexHome,
-    // Claude Code's own session files are imported only when the host names the folder
-    // (AGENT_MONITOR_CLAUDE_DIR: set when Claude tracking is on), never guessed from HOME.
+    // Claude Code's own session files: only from the folder the host names
+    // (AGENT_MONITOR_CLAUDE_DIR, never guessed from HOME) and only while the consent file says
+    // Claude tracking is on.
     claudeDir: process.env.AGENT_MONITOR_CLAUDE_DIR || null,
+    claudeConsentFile: join(state.dataDir, 'settings.json'),
     log,
     onChange: ({ sessionIds }) => {
       // One coalesced frame per imported batch, never one per row.

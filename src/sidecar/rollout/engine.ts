@@ -38,6 +38,12 @@ export interface EngineOptions {
   log?: (msg: string) => void;
   /** Claude Code config dir (its `projects/` folder is imported); null/absent: Claude files are not read. */
   claudeDir?: string | null;
+  /**
+   * The consent file (`<data dir>/settings.json`, docs/contracts.md "Settings"): when given, the
+   * Claude folder is read only while it says Claude tracking is on (`agentMonitorEnabled` and
+   * `hooksEnabled`), checked on every sweep tick. Absent: the Claude folder is always read.
+   */
+  claudeConsentFile?: string | null;
   /** Safety-net sweep of live files; default 5,000 ms. */
   sweepIntervalMs?: number;
   /** Full sweep of every file; default 600,000 ms. */
@@ -72,8 +78,10 @@ export function isRolloutFileName(name: string): boolean {
 
 export class RolloutEngine {
   private readonly db: Database.Database;
-  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir'>;
+  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>;
   private readonly roots: Root[];
+  /** The roots read at the last tick (see activeRoots). */
+  private active: Root[] = [];
   /** One fs.watch per watched folder. */
   private readonly dirWatches = new Map<string, fs.FSWatcher>();
   private readonly ancestorWatches = new Map<string, fs.FSWatcher>();
@@ -176,15 +184,48 @@ export class RolloutEngine {
     return root.kind === 'codex' ? isRolloutFileName(name) : CLAUDE_NAME.test(name);
   }
 
+  private claudeAllowed(): boolean {
+    const file = this.opts.claudeConsentFile;
+    if (!file) return true;
+    try {
+      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { agentMonitorEnabled?: unknown; hooksEnabled?: unknown };
+      return s.agentMonitorEnabled !== false && s.hooksEnabled === true;
+    } catch {
+      return false; // no consent file (or unreadable): no consent
+    }
+  }
+
+  /** Roots read right now: the Claude one only with consent (when tracking is turned off, its watches close). */
+  private activeRoots(): Root[] {
+    if (this.roots.every((r) => r.kind === 'codex')) return this.roots;
+    if (this.claudeAllowed()) return this.roots;
+    for (const r of this.roots) {
+      if (r.kind !== 'claude') continue;
+      for (const [dir, w] of this.dirWatches) {
+        if (dir === r.dir || dir.startsWith(r.dir + path.sep)) {
+          w.close();
+          this.dirWatches.delete(dir);
+        }
+      }
+      this.ancestorWatches.get(r.dir)?.close();
+      this.ancestorWatches.delete(r.dir);
+    }
+    return this.roots.filter((r) => r.kind !== 'claude');
+  }
+
   /** Watch every root that exists (its folders are added by the sweep); wait for the others. */
   private ensureWatching(): void {
     if (this.closed) return;
-    for (const root of this.roots) {
+    const active = this.activeRoots();
+    this.active = active;
+    for (const root of active) {
       if (this.dirWatches.has(root.dir)) continue;
       if (fs.existsSync(root.dir)) {
         this.ancestorWatches.get(root.dir)?.close();
         this.ancestorWatches.delete(root.dir);
         this.watchDir(root, root.dir);
+        // A root that became readable after the start (consent given, folder created): its history now.
+        if (this.lastFullSweep > 0 && this.dirWatches.has(root.dir)) this.scanDir(root, root.dir);
       } else {
         this.watchAncestor(root);
       }
@@ -309,7 +350,7 @@ export class RolloutEngine {
       this.lastFullSweep = Date.now();
       const cursors = this.loadCursors();
       const seen = new Set<string>();
-      for (const root of this.roots) this.walk(root, root.dir, (file, st) => {
+      for (const root of this.active) this.walk(root, root.dir, (file, st) => {
         seen.add(file);
         this.consider(file, st, cursors.get(file));
       });

@@ -6,6 +6,7 @@ export interface WorkerInit {
   dbPath: string;
   codexHome: string;
   claudeDir?: string | null;
+  claudeConsentFile?: string | null;
   sweepIntervalMs?: number;
 }
 

@@ -13,6 +13,8 @@ export interface RolloutWatcherOptions {
   codexHome: string;
   /** Claude Code config dir whose projects/ transcripts are imported too (same worker); absent: none. */
   claudeDir?: string | null;
+  /** Read the Claude folder only while this settings file says Claude tracking is on. */
+  claudeConsentFile?: string | null;
   /** One call per committed import batch (coalesced), never per row. */
   onChange: (change: ImportChange) => void;
   log?: (msg: string) => void;
@@ -52,6 +54,7 @@ export async function startRolloutWatcher(opts: RolloutWatcherOptions): Promise<
       dbPath: opts.dbPath,
       codexHome: opts.codexHome,
       claudeDir: opts.claudeDir ?? null,
+      claudeConsentFile: opts.claudeConsentFile ?? null,
       onChange: opts.onChange,
       log,
       ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
@@ -82,7 +85,7 @@ class WorkerWatcher implements RolloutWatcher {
   }
 
   private spawn(): Promise<void> {
-    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null };
+    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
     const worker = new Worker(this.workerPath, { workerData: init });
     this.worker = worker;
