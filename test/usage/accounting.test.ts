@@ -49,7 +49,7 @@ describe('Claude transcripts', () => {
     expect(rolled).toEqual(sum(EXPECT.main, EXPECT.agent));
     // The session row (what the list shows) carries the exact own totals too.
     expect(db.prepare('SELECT input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, harness, parent_session_id, model FROM sessions WHERE id = ?').get(AGENT))
-      .toEqual({ input_tokens: 850, output_tokens: 90, cache_read_tokens: 0, cache_write_tokens: 100, harness: 'claude', parent_session_id: SID, model: null });
+      .toEqual({ input_tokens: 850, output_tokens: 90, cache_read_tokens: 0, cache_write_tokens: 100, harness: 'claude', parent_session_id: SID, model: 'claude-haiku-4-5' });
     expect(db.prepare('SELECT model, name FROM sessions WHERE id = ?').get(SID)).toEqual({ model: 'claude-sonnet-4-5-20250929', name: null });
     expect(db.prepare('SELECT name FROM sessions WHERE id = ?').get(AGENT)).toEqual({ name: 'help' });
   });

@@ -30,6 +30,8 @@ export interface ClaudeParserState {
   pending: Record<string, { tool_name: string; tool_input: unknown }>;
   /** The subagent's first prompt was seen (it names the child session). */
   agentNamed: boolean;
+  /** Last model of the subagent's lines. */
+  agentModel?: string | null;
 }
 
 const MAX_PENDING = 256;
@@ -189,9 +191,13 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
   // assistant
   const model = str(message.model);
   const realModel = model && model !== '<synthetic>' ? model : null;
-  if (realModel && realModel !== state.model && !sidechainAgent) {
+  if (realModel && !sidechainAgent && realModel !== state.model) {
     state.model = realModel;
     out.push({ kind: 'model', sessionId, model: realModel });
+  }
+  if (realModel && sidechainAgent && realModel !== state.agentModel) {
+    state.agentModel = realModel;
+    out.push({ kind: 'model', sessionId: sidechainAgent, model: realModel });
   }
   const u = isObj(message.usage) ? message.usage : null;
   if (u) {
