@@ -247,8 +247,9 @@ export function importClaudeFile(db: Database.Database, filePath: string, opts: 
       const batch = records;
       records = [];
       lines = 0;
+      const bytes = scannedTo - batchStart;
       batchStart = scannedTo;
-      const change: ImportChange = stmts.apply(filePath, batch, c);
+      const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);
       if (batch.length > 0 && opts.onBatch) opts.onBatch(change);

@@ -21,6 +21,8 @@ import { decodeLine, initialParserState, parseRolloutLine, type ParserState, typ
 export interface ImportChange {
   sessionIds: string[];
   inserted: number;
+  /** Bytes of the file this batch consumed (the engine checkpoints the WAL by input volume). */
+  bytes?: number;
 }
 
 export interface ImportOptions {
@@ -342,8 +344,9 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
       const batch = records;
       records = [];
       linesInBatch = 0;
+      const bytes = scannedTo - batchStart;
       batchStart = scannedTo;
-      const change = stmts.applyBatch(filePath, batch, cursor);
+      const change: ImportChange = { ...stmts.applyBatch(filePath, batch, cursor), bytes };
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);
       if (batch.length > 0 && opts.onBatch) opts.onBatch(change);
