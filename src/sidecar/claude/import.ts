@@ -14,13 +14,18 @@ import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
 import { truncateLargeFields } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
-import { storeUsage, storeUsageState } from '../usage/records.js';
+import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
 import { decodeLine } from '../rollout/parse.js';
 import type { ImportChange, ImportOptions, ImportResult } from '../rollout/import.js';
 import { initialClaudeState, parseClaudeLine, type ClaudeParserState, type ClaudeRecord } from './parse.js';
 
 const DEFAULT_BATCH_LINES = 2_000;
-const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/**
+ * Smaller than the rollout importer's 1 MiB: a Claude transcript's lines are nearly all stored
+ * (tool results go into the timeline rows), so a batch costs more per byte, and each write-lock
+ * hold must stay short for the hook route's inserts on the HTTP thread.
+ */
+const DEFAULT_BATCH_BYTES = 256 * 1024;
 const READ_CHUNK = 4 * 1024 * 1024;
 const HEAD_BYTES = 4_096;
 const MAX_MALFORMED_LOGS = 20;
@@ -97,6 +102,7 @@ function prepare(db: Database.Database): Stmts {
     const spent = new Set<string>();
     const counts = new Map<string, { n: number; ts: string }>();
     const statuses = new Map<string, { status: SessionStatus; ts: string }>();
+    const states = new Map<string, UsageStateRecord>();
     let inserted = 0;
     const ensure = (id: string, ts: string): void => {
       if (ensured.has(id)) return;
@@ -118,9 +124,12 @@ function prepare(db: Database.Database): Stmts {
           ensure(rec.sessionId, rec.at);
           if (storeUsage(db, rec)) spent.add(rec.sessionId);
           break;
-        case 'usage-state':
-          storeUsageState(db, rec);
+        case 'usage-state': {
+          // Only the newest reading per session counts: one write per session per batch.
+          const prev = states.get(rec.sessionId);
+          if (!prev || rec.at >= prev.at) states.set(rec.sessionId, rec);
           break;
+        }
         case 'status': {
           const prev = statuses.get(rec.sessionId);
           if (!prev || rec.at >= prev.ts) statuses.set(rec.sessionId, { status: rec.status, ts: rec.at });
@@ -163,6 +172,7 @@ function prepare(db: Database.Database): Stmts {
     for (const [id, c] of counts) bump.run({ id, n: c.n, ts: c.ts });
     for (const [id, s] of statuses) setStatus.run({ id, status: s.status, ts: s.ts });
     for (const id of spent) sumTokens.run({ id });
+    for (const st of states.values()) storeUsageState(db, st);
     putCursor.run({
       path, dev: cursor.dev, ino: cursor.ino, size: cursor.size, mtimeMs: cursor.mtimeMs, offset: cursor.offset, lineNo: cursor.lineNo,
       headHash: cursor.headHash, headLen: cursor.headLen, sessionId: cursor.state.sessionId, state: JSON.stringify(cursor.state),

@@ -32,6 +32,8 @@ export interface ClaudeParserState {
   agentNamed: boolean;
   /** Last model of the subagent's lines. */
   agentModel?: string | null;
+  /** Usage key of the previous assistant line. */
+  lastUsageKey?: string | null;
 }
 
 const MAX_PENDING = 256;
@@ -209,7 +211,11 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     const requestId = str(value.requestId);
     // Without both ids the line cannot be matched with another copy of it: key it by its own uuid.
     const key = msgId && requestId ? `claude:${msgId}:${requestId}` : msgId ? `claude:${msgId}` : `claude-line:${str(value.uuid) ?? `${file}:${offset}`}`;
-    if (input + output + cacheRead + cacheWrite > 0) {
+    // The next line of the same message repeats its usage: it was just counted (the key would
+    // dedup it anyway; this saves the insert attempt).
+    const repeat = key === state.lastUsageKey;
+    state.lastUsageKey = key;
+    if (!repeat && input + output + cacheRead + cacheWrite > 0) {
       out.push({
         kind: 'usage', key, sessionId: spender, harness: 'claude', model: realModel, turnId: state.promptId, at,
         input, output, cacheRead, cacheWrite, reasoning: 0, contextTokens: input + cacheRead + cacheWrite, sourceFile: file,

@@ -58,8 +58,12 @@ const ROOTS = ['sessions', 'archived_sessions'] as const;
 const ROLLOUT_NAME = /^rollout-.*\.jsonl$/;
 const CLAUDE_NAME = /\.jsonl$/;
 const RECHECK_MS = 75;
-/** Checkpoint the WAL after this much imported input (about one full import batch). */
-const CHECKPOINT_BYTES = 1024 * 1024;
+/**
+ * Checkpoint the WAL after this much imported input: the pages written for it stay below SQLite's
+ * auto-checkpoint threshold (1,000 pages, 4 MiB), so the HTTP thread's next insert never pays for
+ * copying them.
+ */
+const CHECKPOINT_BYTES = 2 * 1024 * 1024;
 
 type FileKind = 'codex' | 'claude';
 
@@ -419,7 +423,7 @@ export class RolloutEngine {
           log: this.opts.log,
           onBatch: (change) => {
             this.lastImportAt = new Date().toISOString();
-            // Checkpoint here, on the worker, once per ~1 MiB of input (one full batch): otherwise
+            // Checkpoint here, on the worker, once per CHECKPOINT_BYTES of input: otherwise
             // the WAL outgrows the auto-checkpoint threshold and the server's next hook insert on the
             // HTTP thread pays for copying megabytes of our pages (measured: 130–600 ms stalls;
             // scripts/bench/rollout.ts). Not after every batch: a history of 50,000 small files
