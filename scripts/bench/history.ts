@@ -223,28 +223,39 @@ async function chartRender(rows: HistoryBenchRow[], dir: string, samples: number
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.setContent(`<!doctype html><style>${css}</style><div id="c"></div><script>${fs.readFileSync(bundle, 'utf8')}</script>`);
+    await page.evaluate('window.__name = (f) => f'); // tsx's keepNames helper, referenced by the function below
     const times = await page.evaluate(async (n) => {
       const w = window as unknown as { UsageCharts: { barChart: (el: HTMLElement, o: unknown) => { destroy(): void; ctx: CanvasRenderingContext2D } } };
       const labels = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(5, 10));
       const series = Array.from({ length: 8 }, (_, s) => ({ label: `agent · model ${s}`, values: labels.map((_, i) => ((i * 7919 + s * 104_729) % 50_000) + 1000) }));
       const el = document.getElementById('c')!;
-      const out: number[] = [];
+      const js: number[] = [];
+      const frame: number[] = [];
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         const u = w.UsageCharts.barChart(el, { title: 'Tokens per day', labels, series, stacked: true, width: 1100 });
-        await Promise.resolve(); // uPlot commits its draw in a microtask
-        u.ctx.getImageData(0, 0, 1, 1); // and the pixels are really there
-        out.push(performance.now() - t0);
+        await Promise.resolve(); // uPlot commits its draw (scales, axes, paths, canvas calls) in a microtask
+        js.push(performance.now() - t0);
+        await new Promise((r) => requestAnimationFrame(r)); // the next frame: rasterized and painted
+        u.ctx.getImageData(0, 0, 1, 1);
+        frame.push(performance.now() - t0);
         u.destroy();
       }
-      return out;
+      return { js, frame };
     }, samples);
     rows.push({
-      metric: `chart render: a year of daily data (365 days × 8 stacked series), uPlot in headless Chromium (${samples} renders)`,
-      result: `p50 ${pct(times, 50).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms`,
+      metric: `chart render: a year of daily data (365 days × 8 stacked series), uPlot in headless Chromium (${samples} renders): build + draw calls`,
+      result: `p50 ${pct(times.js, 50).toFixed(1)} ms, p99 ${pct(times.js, 99).toFixed(1)} ms`,
       baseline: '—',
       target: 'p99 < 100 ms',
-      ok: pct(times, 99) < 100,
+      ok: pct(times.js, 99) < 100,
+    });
+    rows.push({
+      metric: 'same, until the next animation frame has painted it (software raster, --disable-gpu)',
+      result: `p50 ${pct(times.frame, 50).toFixed(1)} ms, p99 ${pct(times.frame, 99).toFixed(1)} ms`,
+      baseline: '—',
+      target: 'p99 < 100 ms',
+      ok: pct(times.frame, 99) < 100,
     });
   } finally {
     await browser.close();
