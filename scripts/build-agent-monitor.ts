@@ -92,6 +92,7 @@ function inputHash(upstreamDir: string, patchesDir: string): string {
   add(join(repoRoot, 'src', 'shared'), 'shared');
   add(join(repoRoot, 'src', 'patcher'), 'patcher');
   add(join(repoRoot, 'src', 'handlers'), 'handlers');
+  add(join(repoRoot, 'src', 'dashboard'), 'dashboard');
   for (const f of ['scripts/build-agent-monitor.ts', 'package-lock.json']) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(repoRoot, f)));
@@ -110,6 +111,22 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
+    legalComments: 'none',
+    logLevel: 'silent',
+    charset: 'utf8',
+  });
+}
+
+/** The typed dashboard (src/dashboard/) as one browser script, loaded by the dashboard-entry patch. */
+async function bundleDashboard(outfile: string): Promise<void> {
+  await esbuild.build({
+    absWorkingDir: repoRoot,
+    entryPoints: ['src/dashboard/main.ts'],
+    outfile,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120', 'firefox120', 'safari16'],
     legalComments: 'none',
     logLevel: 'silent',
     charset: 'utf8',
@@ -230,6 +247,8 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
+    await bundleDashboard(join(stageDir, 'public', 'dashboard.js'));
+    writeFileSync(join(stageDir, 'public', 'dashboard.css'), readFileSync(join(repoRoot, 'src', 'dashboard', 'dashboard.css')));
     writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), withDelivery(readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js'), 'utf8')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
     // The sh handler is self-contained (no delivery module to inline).

@@ -15,6 +15,9 @@ import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { startClaudeSessionImport, type ClaudeSessionImporter } from '../claude/session-import.js';
+import { trackAttention } from '../attention.js';
+import { dashboardRoute } from './dashboard-routes.js';
+import { timelineRow } from './timeline.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -160,6 +163,7 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (state.ctx && dashboardRoute(state.ctx.db, req, res, url, json)) return true;
   return false;
 }
 
@@ -215,20 +219,39 @@ export function parseHookBody(body: string): ParsedPost {
 
 let sessionWithSources: Database.Statement | null = null;
 
-function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
-  if (!event) return;
-  ctx.broadcast('new_event', event);
+/**
+ * Live frames for one stored post: `new_event` in the timeline's row shape (src/sidecar/host/
+ * timeline.ts, so the dashboard appends it without a refetch), then the session row. A duplicate
+ * post that changed only the attention state still sends the session row.
+ */
+function announce(ctx: UpstreamContext, event: StoredEvent | null, data: Record<string, unknown>, attentionSession: string | null): void {
+  if (event) ctx.broadcast('new_event', timelineRow({ source: 'hook', seen_by: 'hook', ...event, created_at: String(event.created_at) }, data));
+  const sessionId = event?.session_id ?? attentionSession;
+  if (!sessionId) return;
   // The live frame carries the same row shape as GET /api/sessions (with `sources`), so a
   // dashboard that applies it in place keeps the hook/rollout badge.
   sessionWithSources ??= ctx.db.prepare(`SELECT sessions.*, ${SESSION_SOURCES_COLUMN} FROM sessions WHERE id = ?`);
-  ctx.broadcast('session_updated', sessionWithSources.get(event.session_id));
+  ctx.broadcast('session_updated', sessionWithSources.get(sessionId));
+}
+
+interface Stored {
+  event: StoredEvent | null;
+  /** The session whose attention state this post changed, if any. */
+  attention: string | null;
+}
+
+/** processEvent plus the attention state, in the caller's transaction. */
+function storeOne(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Stored {
+  const event = ctx.processEvent(hookType, data, transcript);
+  const at = typeof event?.created_at === 'string' ? event.created_at : eventTime(data);
+  return { event, attention: trackAttention(ctx.db, hookType, data, at) };
 }
 
 interface PendingPost {
   hookType: string;
   data: Record<string, unknown>;
   transcript: TranscriptUsage | null;
-  done: (event: StoredEvent | null, error: Error | null) => void;
+  done: (stored: Stored | null, error: Error | null) => void;
 }
 
 // Group commit: posts that arrive in the same event-loop turn are stored in one write
@@ -241,23 +264,24 @@ function flushPending(ctx: UpstreamContext): void {
   flushScheduled = false;
   const batch = pending;
   pending = [];
-  const results: Array<{ event: StoredEvent | null; error: Error | null }> = batch.map(() => ({ event: null, error: null }));
+  const results: Array<{ stored: Stored | null; error: Error | null }> = batch.map(() => ({ stored: null, error: null }));
   if (batch.length === 1) {
-    // A lone post needs no savepoint: processEvent is its own transaction.
+    // A lone post needs no extra savepoint: processEvent nests in this transaction.
     const only = batch[0]!;
     try {
-      results[0]!.event = ctx.processEvent(only.hookType, only.data, only.transcript);
+      results[0]!.stored = ctx.db.transaction(() => storeOne(ctx, only.hookType, only.data, only.transcript))();
     } catch (err) {
       results[0]!.error = err as Error;
     }
-    only.done(results[0]!.event, results[0]!.error);
+    only.done(results[0]!.stored, results[0]!.error);
     return;
   }
   try {
     ctx.db.transaction(() => {
       batch.forEach((item, i) => {
         try {
-          results[i]!.event = ctx.processEvent(item.hookType, item.data, item.transcript);
+          // A savepoint per post: one bad event cannot undo the others.
+          results[i]!.stored = ctx.db.transaction(() => storeOne(ctx, item.hookType, item.data, item.transcript))();
         } catch (err) {
           results[i]!.error = err as Error;
         }
@@ -266,16 +290,16 @@ function flushPending(ctx: UpstreamContext): void {
   } catch (err) {
     // The commit itself failed: nothing in this batch is stored.
     for (const r of results) {
-      r.event = null;
+      r.stored = null;
       r.error = err as Error;
     }
   }
-  batch.forEach((item, i) => item.done(results[i]!.event, results[i]!.error));
+  batch.forEach((item, i) => item.done(results[i]!.stored, results[i]!.error));
 }
 
-function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<StoredEvent | null> {
+function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<Stored> {
   return new Promise((resolve, reject) => {
-    pending.push({ hookType, data, transcript, done: (event, error) => (error ? reject(error) : resolve(event)) });
+    pending.push({ hookType, data, transcript, done: (stored, error) => (error || !stored ? reject(error ?? new Error('not stored')) : resolve(stored)) });
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(() => flushPending(ctx));
@@ -297,15 +321,16 @@ export async function handleHookPost(
   // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
   // transcripts carry the usage this reader sums.
   const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
-  let event: StoredEvent | null;
+  let stored: Stored;
   try {
-    event = await storeInBatch(ctx, hookType, data, transcript);
+    stored = await storeInBatch(ctx, hookType, data, transcript);
   } catch (err) {
     log(`failed to store ${hookType}: ${(err as Error).message}`);
     return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
   }
   noteHookEvent(data);
-  announce(ctx, event);
+  announce(ctx, stored.event, data, stored.attention);
+  const { event } = stored;
   return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
 }
 
@@ -362,9 +387,9 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
   try {
     const transcript = await transcripts.read(stored.transcript_path);
-    const event = await storeInBatch(ctx, hookType, stored, transcript);
+    const result = await storeInBatch(ctx, hookType, stored, transcript);
     noteHookEvent(stored);
-    announce(ctx, event);
+    announce(ctx, result.event, stored, result.attention);
   } catch (err) {
     log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
   }
@@ -388,9 +413,9 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
   const stored = truncateLargeFields(data);
   if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
   else delete stored.__spooled_at;
-  const event = ctx.processEvent(hookType, stored, null);
+  const result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
   noteHookEvent(data);
-  announce(ctx, event);
+  announce(ctx, result.event, stored, result.attention);
 }
 
 function startAddOns(port: number): void {
