@@ -15,7 +15,8 @@
  *  - a question or an idle prompt also clears on any tool activity.
  *
  * Runs inside the hook post's write transaction, for every post — also a duplicate one, because
- * the rollout importer may have stored the clearing event (a Codex Stop) first.
+ * the rollout importer may have stored the clearing event (a Codex Stop) first. Only a newly
+ * stored event opens a request (a re-delivered PermissionRequest is the same request).
  */
 import type Database from 'better-sqlite3';
 import { hookSessionId } from '../shared/dedup.js';
@@ -195,7 +196,7 @@ function needsYouValue(open: OpenRequest[]): string | null {
  * Applies one hook post to the attention state. Returns the session id when its `needs_you`
  * changed (the caller announces the session), else null.
  */
-export function trackAttention(db: Database.Database, hookType: string, data: Record<string, unknown>, at: string): string | null {
+export function trackAttention(db: Database.Database, hookType: string, data: Record<string, unknown>, at: string, stored: boolean): string | null {
   const sessionId = hookSessionId(data) ?? 'unknown';
   const s = statements(db);
   let open = s.open.all(sessionId) as OpenRequest[];
@@ -205,7 +206,7 @@ export function trackAttention(db: Database.Database, hookType: string, data: Re
   for (const r of toClear) changed = s.clear.run(at, hookType, r.id).changes > 0 || changed;
   if (toClear.length) open = open.filter((r) => !toClear.includes(r));
 
-  const want = opening(hookType, data);
+  const want = stored ? opening(hookType, data) : null;
   if (want) {
     const turnId = str(data.turn_id);
     // A Notification repeats what a PermissionRequest / Elicitation already opened.

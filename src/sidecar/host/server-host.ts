@@ -244,7 +244,7 @@ interface Stored {
 function storeOne(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Stored {
   const event = ctx.processEvent(hookType, data, transcript);
   const at = typeof event?.created_at === 'string' ? event.created_at : eventTime(data);
-  return { event, attention: trackAttention(ctx.db, hookType, data, at) };
+  return { event, attention: trackAttention(ctx.db, hookType, data, at, event !== null) };
 }
 
 interface PendingPost {
