@@ -6,6 +6,7 @@
  *   - Hook handler   (scripts/bench/handler.ts, if present): runHandlerBench
  *   - Rollout import (scripts/bench/rollout.ts, if present): runRolloutBench
  *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
+ *   - Dashboard      (scripts/bench/dashboard.ts): search, list, timeline, hook → screen [--events N]
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,18 +15,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
+import { dashboardBenchMarkdown, runDashboardBench } from './dashboard.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
   handler: { title: 'Hook handler', command: 'npm run bench -- --only handler --write' },
   rollout: { title: 'Rollout import', command: 'npm run bench -- --only rollout --write' },
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
+  dashboard: { title: 'Dashboard reads', command: 'npm run bench -- --only dashboard --write' },
 };
 
 function arg(name: string): string | undefined {
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
   const write = process.argv.includes('--write');
   const runsArg = arg('--runs');
   const runs = runsArg ? Number(runsArg) : undefined;
-  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport').split(',').map((s) => s.trim()) as SectionKey[]);
+  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport,dashboard').split(',').map((s) => s.trim()) as SectionKey[]);
   const results: Partial<Record<SectionKey, string>> = {};
 
   if (only.has('ingest')) {
@@ -121,6 +124,13 @@ async function main(): Promise<void> {
     const rows = await runTransportBench(runs ? { runs } : {});
     results.transport = transportBenchMarkdown(rows);
     console.log(`\n## ${SECTIONS.transport.title}\n\n${results.transport}`);
+  }
+
+  if (only.has('dashboard')) {
+    const events = arg('--events');
+    const rows = await runDashboardBench(events ? { events: Number(events) } : {});
+    results.dashboard = dashboardBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.dashboard.title}\n\n${results.dashboard}`);
   }
 
   if (write) {

@@ -445,9 +445,9 @@ async function selectSession(id: string, opts: { around?: number } = {}): Promis
     const li = item ? tl.rows.get(item.key) : undefined;
     if (item && li) {
       li.classList.add('hit');
-      li.scrollIntoView({ block: 'center' });
       await openRow(li, item);
-      li.scrollIntoView({ block: 'center' });
+      // The row's head at the top, with a little of what came before it.
+      view.scroller.scrollTop = Math.max(0, li.offsetTop - 96); // offsetParent: the scroller (position: relative)
     }
   } else {
     view.scroller.scrollTop = view.scroller.scrollHeight;

@@ -10,6 +10,8 @@ export const HOOK_TYPES = {
   PreToolUse: 'PreToolUse',
   PostToolUse: 'PostToolUse',
   Stop: 'Stop',
+  /** A turn that failed (Claude's StopFailure hook; a Codex rollout `error` event, e.g. an API error). */
+  StopFailure: 'StopFailure',
 } as const;
 /** The hook types the rollout importer produces (hooks may deliver more). */
 export type RolloutHookType = (typeof HOOK_TYPES)[keyof typeof HOOK_TYPES];

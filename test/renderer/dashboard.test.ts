@@ -157,9 +157,9 @@ describe('dashboard page in Chromium', () => {
     expect(await row.locator('.tl-cmd').innerText()).toBe('npm test -- checkout');
     // The output is folded; "Show all" shows every line.
     expect(await row.locator('.tl-out').innerText()).not.toContain('final line: 120 passed');
+    await page.screenshot({ path: join(SHOTS, 'dashboard-timeline.png') });
     await row.locator('.tl-more').click();
     expect(await row.locator('.tl-out').innerText()).toContain('final line: 120 passed, 0 failed');
-    await page.screenshot({ path: join(SHOTS, 'dashboard-timeline.png') });
   }, 60_000);
 
   test('export downloads Markdown with the prompt and the command', async () => {

@@ -237,6 +237,26 @@ describe('search', () => {
   }, 60_000);
 });
 
+describe('failures from rollouts', () => {
+  test('an error the Codex CLI wrote to its rollout (an API error) is a failed-turn row', async () => {
+    const id = '019b4c2e-0000-7000-8000-00000000e001';
+    const day = join(codexHome, 'sessions', '2026', '10', '01');
+    mkdirSync(day, { recursive: true });
+    const lines = [
+      { timestamp: '2026-10-01T10:00:00.000Z', type: 'session_meta', payload: { id, timestamp: '2026-10-01T10:00:00.000Z', cwd: '/home/dev/src/api', originator: 'codex_cli_rs', cli_version: '0.169.0', source: 'cli' } },
+      { timestamp: '2026-10-01T10:00:01.000Z', type: 'event_msg', payload: { type: 'task_started', turn_id: 'turn-e' } },
+      { timestamp: '2026-10-01T10:00:02.000Z', type: 'event_msg', payload: { type: 'error', message: 'stream error: unexpected status 503 Service Unavailable' } },
+    ];
+    writeFileSync(join(day, `rollout-2026-10-01T10-00-00-${id}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const row = await waitFor('the error row', async () => {
+      const page = await status(`/api/sessions/${id}/timeline`);
+      if (page.status !== 200) return null;
+      return (JSON.parse(page.body) as Page).events.find((e) => e.hook_type === 'StopFailure');
+    });
+    expect(row.failure).toBe('stream error: unexpected status 503 Service Unavailable');
+  }, 60_000);
+});
+
 describe('export and errors', () => {
   test('Markdown and JSON exports download with a file name; bad input gets a clear 400', async () => {
     const md = await status('/api/sessions/search-1/export.md');
