@@ -36,7 +36,7 @@ export default definePatch({
   anchorSha256: '95cac9dc1d8bf41009cb9bf8672be9c133a5d02978de4ab4a85ed7b4a70b3e7c',
   edit: (s, n, ctx) => {
     const body = ctx.ast.body;
-    const prev = body[body.indexOf(n as acorn.Statement) - 1];
+    const prev = body[body.indexOf(n) - 1];
     if (!prev || !isLoadSessionsStart(prev)) throw new Error('expected loadSessions().catch(…) right before `connect();` at the top level');
     s.overwrite(prev.start, n.end, LOADER);
   },

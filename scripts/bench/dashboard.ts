@@ -115,13 +115,13 @@ async function hookToScreen(server: RunningServer, samples: number): Promise<{ p
     for (let i = 0; i < samples + 3; i++) {
       const id = `bench-attention-${i}`;
       // A string, not a function: tsx would add helpers to a function that the page lacks.
-      const seen = page.evaluate(`new Promise((resolve) => {
+      const seen = page.evaluate<number>(`new Promise((resolve) => {
         const found = () => document.querySelector('.cards.needs .card[data-id="${id}"]') !== null;
         const obs = new MutationObserver(() => {
           if (found()) { obs.disconnect(); resolve(Date.now()); }
         });
         obs.observe(document.body, { childList: true, subtree: true });
-      })`) as Promise<number>;
+      })`);
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))'); // observer armed
       const t0 = Date.now();
       const r = await postHook(server, 'PermissionRequest', { session_id: id, cwd: '/home/dev/src/app', tool_name: 'Bash', tool_input: { command: `rm -rf build-${i}/` }, __delivery_id: `bench-${i}` });

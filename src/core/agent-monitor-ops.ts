@@ -122,9 +122,9 @@ export function createAgentMonitorOps({
     getNotificationsEnabled: () => isMasterEnabled() && settings.get().notificationsEnabled,
     async setNotificationsEnabled(enabled) {
       if (!isMasterEnabled()) return disabled();
-      return guarded(async () => {
+      return guarded(() => {
         settings.set({ notificationsEnabled: enabled });
-        return { ok: true, enabled };
+        return Promise.resolve({ ok: true, enabled });
       }, () => settings.get().notificationsEnabled);
     },
   };

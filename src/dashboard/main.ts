@@ -111,7 +111,7 @@ function dateOptions(): Array<[string, string]> {
 
 function renderFilters(): void {
   const f = state.filter;
-  const attention = h('input', { type: 'checkbox', id: 'f-attention' }) as HTMLInputElement;
+  const attention = h('input', { type: 'checkbox', id: 'f-attention' });
   attention.checked = Boolean(f.attention);
   attention.addEventListener('change', () => {
     state.filter.attention = attention.checked || undefined;

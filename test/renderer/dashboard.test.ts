@@ -167,7 +167,7 @@ describe('dashboard page in Chromium', () => {
     await page.waitForSelector('[data-export="md"]');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="md"]')]);
     expect(download.suggestedFilename()).toBe('session-claude-app.md');
-    const text = readFileSync((await download.path())!, 'utf8');
+    const text = readFileSync(await download.path(), 'utf8');
     expect(text).toContain('The checkout tests fail since the refactor.');
     expect(text).toContain('npm test -- checkout');
     expect(text).toContain('final line: 120 passed, 0 failed');

@@ -18,7 +18,7 @@ type Json = (res: ServerResponse, status: number, body: unknown) => void;
 const stmtCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 function prepare(db: Database.Database, sql: string): Database.Statement {
   let m = stmtCache.get(db);
-  if (!m) stmtCache.set(db, (m = new Map()));
+  if (!m) stmtCache.set(db, (m = new Map<string, Database.Statement>()));
   let s = m.get(sql);
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;

@@ -108,7 +108,7 @@ export function exportMarkdown(db: Database.Database, session: Record<string, un
   const agent = session.harness === 'codex' ? 'Codex' : 'Claude Code';
   res.write(
     `# ${agent} session ${String(session.id)}\n\n` +
-      `- Folder: ${String(session.cwd ?? 'unknown')}\n- Model: ${String(session.model ?? 'unknown')}\n` +
+      `- Folder: ${typeof session.cwd === 'string' ? session.cwd : 'unknown'}\n- Model: ${typeof session.model === 'string' ? session.model : 'unknown'}\n` +
       `- Started: ${String(session.started_at)}\n- Last activity: ${String(session.updated_at)}\n- Events: ${String(session.event_count)}\n`,
   );
   let buf = '';

@@ -41,7 +41,8 @@ export function exitCodeOf(response: unknown): number | null {
   if (response && typeof response === 'object') {
     const o = response as Record<string, unknown>;
     for (const k of ['exit_code', 'exitCode', 'returncode']) {
-      if (typeof o[k] === 'number') return o[k] as number;
+      const v = o[k];
+      if (typeof v === 'number') return v;
     }
     return null;
   }
