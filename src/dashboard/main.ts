@@ -651,7 +651,8 @@ async function refreshSessions(ids: string[]): Promise<void> {
   if (refreshing) return;
   refreshing = (async () => {
     const page = await api.sessions(state.filter, null);
-    for (const s of page.sessions) applySession(s);
+    // Oldest first: each one applied moves to the top, so the newest ends up first.
+    for (const s of [...page.sessions].reverse()) applySession(s);
     for (const id of ids) await catchUp(id);
   })().finally(() => {
     refreshing = null;
