@@ -175,14 +175,46 @@ describe('dashboard page in Chromium', () => {
     expect(json.events[0]!.hook_type).toBe('SessionStart');
   }, 60_000);
 
+  test('the runner\'s page shows a Web Notification per pending request once the user allowed them; a click opens that session', async () => {
+    // A page of its own whose Notification records what it is asked to show (permission: granted).
+    const context = page.context();
+    const notePage = await context.newPage();
+    await notePage.addInitScript(`
+      window.__notes = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission() { return Promise.resolve('granted'); }
+        constructor(title, options) { this.title = title; this.body = options && options.body; window.__notes.push(this); }
+        close() {}
+      };
+    `);
+    await notePage.goto(`${sidecar.url}/`);
+    await notePage.waitForSelector('.conn.live');
+    await notePage.waitForSelector('.card');
+    const s = { session_id: 'notify-me', cwd: '/home/dev/src/notify', __provider: 'codex', turn_id: 'tn' };
+    await post(sidecar, 'PermissionRequest', { ...s, tool_name: 'Bash', tool_input: { command: 'git push origin main' } });
+    await notePage.waitForFunction('window.__notes.length === 1');
+    const [note] = await notePage.evaluate<Array<{ title: string; body: string }>>('window.__notes.map((n) => ({ title: n.title, body: n.body }))');
+    expect(note).toEqual({ title: 'Codex needs you', body: '…/src/notify — Bash: git push origin main' });
+    // The same request again (a session update) does not notify twice.
+    await post(sidecar, 'Notification', { ...s, message: 'still waiting' });
+    await post(sidecar, 'PreToolUse', { session_id: 'claude-app', cwd: '/home/dev/src/shop-api', tool_name: 'Bash', tool_use_id: 'toolu_other', tool_input: { command: 'ls' } });
+    await notePage.waitForFunction(() => document.querySelectorAll('.tl-item').length > 0);
+    expect(await notePage.evaluate('window.__notes.length')).toBe(1);
+    await notePage.evaluate('window.__notes[0].onclick()');
+    await notePage.waitForFunction(() => document.querySelector('.card.selected')?.getAttribute('data-id') === 'notify-me');
+    await post(sidecar, 'Stop', { ...s, stop_hook_active: false, last_assistant_message: 'ok' });
+    await notePage.close();
+  }, 60_000);
+
   test('filters and keyboard navigation through sessions', async () => {
     await page.goto(`${sidecar.url}/`);
     await page.waitForSelector('.card');
     await page.selectOption('select[name="harness"]', 'codex');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.card')).every((c) => c.querySelector('.agent')?.textContent === 'Codex'));
-    expect(await page.locator('.card').count()).toBe(1);
+    expect(await page.locator('.card').count()).toBe(2); // codex-docs, notify-me
     await page.selectOption('select[name="harness"]', '');
-    await page.waitForFunction(() => document.querySelectorAll('.card').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 4);
     await page.locator('body').click({ position: { x: 5, y: 300 } });
     const selected = async (): Promise<string | null> => page.locator('.card.selected').getAttribute('data-id');
     const start = await selected();
