@@ -257,6 +257,32 @@ describe('failures from rollouts', () => {
   }, 60_000);
 });
 
+describe('Claude transcripts fill what the Stop hook lacks', () => {
+  test('the final message of the turn, and an API error the turn ended on', async () => {
+    const transcript = join(sidecar.dir, 'claude-transcript.jsonl');
+    const line = (o: unknown): string => `${JSON.stringify(o)}\n`;
+    writeFileSync(
+      transcript,
+      line({ type: 'user', message: { role: 'user', content: 'fix the tests' } }) +
+        line({ type: 'assistant', uuid: 'u1', message: { id: 'msg_1', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'All tests pass now.' }], usage: { input_tokens: 10, output_tokens: 5 } } }),
+    );
+    const s = { session_id: 'claude-transcript', cwd: '/home/dev/src/t', transcript_path: transcript };
+    await post('Stop', { ...s, stop_hook_active: false });
+    let rows = (await sidecar.get<Page & { events: Array<Row & { text: string | null }> }>('/api/sessions/claude-transcript/timeline')).events;
+    expect(rows.at(-1)).toMatchObject({ hook_type: 'Stop', text: 'All tests pass now.', failure: null });
+
+    writeFileSync(
+      transcript,
+      line({ type: 'user', message: { role: 'user', content: 'and the lint' } }) +
+        line({ type: 'assistant', uuid: 'u2', isApiErrorMessage: true, message: { id: 'msg_2', model: '<synthetic>', content: [{ type: 'text', text: 'API Error: 529 overloaded' }] } }),
+      { flag: 'a' },
+    );
+    await post('Stop', { ...s, stop_hook_active: false });
+    rows = (await sidecar.get<Page & { events: Array<Row & { text: string | null }> }>('/api/sessions/claude-transcript/timeline')).events;
+    expect(rows.at(-1)).toMatchObject({ hook_type: 'Stop', failure: 'API Error: 529 overloaded', text: null });
+  });
+});
+
 describe('export and errors', () => {
   test('Markdown and JSON exports download with a file name; bad input gets a clear 400', async () => {
     const md = await status('/api/sessions/search-1/export.md');

@@ -321,6 +321,7 @@ export async function handleHookPost(
   // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
   // transcripts carry the usage this reader sums.
   const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
+  if (transcript && hookType === 'Stop') fillFromTranscript(data, transcript);
   let stored: Stored;
   try {
     stored = await storeInBatch(ctx, hookType, data, transcript);
@@ -393,6 +394,26 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   } catch (err) {
     log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
   }
+}
+
+/**
+ * What a Claude Stop hook lacks and its transcript has: the turn's final message (older Claude
+ * versions send no `last_assistant_message`) and an API error the turn ended on (Claude Code
+ * writes it into the transcript as an assistant message marked `isApiErrorMessage`). Marked in
+ * `__from_transcript` so the stored event says where the field came from.
+ */
+export function fillFromTranscript(data: Record<string, unknown>, transcript: TranscriptUsage): void {
+  const filled: string[] = [];
+  // A turn that ended on an API error has no final message of its own (the newest text is an older turn's).
+  if (typeof data.last_assistant_message !== 'string' && transcript.last_text && !transcript.api_error) {
+    data.last_assistant_message = transcript.last_text;
+    filled.push('last_assistant_message');
+  }
+  if (transcript.api_error && typeof data.api_error !== 'string') {
+    data.api_error = transcript.api_error;
+    filled.push('api_error');
+  }
+  if (filled.length) data.__from_transcript = filled;
 }
 
 /**

@@ -65,6 +65,7 @@ export function failureOf(hookType: string, data: Record<string, unknown>, exitC
       return 'interrupted by the user';
     case 'Stop':
       if (data.turn_aborted === true) return `turn aborted${str(data.reason) ? ` (${str(data.reason)})` : ''}`;
+      if (str(data.api_error)) return str(data.api_error);
       return null;
     case 'PostToolUse': {
       if (exitCode !== null && exitCode !== 0) return `exit code ${exitCode}`;
