@@ -33,7 +33,7 @@ export default definePatch({
     describe: 'top-level connect(), right after loadSessions().catch(console.error)',
     where: (n, ctx) => ctx.ancestors.length === 1 && isConnectCall(n),
   },
-  anchorSha256: '95cac9dc1d8bf41009cb9bf8672be9c133a5d02978de4ab4a85ed7b4a70b3e7c',
+  anchorSha256: 'f27af270c870f237d07ddccec89e4c13221114d7c2e768fda94941f96296a796',
   edit: (s, n, ctx) => {
     const body = ctx.ast.body;
     const prev = body[body.indexOf(n) - 1];
