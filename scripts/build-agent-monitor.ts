@@ -117,7 +117,8 @@ async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
-async function bundleBrowser(entry: string, outfile: string): Promise<void> {
+/** A browser script: the typed dashboard (loaded by the dashboard-entry patch) or the usage panels. */
+async function bundleBrowser(entry: string, outfile: string, minify = false): Promise<void> {
   await esbuild.build({
     absWorkingDir: repoRoot,
     entryPoints: [entry],
@@ -125,8 +126,8 @@ async function bundleBrowser(entry: string, outfile: string): Promise<void> {
     bundle: true,
     platform: 'browser',
     format: 'iife',
-    target: 'es2020',
-    minify: true,
+    target: ['chrome120', 'firefox120', 'safari16'],
+    minify,
     legalComments: 'none',
     logLevel: 'silent',
     charset: 'utf8',
@@ -247,8 +248,10 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
+    await bundleBrowser('src/dashboard/main.ts', join(stageDir, 'public', 'dashboard.js'));
+    writeFileSync(join(stageDir, 'public', 'dashboard.css'), readFileSync(join(repoRoot, 'src', 'dashboard', 'dashboard.css')));
     // The usage panels (src/dashboard/usage/, with uPlot bundled in) and their stylesheet.
-    await bundleBrowser('src/dashboard/usage/main.ts', join(stageDir, 'public', 'usage.js'));
+    await bundleBrowser('src/dashboard/usage/main.ts', join(stageDir, 'public', 'usage.js'), true);
     writeFileSync(
       join(stageDir, 'public', 'usage.css'),
       `${readFileSync(join(repoRoot, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(repoRoot, 'src', 'dashboard', 'usage', 'usage.css'), 'utf8')}`,

@@ -6,6 +6,7 @@
  *   - Hook handler   (scripts/bench/handler.ts, if present): runHandlerBench
  *   - Rollout import (scripts/bench/rollout.ts, if present): runRolloutBench
  *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
+ *   - Dashboard      (scripts/bench/dashboard.ts): search, list, timeline, hook → screen [--events N]
  *   - History import, charts, idle cost (scripts/bench/history.ts): runHistoryBench
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
@@ -15,19 +16,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
+import { dashboardBenchMarkdown, runDashboardBench } from './dashboard.js';
 import { historyBenchMarkdown, historyOptionsFromArgv, runHistoryBench } from './history.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'history';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
   handler: { title: 'Hook handler', command: 'npm run bench -- --only handler --write' },
   rollout: { title: 'Rollout import', command: 'npm run bench -- --only rollout --write' },
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
+  dashboard: { title: 'Dashboard reads', command: 'npm run bench -- --only dashboard --write' },
   history: { title: 'History import, charts and idle cost', command: 'npm run bench -- --only history --write' },
 };
 
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
   const write = process.argv.includes('--write');
   const runsArg = arg('--runs');
   const runs = runsArg ? Number(runsArg) : undefined;
-  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport,history').split(',').map((s) => s.trim()) as SectionKey[]);
+  const only = new Set((arg('--only') ?? 'ingest,handler,rollout,transport,dashboard,history').split(',').map((s) => s.trim()) as SectionKey[]);
   const results: Partial<Record<SectionKey, string>> = {};
 
   if (only.has('ingest')) {
@@ -129,6 +132,13 @@ async function main(): Promise<void> {
     const rows = await runHistoryBench({ ...historyOptionsFromArgv(), ...(runs ? { runs } : {}) });
     results.history = historyBenchMarkdown(rows);
     console.log(`\n## ${SECTIONS.history.title}\n\n${results.history}`);
+  }
+
+  if (only.has('dashboard')) {
+    const events = arg('--events');
+    const rows = await runDashboardBench(events ? { events: Number(events) } : {});
+    results.dashboard = dashboardBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.dashboard.title}\n\n${results.dashboard}`);
   }
 
   if (write) {

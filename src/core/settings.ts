@@ -12,14 +12,17 @@ export interface MonitorSettings {
   hooksEnabled: boolean;
   /** Codex CLI session tracking (hooks in ~/.codex/hooks.json); needs the two above as well. */
   codexOptIn: boolean;
+  /** Desktop notifications when a session starts needing the user (src/electron-main/attention-notifier.ts). */
+  notificationsEnabled: boolean;
 }
 
-export const SETTINGS_KEYS = ['agentMonitorEnabled', 'hooksEnabled', 'codexOptIn'] as const satisfies readonly (keyof MonitorSettings)[];
+export const SETTINGS_KEYS = ['agentMonitorEnabled', 'hooksEnabled', 'codexOptIn', 'notificationsEnabled'] as const satisfies readonly (keyof MonitorSettings)[];
 
 export const SETTINGS_DEFAULTS: Readonly<MonitorSettings> = Object.freeze({
   agentMonitorEnabled: true,
   hooksEnabled: false,
   codexOptIn: false,
+  notificationsEnabled: true,
 });
 
 /** The `schema` option of conf and electron-store (the `properties` of the root schema). */
@@ -27,6 +30,7 @@ export const SETTINGS_SCHEMA = {
   agentMonitorEnabled: { type: 'boolean', default: true },
   hooksEnabled: { type: 'boolean', default: false },
   codexOptIn: { type: 'boolean', default: false },
+  notificationsEnabled: { type: 'boolean', default: true },
 } as const;
 
 export const SETTINGS_PROJECT_NAME = 'agent-monitor-host';

@@ -7,15 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
+import { launchChromium } from '../helpers/browser.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { agentTranscript, AGENT, codexRollout, mainTranscript, placeClaude, placeCodex, SID, THREAD } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 const day = (back: number): string => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
@@ -62,7 +61,7 @@ async function paintedAt(page: Page, chart: string, index: number, n: number): P
   }, { sel: chart, index, n });
 }
 
-describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('usage panels in Chromium', () => {
+describe('usage panels in Chromium', () => {
   let sidecar: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -82,7 +81,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('usage pa
       const r = (await (await fetch(`${sidecar.url}/api/usage/sessions`)).json()) as UsageSessions;
       return r.sessions.find((s) => s.id === SID)?.children.length === 1 && r.sessions.some((s) => s.id === THREAD);
     }, 15_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    ({ browser } = await launchChromium());
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 90_000);
@@ -94,6 +93,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('usage pa
 
   test('daily and tool charts are drawn with the imported values', async () => {
     await page.goto(`${sidecar.url}/`);
+    // The typed dashboard is up, with the usage button in its top bar: open the overview.
+    await page.locator('header .usage-open').click();
     await page.waitForSelector('.usage-daily canvas');
     const n = 30;
     // Two days ago: Claude only (Sonnet main session 4,332 tokens, Haiku subagent 1,040); yesterday: Codex.
@@ -180,5 +181,20 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && process.env.CI !== 'true')('usage pa
     // Back to the shipped rate.
     await page.locator('.usage-pricing tr[data-model="claude-haiku-4-5"] .usage-reset').click();
     await waitFor('shipped rate again', () => page.evaluate((id) => document.querySelector(`.usage-tree-box li[data-id="${id}"] > .usage-row .usage-cost`)?.textContent === '$0.0014', AGENT), 10_000);
+  }, 60_000);
+
+  test('the session view of the dashboard has a usage panel: one summary line, charts when opened', async () => {
+    await page.evaluate((id) => (window as unknown as { agentMonitorDashboard: { selectSession(id: string): Promise<void> } }).agentMonitorDashboard.selectSession(id), SID);
+    const panel = page.locator('[data-panel="usage"] .usage-session-panel');
+    await panel.waitFor();
+    await waitFor('summary filled', async () => (await panel.locator('summary').innerText()).includes('tokens'), 10_000);
+    // The parent with its subagent: 5,372 tokens; Sonnet part + Haiku part.
+    expect(await panel.locator('summary').innerText()).toBe('Usage & cost · 5,372 tokens $0.0078 · 1 subagent');
+    await panel.locator('summary').click();
+    await panel.locator('.usage-turn-tokens canvas').waitFor();
+    expect(await panel.locator('.usage-models tr[data-model]').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.model))).toEqual(['claude-sonnet-4-5-20250929']);
+    await panel.locator(`.usage-subagents li[data-id="${SID}"] > .usage-row .usage-toggle`).click();
+    expect(await panel.locator(`.usage-subagents li[data-id="${AGENT}"] .usage-cost`).first().innerText()).toBe('$0.0014');
+    await page.screenshot({ path: path.join(SHOTS, 'usage-session-panel.png') });
   }, 60_000);
 });

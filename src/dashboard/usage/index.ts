@@ -24,7 +24,7 @@ function seriesLabel(s: DailySeries): string {
   return `${s.harness === 'codex' ? 'Codex' : 'Claude'} · ${s.model ?? 'unknown model'}`;
 }
 
-export function mountUsage(container: HTMLElement, api: UsageApi): UsageView {
+export function mountUsage(container: HTMLElement, api: UsageApi, onOpen?: (id: string) => void): UsageView {
   const root = el('section', 'usage-panel');
   root.setAttribute('aria-labelledby', 'usage-h');
   const h = el('h2', undefined, 'Usage & cost');
@@ -34,14 +34,14 @@ export function mountUsage(container: HTMLElement, api: UsageApi): UsageView {
   const controls = el('div', 'usage-controls');
   const range = el('select', 'usage-range');
   range.setAttribute('aria-label', 'days shown');
-  for (const [v, t] of [['30', 'Last 30 days'], ['365', 'Last year']]) {
+  for (const [v, t] of [['30', 'Last 30 days'], ['365', 'Last year']] as const) {
     const o = el('option', undefined, t);
     o.value = v;
     range.append(o);
   }
   const metric = el('select', 'usage-metric');
   metric.setAttribute('aria-label', 'daily metric');
-  for (const [v, t] of [['tokens', 'Tokens'], ['cost', 'Cost']]) {
+  for (const [v, t] of [['tokens', 'Tokens'], ['cost', 'Cost']] as const) {
     const o = el('option', undefined, t);
     o.value = v;
     metric.append(o);
@@ -66,7 +66,7 @@ export function mountUsage(container: HTMLElement, api: UsageApi): UsageView {
   let toolsChart: uPlot | null = null;
   const width = (): number => Math.max(320, Math.min(1100, (root.clientWidth || 800) - 16));
 
-  const session = mountSessionUsage(sessionBox, api, (id) => void select(id));
+  const session = mountSessionUsage(sessionBox, api, (id) => void select(id), onOpen);
   const pricing = mountPricingEditor(pricingInner, api, () => void refresh());
 
   async function drawDaily(): Promise<void> {

@@ -15,7 +15,8 @@ export interface SessionPanel {
   charts(): uPlot[];
 }
 
-export function mountSessionUsage(container: HTMLElement, api: UsageApi, onSelect: (id: string) => void): SessionPanel {
+/** `onOpen`: open the session in the dashboard's own view (a button next to the title). */
+export function mountSessionUsage(container: HTMLElement, api: UsageApi, onSelect: (id: string) => void, onOpen?: (id: string) => void): SessionPanel {
   let charts: uPlot[] = [];
   let current: string | null = null;
   const show = async (id: string | null): Promise<void> => {
@@ -36,6 +37,12 @@ export function mountSessionUsage(container: HTMLElement, api: UsageApi, onSelec
     const width = Math.max(320, Math.min(900, (container.clientWidth || 640) - 8));
     const head = el('div', 'usage-session-head');
     head.append(el('h3', undefined, sessionTitle(s)));
+    if (onOpen) {
+      const open = el('button', 'usage-open-session ghost', 'Open timeline');
+      open.type = 'button';
+      open.addEventListener('click', () => onOpen(s.id));
+      head.append(open);
+    }
     const totals = el('p', 'usage-totals');
     totals.append(`Own: ${tokens(s.own.tokens.total)} tokens `, costBadge(s.own.cost, s.own.unpricedTokens));
     if (s.children.length) totals.append(` · with ${d.descendants.length} subagent${d.descendants.length > 1 ? 's' : ''}: ${tokens(s.total.tokens.total)} tokens `, costBadge(s.total.cost, s.total.unpricedTokens));

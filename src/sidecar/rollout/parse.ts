@@ -289,6 +289,13 @@ function onEventMsg(state: ParserState, p: Obj, createdAt: string, pos: LinePos)
       const key = turnId ? dedupKeys.stop(turnId) : dedupKeys.line(pos.offset);
       return [event(state, HOOK_TYPES.Stop, key, null, createdAt, data, SESSION_STATUS.waiting)];
     }
+    case 'error': {
+      // An error the CLI reported for the turn (e.g. the model API failed): a failed-turn row.
+      if (!state.sessionId) return [];
+      const data = base(state, HOOK_TYPES.StopFailure, pos);
+      data.error = typeof p.message === 'string' ? p.message : JSON.stringify(p);
+      return [event(state, HOOK_TYPES.StopFailure, dedupKeys.line(pos.offset), null, createdAt, data, null)];
+    }
     case 'token_count': {
       // Exact per-step usage, context and rate limits (src/sidecar/usage/codex.ts).
       const usage = codexUsageRecords(state, p, createdAt, pos.file);
