@@ -25,7 +25,7 @@ const DEFAULT_BATCH_LINES = 2_000;
  * (tool results go into the timeline rows), so a batch costs more per byte, and each write-lock
  * hold must stay short for the hook route's inserts on the HTTP thread.
  */
-const DEFAULT_BATCH_BYTES = 256 * 1024;
+const DEFAULT_BATCH_BYTES = 128 * 1024;
 const READ_CHUNK = 4 * 1024 * 1024;
 const HEAD_BYTES = 4_096;
 const MAX_MALFORMED_LOGS = 20;
