@@ -417,12 +417,15 @@ function withExactTokens(db: Database.Database, data: Record<string, unknown>, t
 
 /** A Claude hook names its transcript (and a SubagentStop the subagent's): have the worker import it now. */
 function nudgeTranscriptImport(data: Record<string, unknown>): void {
-  const watcher = state.watcher;
-  if (!watcher) return;
   for (const p of [data.transcript_path, data.agent_transcript_path]) {
-    if (typeof p === 'string' && p.endsWith('.jsonl') && !p.includes('\0')) watcher.importClaudeFile(p);
+    if (typeof p !== 'string' || !p.endsWith('.jsonl') || p.includes('\0')) continue;
+    if (state.watcher) state.watcher.importClaudeFile(p);
+    else if (pendingTranscripts.size < 1000) pendingTranscripts.add(p); // the worker is still starting
   }
 }
+
+/** Transcripts named by hooks before the worker was up; handed over when it is. */
+const pendingTranscripts = new Set<string>();
 
 /**
  * What a Claude Stop hook lacks and its transcript has: the turn's final message (older Claude
@@ -504,6 +507,8 @@ function startAddOns(port: number): void {
   }).then(
     (watcher) => {
       state.watcher = watcher;
+      for (const p of pendingTranscripts) watcher.importClaudeFile(p);
+      pendingTranscripts.clear();
     },
     (err: Error) => {
       state.watcherError = err.message;
