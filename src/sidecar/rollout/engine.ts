@@ -65,6 +65,8 @@ const RECHECK_MS = 75;
  * copying them (measured with 2 MiB on a 1 GB history: a hook-like insert waited 1.3 s).
  */
 const CHECKPOINT_BYTES = 512 * 1024;
+/** Input bytes per import transaction in the worker. */
+const IMPORT_BATCH_BYTES = 128 * 1024;
 
 type FileKind = 'codex' | 'claude';
 
@@ -422,6 +424,9 @@ export class RolloutEngine {
         const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
         const res: ImportResult = importFile(this.db, file, {
           log: this.opts.log,
+          // Short write transactions: the HTTP thread's hook inserts wait for at most one of them
+          // (the dashboard's full-text index made each byte of a batch several times dearer).
+          batchBytes: IMPORT_BATCH_BYTES,
           onBatch: (change) => {
             this.lastImportAt = new Date().toISOString();
             // Checkpoint here, on the worker, once per CHECKPOINT_BYTES of input: otherwise
