@@ -71,7 +71,7 @@ describe('history engine', () => {
     const dir = createTempDirectory();
     const { db, dbPath } = openTestDb(dir);
     const claudeDir = path.join(dir, 'claude');
-    placeClaude(claudeDir);
+    const files = placeClaude(claudeDir);
     const consent = path.join(dir, 'settings.json');
     fs.writeFileSync(consent, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false }));
     const engine = await RolloutEngine.start({ dbPath, codexHome: path.join(dir, 'codex'), claudeDir, claudeConsentFile: consent, onChange: () => {}, sweepIntervalMs: 50 });
@@ -80,5 +80,13 @@ describe('history engine', () => {
     expect(usageRows(db)).toBe(0);
     fs.writeFileSync(consent, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }));
     await waitFor('history imported once tracking is on', () => usageRows(db) === 5, 5_000);
+    // Tracking off again: an append is not read (the next tick drops the folder watches).
+    fs.writeFileSync(consent, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false }));
+    await engine.flush();
+    const before = engine.watchedDirs();
+    fs.appendFileSync(files.main, `${assistantLine('msg_off', 'req_off', 'claude-haiku-4-5', { type: 'text', text: 'x' }, usage(1, 1, 0, 0), '2026-11-22T00:00:00.000Z')}\n`);
+    await engine.flush();
+    expect(usageRows(db)).toBe(5);
+    expect(before).toBe(0);
   });
 });

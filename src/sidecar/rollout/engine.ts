@@ -220,6 +220,9 @@ export class RolloutEngine {
       }
       this.ancestorWatches.get(r.dir)?.close();
       this.ancestorWatches.delete(r.dir);
+      // Nor does the live sweep look at them any more.
+      for (const file of this.known.keys()) if (file.startsWith(r.dir + path.sep)) this.known.delete(file);
+      for (const file of this.queue) if (file.startsWith(r.dir + path.sep)) this.queue.delete(file);
     }
     return this.roots.filter((r) => r.kind !== 'claude');
   }
