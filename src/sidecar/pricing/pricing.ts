@@ -77,7 +77,7 @@ export function validateRates(v: unknown): Rates {
   };
   const cw = o.contextWindow;
   if (cw !== undefined && cw !== null && (typeof cw !== 'number' || !Number.isInteger(cw) || cw <= 0)) throw new Error('contextWindow must be a positive integer or null');
-  return { input: rate('input'), output: rate('output'), cacheWrite: rate('cacheWrite'), cacheRead: rate('cacheRead'), contextWindow: (cw as number | null | undefined) ?? null };
+  return { input: rate('input'), output: rate('output'), cacheWrite: rate('cacheWrite'), cacheRead: rate('cacheRead'), contextWindow: cw ?? null };
 }
 
 export function setPriceOverride(db: Database.Database, model: string, rates: unknown): Rates {

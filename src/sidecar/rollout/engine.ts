@@ -126,7 +126,8 @@ export class RolloutEngine {
     this.malformedLines = this.sumMalformed();
   }
 
-  static async start(opts: EngineOptions): Promise<RolloutEngine> {
+  /** Async for its callers' sake (a future start may wait for the folder watches); today it is ready at once. */
+  static start(opts: EngineOptions): Promise<RolloutEngine> {
     const engine = new RolloutEngine(opts);
     engine.ensureWatching();
     engine.sweep(true);
@@ -137,7 +138,7 @@ export class RolloutEngine {
       engine.kick();
     }, engine.opts.sweepIntervalMs);
     engine.sweepTimer.unref?.();
-    return engine;
+    return Promise.resolve(engine);
   }
 
   status(): WatcherStatus {
