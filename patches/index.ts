@@ -26,6 +26,7 @@ import sharedSummary from './shared-summary.js';
 import eventTime from './event-time.js';
 import handlerDeliveryId from './handler-delivery-id.js';
 import handlerExitTimer from './handler-exit-timer.js';
+import dashboardEntry from './dashboard-entry.js';
 
 export const allPatches: PatchSpec[] = [
   hostSchema, harnessStmt, eventDedupStmt, sessionSources, hostRequireHooks, transcriptOutsideTx, codexSessionId, harnessStamp, eventDedup, hookPostHost, hostRequireIndex, portFromHost, bodyLimit, hostRoutes, hostStart, hostStop, dashboardHelpers, harnessBadge, harnessFilter, eventSourceBadge,
@@ -34,4 +35,5 @@ export const allPatches: PatchSpec[] = [
   eventTime,
   handlerDeliveryId,
   handlerExitTimer,
+  dashboardEntry,
 ];

@@ -93,6 +93,7 @@ function inputHash(upstreamDir: string, patchesDir: string): string {
   add(join(repoRoot, 'src', 'shared'), 'shared');
   add(join(repoRoot, 'src', 'patcher'), 'patcher');
   add(join(repoRoot, 'src', 'handlers'), 'handlers');
+  add(join(repoRoot, 'src', 'dashboard'), 'dashboard');
   for (const f of ['scripts/build-agent-monitor.ts', 'package-lock.json']) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(repoRoot, f)));
@@ -111,6 +112,23 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
+    legalComments: 'none',
+    logLevel: 'silent',
+    charset: 'utf8',
+  });
+}
+
+/** A browser script: the typed dashboard (loaded by the dashboard-entry patch) or the usage panels. */
+async function bundleBrowser(entry: string, outfile: string, minify = false): Promise<void> {
+  await esbuild.build({
+    absWorkingDir: repoRoot,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120', 'firefox120', 'safari16'],
+    minify,
     legalComments: 'none',
     logLevel: 'silent',
     charset: 'utf8',
@@ -231,6 +249,14 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
     writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
+    await bundleBrowser('src/dashboard/main.ts', join(stageDir, 'public', 'dashboard.js'));
+    writeFileSync(join(stageDir, 'public', 'dashboard.css'), readFileSync(join(repoRoot, 'src', 'dashboard', 'dashboard.css')));
+    // The usage panels (src/dashboard/usage/, with uPlot bundled in) and their stylesheet.
+    await bundleBrowser('src/dashboard/usage/main.ts', join(stageDir, 'public', 'usage.js'), true);
+    writeFileSync(
+      join(stageDir, 'public', 'usage.css'),
+      `${readFileSync(join(repoRoot, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(repoRoot, 'src', 'dashboard', 'usage', 'usage.css'), 'utf8')}`,
+    );
     writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), withDelivery(readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js'), 'utf8')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
     // The sh handler is self-contained (no delivery module to inline).

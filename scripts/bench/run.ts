@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --write] [--runs N] [--only ingest,handler,rollout]`
+ * `npm run bench [-- --write] [--runs N] [--only ingest,handler,rollout,history] [--history-mb 100] [--idle-files 50000] [--idle-seconds 60]`
  *
  * Runs the benchmarks and prints markdown tables:
  *   - Hook ingestion (scripts/bench/ingest.ts): upstream vs patched, POST /api/hooks/event
  *   - Hook handler   (scripts/bench/handler.ts, if present): runHandlerBench
  *   - Rollout import (scripts/bench/rollout.ts, if present): runRolloutBench
  *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
+ *   - Dashboard      (scripts/bench/dashboard.ts): search, list, timeline, hook → screen [--events N]
+ *   - History import, charts, idle cost (scripts/bench/history.ts): runHistoryBench
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,31 +16,50 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
+import { dashboardBenchMarkdown, runDashboardBench } from './dashboard.js';
+import { historyBenchMarkdown, runHistoryBench } from './history.js';
 import { parseCli, runCli, UsageError } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
   handler: { title: 'Hook handler', command: 'npm run bench -- --only handler --write' },
   rollout: { title: 'Rollout import', command: 'npm run bench -- --only rollout --write' },
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
+  dashboard: { title: 'Dashboard reads', command: 'npm run bench -- --only dashboard --write' },
+  history: { title: 'History import, charts and idle cost', command: 'npm run bench -- --only history --write' },
 };
 
 const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>]
   --write           replace each section's generated block in docs/benchmarks.md
   --runs <n>        repetitions per case (a positive integer; default per section)
-  --only <list>     comma-separated: ${Object.keys(SECTIONS).join(', ')} (default: all)`;
+  --only <list>     comma-separated: ${Object.keys(SECTIONS).join(', ')} (default: all)
+  --history-mb <n>  history: megabytes of generated Claude transcripts and Codex rollouts
+  --idle-files <n>  history: files on disk for the idle-cost case
+  --idle-seconds <n> history: how long the idle sidecar is sampled
+  --events <n>      dashboard: stored events for the search and paging cases`;
 
 export interface BenchArgs {
   write: boolean;
   runs: number | undefined;
   only: Set<SectionKey>;
   help: boolean;
+  historyMB: number | undefined;
+  idleFiles: number | undefined;
+  idleSeconds: number | undefined;
+  events: number | undefined;
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} takes a positive number, got "${value}"`, USAGE);
+  return n;
 }
 
 /** Strict: unknown options, stray arguments and options missing their value are rejected. */
@@ -50,6 +71,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       write: { type: 'boolean', default: false },
       runs: { type: 'string' },
       only: { type: 'string' },
+      'history-mb': { type: 'string' },
+      'idle-files': { type: 'string' },
+      'idle-seconds': { type: 'string' },
+      events: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +88,16 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     if (!Object.hasOwn(SECTIONS, name)) throw new UsageError(`--only: unknown section "${name}"`, USAGE);
     only.add(name as SectionKey);
   }
-  return { write: values.write, runs, only, help: values.help };
+  return {
+    write: values.write,
+    runs,
+    only,
+    help: values.help,
+    historyMB: positiveNumber('history-mb', values['history-mb']),
+    idleFiles: positiveNumber('idle-files', values['idle-files']),
+    idleSeconds: positiveNumber('idle-seconds', values['idle-seconds']),
+    events: positiveNumber('events', values.events),
+  };
 }
 
 function machine(): string {
@@ -124,7 +158,7 @@ export function updateDoc(doc: string, key: SectionKey, body: string, when: stri
 }
 
 async function main(): Promise<void> {
-  const { write, runs, only, help } = parseBenchArgs(process.argv.slice(2));
+  const { write, runs, only, help, historyMB, idleFiles, idleSeconds, events } = parseBenchArgs(process.argv.slice(2));
   if (help) return console.log(USAGE);
   const results: Partial<Record<SectionKey, string>> = {};
 
@@ -152,6 +186,17 @@ async function main(): Promise<void> {
     const rows = await runTransportBench(runs ? { runs } : {});
     results.transport = transportBenchMarkdown(rows);
     console.log(`\n## ${SECTIONS.transport.title}\n\n${results.transport}`);
+  }
+  if (only.has('history')) {
+    const rows = await runHistoryBench({ historyMB, idleFiles, idleSeconds, ...(runs ? { runs } : {}) });
+    results.history = historyBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.history.title}\n\n${results.history}`);
+  }
+
+  if (only.has('dashboard')) {
+    const rows = await runDashboardBench(events ? { events } : {});
+    results.dashboard = dashboardBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS.dashboard.title}\n\n${results.dashboard}`);
   }
 
   if (write) {

@@ -36,6 +36,8 @@ export interface AgentMonitorOps {
   getAgentDashboardEnabled(): boolean;
   setAgentDashboardEnabled(enabled: boolean): Promise<ToggleResult>;
   getDashboardUrl(): DashboardInfo;
+  getNotificationsEnabled(): boolean;
+  setNotificationsEnabled(enabled: boolean): Promise<ToggleResult>;
 }
 
 export function errorMessage(err: unknown): string {
@@ -116,6 +118,14 @@ export function createAgentMonitorOps({
     getDashboardUrl: () => {
       if (!isMasterEnabled()) return { url: null, state: 'disabled' };
       return getDashboardInfo?.() ?? { url: null, state: 'idle' };
+    },
+    getNotificationsEnabled: () => isMasterEnabled() && settings.get().notificationsEnabled,
+    async setNotificationsEnabled(enabled) {
+      if (!isMasterEnabled()) return disabled();
+      return guarded(() => {
+        settings.set({ notificationsEnabled: enabled });
+        return Promise.resolve({ ok: true, enabled });
+      }, () => settings.get().notificationsEnabled);
     },
   };
 }

@@ -18,12 +18,19 @@ export const CLAUDE_HOOK_EVENTS = [
   'SubagentStop',
   'Notification',
   'PreCompact',
+  // Attention and failures (docs/contracts.md "Attention"): the handler only reports them, it
+  // never answers (no stdout, exit 0), so Claude still asks the user.
+  'PermissionRequest',
+  'PermissionDenied',
+  'PostToolUseFailure',
+  'StopFailure',
+  'Elicitation',
 ] as const;
 export type ClaudeHookEvent = (typeof CLAUDE_HOOK_EVENTS)[number];
 
 export const CLAUDE_HANDLER_FILE = 'hook-handler.js';
 
-const TOOL_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PostToolUse']);
+const TOOL_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest', 'PermissionDenied', 'PostToolUseFailure']);
 
 export const CLAUDE_HOOK_FAMILY: HookFamily = {
   label: 'Claude Code settings',

@@ -18,6 +18,9 @@ export const CODEX_HOOK_EVENTS = [
   'SessionEnd',
   'PreCompact',
   'PostCompact',
+  // Attention (docs/contracts.md "Attention"): reported only, never answered, so Codex still asks.
+  'PermissionRequest',
+  'Interrupt',
 ] as const;
 export type CodexHookEvent = (typeof CODEX_HOOK_EVENTS)[number];
 
@@ -29,6 +32,7 @@ const MATCHERS: Partial<Record<CodexHookEvent, string>> = {
   SessionStart: 'startup|resume',
   PreToolUse: '*',
   PostToolUse: '*',
+  PermissionRequest: '*',
 };
 
 export const CODEX_HOOK_FAMILY: HookFamily = {

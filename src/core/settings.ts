@@ -12,6 +12,8 @@ export interface MonitorSettings {
   hooksEnabled: boolean;
   /** Codex CLI session tracking (hooks in ~/.codex/hooks.json); needs the two above as well. */
   codexOptIn: boolean;
+  /** Desktop notifications when a session starts needing the user (src/electron-main/attention-notifier.ts). */
+  notificationsEnabled: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export const SETTINGS_SCHEMA = {
   agentMonitorEnabled: { type: 'boolean', default: true },
   hooksEnabled: { type: 'boolean', default: false },
   codexOptIn: { type: 'boolean', default: false },
+  notificationsEnabled: { type: 'boolean', default: true },
 } as const satisfies Record<keyof MonitorSettings, { type: 'boolean'; default: boolean }>;
 
 export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA) as (keyof MonitorSettings)[];

@@ -158,7 +158,11 @@ export function sidecarLaunchSpec({ runtime, serverEntry, execPath, port, codexH
   if (runtime === 'electron') env.ELECTRON_RUN_AS_NODE = '1';
   if (port !== undefined) env.AGENT_MONITOR_PORT = String(port);
   if (codexHome !== undefined) env.CODEX_HOME = codexHome;
-  if (claudeConfigDir !== undefined) env.CLAUDE_CONFIG_DIR = claudeConfigDir;
+  if (claudeConfigDir !== undefined) {
+    env.CLAUDE_CONFIG_DIR = claudeConfigDir;
+    // The usage import reads its projects/ history (and subagent files) while Claude tracking is on.
+    env.AGENT_MONITOR_CLAUDE_DIR = claudeConfigDir;
+  }
   if (dbPath !== undefined) env.AGENT_MONITOR_DB = dbPath;
   return { command: execPath ?? (runtime === 'electron' ? process.execPath : 'node'), args: [serverEntry], env };
 }

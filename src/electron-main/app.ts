@@ -16,6 +16,8 @@ import { createElectronStoreSettings } from './settings-store.js';
 import { electronDataDir, shellFiles } from './shell-paths.js';
 import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type SidecarManager } from '../core/sidecar-manager.js';
 import { navigationDecision, secureWebPreferences } from './window-security.js';
+import { startAttentionFeed, type AttentionFeed } from '../core/attention-feed.js';
+import { createAttentionNotifier } from './attention-notifier.js';
 
 // dist/main.cjs → the app root is dist/'s parent. (__dirname exists: this file ships as CommonJS.)
 const files = shellFiles({ appRoot: path.resolve(__dirname, '..') });
@@ -95,7 +97,31 @@ async function boot(): Promise<SidecarManager> {
       else await sidecar.stop();
     },
   });
-  createWindow({ sidecarUrl: () => sidecar.snapshot().url });
+  const win = createWindow({ sidecarUrl: () => sidecar.snapshot().url });
+
+  // Sessions that need the user: desktop notifications and the dock/taskbar badge.
+  const notifier = createAttentionNotifier({
+    enabled: () => settings.get().agentMonitorEnabled && settings.get().notificationsEnabled,
+    showSession: (sessionId) => {
+      const url = sidecar.snapshot().url;
+      if (win.isMinimized()) win.restore();
+      win.show();
+      win.focus();
+      if (url) win.webContents.send(AgentMonitorEvent.openInDashboard, `${url.replace(/\/$/, '')}/#session=${encodeURIComponent(sessionId)}`);
+    },
+    log,
+  });
+  let feed: AttentionFeed | null = null;
+  let feedUrl: string | null = null;
+  sidecar.onStateChange((snapshot) => {
+    const url = snapshot.state === 'running' ? snapshot.url : null;
+    if (url === feedUrl) return;
+    feed?.close();
+    feed = null;
+    notifier.reset();
+    feedUrl = url;
+    if (url) feed = startAttentionFeed({ baseUrl: url.replace(/\/$/, ''), onSession: (s, initial) => notifier.update(s, initial), log });
+  });
 
   // Boot reconcile happens only inside the master-flag check (test/electron-main/wiring.test.ts checks it).
   if (settings.get().agentMonitorEnabled) {

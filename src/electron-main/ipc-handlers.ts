@@ -75,6 +75,8 @@ function buildHandlers(ops: AgentMonitorOps): { [K in AgentMonitorChannelKey]: H
     getAgentDashboardEnabled: () => ops.getAgentDashboardEnabled(),
     setAgentDashboardEnabled: booleanSetter((enabled) => ops.setAgentDashboardEnabled(enabled), () => ops.getAgentDashboardEnabled()),
     getDashboardUrl: () => ops.getDashboardUrl(),
+    getNotificationsEnabled: () => ops.getNotificationsEnabled(),
+    setNotificationsEnabled: booleanSetter((enabled) => ops.setNotificationsEnabled(enabled), () => ops.getNotificationsEnabled()),
   };
 }
 
@@ -111,6 +113,8 @@ export function registerAgentMonitorIpc({
   register('getAgentDashboardEnabled', AgentMonitorChannel.getAgentDashboardEnabled);
   register('setAgentDashboardEnabled', AgentMonitorChannel.setAgentDashboardEnabled);
   register('getDashboardUrl', AgentMonitorChannel.getDashboardUrl);
+  register('getNotificationsEnabled', AgentMonitorChannel.getNotificationsEnabled);
+  register('setNotificationsEnabled', AgentMonitorChannel.setNotificationsEnabled);
   return {
     ops,
     unregister: () => {

@@ -19,6 +19,8 @@ const api: AgentMonitorApi = {
   getAgentDashboardEnabled: () => ipcRenderer.invoke(AgentMonitorChannel.getAgentDashboardEnabled),
   setAgentDashboardEnabled: (enabled) => ipcRenderer.invoke(AgentMonitorChannel.setAgentDashboardEnabled, enabled),
   getDashboardUrl: () => ipcRenderer.invoke(AgentMonitorChannel.getDashboardUrl),
+  getNotificationsEnabled: () => ipcRenderer.invoke(AgentMonitorChannel.getNotificationsEnabled),
+  setNotificationsEnabled: (enabled) => ipcRenderer.invoke(AgentMonitorChannel.setNotificationsEnabled, enabled),
   onOpenInDashboard: (listener) => {
     // Hand the page only the URL string, never the IpcRendererEvent (it carries `sender`).
     const handler = (_event: IpcRendererEvent, url: unknown): void => {

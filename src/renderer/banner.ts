@@ -29,6 +29,7 @@ type HintState = 'off' | 'pending' | 'on' | 'failed' | 'blocked';
 const claude: Row = { box: $<HTMLInputElement>('claudeDashConsent'), hint: $('claudeDashHint'), row: $('claudeRow') };
 const codex: Row = { box: $<HTMLInputElement>('codexDashConsent'), hint: $('codexDashHint'), row: $('codexRow') };
 const master: Row = { box: $<HTMLInputElement>('agentDashboardEnabled'), hint: $('agentDashboardHint'), row: $('masterRow') };
+const notifications: Row = { box: $<HTMLInputElement>('notificationsEnabled'), hint: $('notificationsHint'), row: $('notificationsRow') };
 const frame = $<HTMLIFrameElement>('dashboardFrame');
 const placeholder = $('dashboardPlaceholder');
 const pill = $('sidecarPill');
@@ -139,10 +140,26 @@ function renderMaster(): void {
 }
 
 /** Re-reads everything from main (after every call: main is the source of truth). */
+async function renderNotifications(): Promise<void> {
+  const on = masterOn && (await api.getNotificationsEnabled()) === true;
+  notifications.box.checked = on;
+  setEnabled(notifications, masterOn);
+  setHint(
+    notifications,
+    on ? 'on' : 'off',
+    !masterOn
+      ? ENABLE_IN_SETTINGS
+      : on
+        ? 'On: a desktop notification when an agent waits for your approval or answer.'
+        : 'Off: sessions that need you are only marked in the dashboard.',
+  );
+}
+
 async function refresh(): Promise<void> {
   try {
     masterOn = (await api.getAgentDashboardEnabled()) === true;
     renderMaster();
+    await renderNotifications();
     const claudeOn = await renderClaude();
     await renderCodex(claudeOn);
   } catch (err) {
@@ -194,6 +211,7 @@ async function toggle(row: Row, call: (on: boolean) => Promise<ToggleResult>): P
 
 claude.box.addEventListener('change', () => void toggle(claude, (on) => api.setHooksEnabled(on)));
 codex.box.addEventListener('change', () => void toggle(codex, (on) => api.setCodexHooksOptIn(on)));
+notifications.box.addEventListener('change', () => void toggle(notifications, (on) => api.setNotificationsEnabled(on)));
 
 master.box.addEventListener('change', () => {
   if (master.box.checked) {

@@ -56,6 +56,9 @@ function claudeHookDedupKey(hookType: string, data: Record<string, unknown>, byD
     case HOOK_TYPES.PreToolUse:
       return toolUseId ? dedupKeys.pre(toolUseId) : byDelivery;
     case HOOK_TYPES.PostToolUse:
+    case 'PostToolUseFailure':
+      // A failed call's PostToolUseFailure is that call's post, as its transcript tool_result
+      // (`is_error: true`) is: one row per call whichever hook fired.
       return toolUseId ? dedupKeys.post(toolUseId) : byDelivery;
     case HOOK_TYPES.SessionStart:
       // A fresh session's start; resume/clear/compact starts are one row per delivery.

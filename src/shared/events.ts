@@ -10,6 +10,8 @@ export const HOOK_TYPES = {
   PreToolUse: 'PreToolUse',
   PostToolUse: 'PostToolUse',
   Stop: 'Stop',
+  /** A turn that failed (Claude's StopFailure hook; a Codex rollout `error` event, e.g. an API error). */
+  StopFailure: 'StopFailure',
 } as const;
 /** The hook types the rollout importer produces (hooks may deliver more). */
 export type RolloutHookType = (typeof HOOK_TYPES)[keyof typeof HOOK_TYPES];
@@ -76,6 +78,20 @@ export function summarizeEvent(hookType: string, data: Record<string, unknown>):
     }
     case HOOK_TYPES.Stop:
       return typeof data.last_assistant_message === 'string' ? oneLine(data.last_assistant_message) : 'Stopped';
+    // Attention and failures (docs/contracts.md "Attention").
+    case 'PermissionRequest':
+    case 'PermissionDenied':
+    case 'PostToolUseFailure': {
+      const detail = oneLine(describeInput(data.tool_input));
+      return `${tool ?? 'tool'}${detail ? `: ${detail}` : ''}`;
+    }
+    case 'Notification':
+    case 'Elicitation':
+      return typeof data.message === 'string' && data.message ? oneLine(data.message) : hookType;
+    case 'StopFailure':
+      return typeof data.error === 'string' && data.error ? oneLine(data.error) : 'Turn failed';
+    case 'Interrupt':
+      return 'Interrupted by the user';
     default:
       return hookType;
   }

@@ -26,6 +26,9 @@ export const AgentMonitorChannel = {
   setAgentDashboardEnabled: 'desktop:set-agent-dashboard-enabled',
   /** Where the embedded dashboard lives (the sidecar's loopback origin) and the sidecar's state. */
   getDashboardUrl: 'desktop:get-agent-monitor-dashboard-url',
+  /** Desktop notifications when a session needs the user (`notificationsEnabled`). Gated on the master flag. */
+  getNotificationsEnabled: 'desktop:get-agent-monitor-notifications-enabled',
+  setNotificationsEnabled: 'desktop:set-agent-monitor-notifications-enabled',
 } as const;
 
 export type AgentMonitorChannelKey = keyof typeof AgentMonitorChannel;
@@ -105,6 +108,8 @@ export interface AgentMonitorIpcContract {
   [AgentMonitorChannel.getAgentDashboardEnabled]: { arg: void; result: boolean };
   [AgentMonitorChannel.setAgentDashboardEnabled]: { arg: boolean; result: ToggleResult };
   [AgentMonitorChannel.getDashboardUrl]: { arg: void; result: DashboardInfo };
+  [AgentMonitorChannel.getNotificationsEnabled]: { arg: void; result: boolean };
+  [AgentMonitorChannel.setNotificationsEnabled]: { arg: boolean; result: ToggleResult };
 }
 
 /**
@@ -121,6 +126,8 @@ export interface AgentMonitorApi {
   getAgentDashboardEnabled(): Promise<boolean>;
   setAgentDashboardEnabled(enabled: boolean): Promise<ToggleResult>;
   getDashboardUrl(): Promise<DashboardInfo>;
+  getNotificationsEnabled(): Promise<boolean>;
+  setNotificationsEnabled(enabled: boolean): Promise<ToggleResult>;
   /** Subscribe to AgentMonitorEvent.openInDashboard; returns an unsubscribe function. */
   onOpenInDashboard(listener: (url: string) => void): () => void;
 }

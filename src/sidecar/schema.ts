@@ -5,6 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventSource } from '../shared/events.js';
+import { migrateUsageSchema } from './usage-schema.js';
+import { migrateDashboardSchema } from './dashboard-schema.js';
 
 export const HOST_SCHEMA_VERSION = 1;
 
@@ -48,6 +50,8 @@ export function migrateHostSchema(db: Database.Database): void {
       );
       CREATE TABLE IF NOT EXISTS host_meta (key TEXT PRIMARY KEY, value TEXT);
     `);
+    migrateUsageSchema(db);
+    migrateDashboardSchema(db);
     db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
   })();
 }

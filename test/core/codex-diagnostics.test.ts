@@ -27,6 +27,8 @@ const LABELS: Record<string, string> = {
   SessionEnd: 'session_end',
   PreCompact: 'pre_compact',
   PostCompact: 'post_compact',
+  PermissionRequest: 'permission_request',
+  Interrupt: 'interrupt',
 };
 
 describe('helpers', () => {

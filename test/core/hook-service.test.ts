@@ -6,8 +6,8 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { installClaudeHooks, readClaudeHooks } from '../../src/core/claude-hooks.js';
-import { installCodexHooks, readCodexHooks } from '../../src/core/codex-hooks.js';
+import { CLAUDE_HOOK_EVENTS, installClaudeHooks, readClaudeHooks } from '../../src/core/claude-hooks.js';
+import { CODEX_HOOK_EVENTS, installCodexHooks, readCodexHooks } from '../../src/core/codex-hooks.js';
 import { createHookService, formatCodexSetupHint, type HookService } from '../../src/core/hook-service.js';
 import { createConfSettings, createMemorySettings, type MonitorSettings, type SettingsBackend } from '../../src/core/settings.js';
 import type { CodexStatus } from '../../src/shared/ipc.js';
@@ -58,7 +58,7 @@ async function ourCommands(w: World): Promise<{ claude: string[]; codex: string[
 
 describe('every combination of the three flags → the expected files after boot', () => {
   const combos: MonitorSettings[] = [];
-  for (const agentMonitorEnabled of [false, true]) for (const hooksEnabled of [false, true]) for (const codexOptIn of [false, true]) combos.push({ agentMonitorEnabled, hooksEnabled, codexOptIn });
+  for (const agentMonitorEnabled of [false, true]) for (const hooksEnabled of [false, true]) for (const codexOptIn of [false, true]) combos.push({ agentMonitorEnabled, hooksEnabled, codexOptIn, notificationsEnabled: true });
 
   it.each(combos)('master=$agentMonitorEnabled hooks=$hooksEnabled codex=$codexOptIn', async (flags) => {
     const w = await world();
@@ -75,8 +75,8 @@ describe('every combination of the three flags → the expected files after boot
     expect(await exists(w.claudeHandler)).toBe(wantClaude);
     expect(await exists(w.codexHandler)).toBe(wantCodex);
     const cmds = await ourCommands(w);
-    expect(cmds.claude).toHaveLength(wantClaude ? 9 : 0);
-    expect(cmds.codex).toHaveLength(wantCodex ? 10 : 0);
+    expect(cmds.claude).toHaveLength(wantClaude ? CLAUDE_HOOK_EVENTS.length : 0);
+    expect(cmds.codex).toHaveLength(wantCodex ? CODEX_HOOK_EVENTS.length : 0);
     expect(cmds.claude.every((c) => c.startsWith(`node "${w.claudeHandler}" `))).toBe(true);
     expect(cmds.codex.every((c) => c.startsWith(`node "${w.codexHandler}" `))).toBe(true);
     if (wantClaude) {
@@ -97,7 +97,7 @@ describe('toggles', () => {
     const svc = service(w, settings);
     expect(await svc.setHooksEnabled(true)).toEqual({ ok: true, enabled: true });
     expect(await svc.setCodexOptIn(true)).toEqual({ ok: true, enabled: true });
-    expect((await ourCommands(w)).codex).toHaveLength(10);
+    expect((await ourCommands(w)).codex).toHaveLength(CODEX_HOOK_EVENTS.length);
 
     expect(await svc.setHooksEnabled(false)).toEqual({ ok: true, enabled: false });
     expect(await ourCommands(w)).toEqual({ claude: [], codex: [] });
@@ -107,8 +107,8 @@ describe('toggles', () => {
 
     expect(await svc.setHooksEnabled(true)).toEqual({ ok: true, enabled: true });
     const cmds = await ourCommands(w);
-    expect(cmds.claude).toHaveLength(9);
-    expect(cmds.codex).toHaveLength(10);
+    expect(cmds.claude).toHaveLength(CLAUDE_HOOK_EVENTS.length);
+    expect(cmds.codex).toHaveLength(CODEX_HOOK_EVENTS.length);
   });
 
   it('setCodexOptIn(true) with Claude tracking off stores the intent and installs nothing', async () => {
@@ -150,7 +150,7 @@ describe('toggles', () => {
   it('a settings store that cannot persist reports ok:false with the stored intent and touches no file', async () => {
     const w = await world();
     const broken: SettingsBackend = {
-      get: () => ({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),
+      get: () => ({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true }),
       set: () => {
         throw new Error('disk full');
       },
@@ -182,7 +182,7 @@ describe('boot reconcile', () => {
     expect(out).toEqual({ claude: { action: 'installed', path: w.claudeFile }, codex: { action: 'installed', path: w.codexFile } });
     const cmds = await ourCommands(w);
     expect(cmds.claude.every((c) => c.startsWith(`node "${w.claudeHandler}" `))).toBe(true);
-    expect(cmds.claude).toHaveLength(9);
+    expect(cmds.claude).toHaveLength(CLAUDE_HOOK_EVENTS.length);
     const doc = JSON.parse(await readText(w.claudeFile)) as { hooks: { Stop: unknown[] } };
     expect(doc.hooks.Stop[0]).toEqual({ hooks: [{ type: 'command', command: 'echo bye' }] });
 
@@ -224,7 +224,7 @@ describe('boot reconcile', () => {
     await svc.syncHooksOnBoot();
     expect(await svc.removeAllHooks()).toEqual({ claude: { action: 'removed', path: w.claudeFile }, codex: { action: 'removed', path: w.codexFile } });
     expect(await ourCommands(w)).toEqual({ claude: [], codex: [] });
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
     await installCodexHooks({ codexHome: w.paths.codexHome, handlerPath: w.codexHandler });
     expect((await svc.removeAllHooks()).codex.action).toBe('removed');
   });
@@ -366,7 +366,7 @@ describe('getCodexStatus and the setup hint', () => {
       watcher: { running: true, files: 3, behindBytes: 0 },
     });
     expect(st.trust.state).toBe('untrusted');
-    expect(st.trust.entries).toHaveLength(10);
+    expect(st.trust.entries).toHaveLength(CODEX_HOOK_EVENTS.length);
   });
 
   it('a sidecar that is down (null or throwing) is reported as unreachable', async () => {

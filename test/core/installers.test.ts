@@ -38,6 +38,11 @@ const claudeExpected = (h: string): Doc => ({
   SubagentStop: [{ hooks: [entry(h, 'SubagentStop')] }],
   Notification: [{ hooks: [entry(h, 'Notification')] }],
   PreCompact: [{ hooks: [entry(h, 'PreCompact')] }],
+  PermissionRequest: [{ matcher: '*', hooks: [entry(h, 'PermissionRequest')] }],
+  PermissionDenied: [{ matcher: '*', hooks: [entry(h, 'PermissionDenied')] }],
+  PostToolUseFailure: [{ matcher: '*', hooks: [entry(h, 'PostToolUseFailure')] }],
+  StopFailure: [{ hooks: [entry(h, 'StopFailure')] }],
+  Elicitation: [{ hooks: [entry(h, 'Elicitation')] }],
 });
 
 const codexExpected = (h: string): Doc => ({
@@ -51,6 +56,8 @@ const codexExpected = (h: string): Doc => ({
   SessionEnd: [{ hooks: [entry(h, 'SessionEnd')] }],
   PreCompact: [{ hooks: [entry(h, 'PreCompact')] }],
   PostCompact: [{ hooks: [entry(h, 'PostCompact')] }],
+  PermissionRequest: [{ matcher: '*', hooks: [entry(h, 'PermissionRequest')] }],
+  Interrupt: [{ hooks: [entry(h, 'Interrupt')] }],
 });
 
 const FAMILIES: FamilyCase[] = [

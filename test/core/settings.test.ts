@@ -9,7 +9,7 @@ describe('conf settings', () => {
   it('starts with the defaults and stores them in <dataDir>/settings.json', async () => {
     const dir = path.join(await createTempDirectory('set-'), 'data');
     const s = createConfSettings({ cwd: dir });
-    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false });
+    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
     expect(SETTINGS_DEFAULTS).toEqual(s.get());
     expect(await readdir(dir)).toEqual(['settings.json']);
     expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual(SETTINGS_DEFAULTS);
@@ -20,8 +20,8 @@ describe('conf settings', () => {
     await writeFile(path.join(dir, 'settings.json'), JSON.stringify({ hostOwned: 'x', hooksEnabled: true }));
     const s = createConfSettings({ cwd: dir });
     s.set({ codexOptIn: true });
-    expect(createConfSettings({ cwd: dir }).get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true });
-    expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual({ hostOwned: 'x', agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true });
+    expect(createConfSettings({ cwd: dir }).get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual({ hostOwned: 'x', agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
   });
 
   it('rejects non-boolean and unknown values before storing', async () => {
@@ -68,7 +68,7 @@ describe('conf settings', () => {
 describe('memory settings', () => {
   it('behaves like the conf backend', () => {
     const s = createMemorySettings({ hooksEnabled: true });
-    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false });
+    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true });
     s.set({ agentMonitorEnabled: false });
     expect(s.get().agentMonitorEnabled).toBe(false);
   });

@@ -3,14 +3,55 @@
 // test's temp dir. Use: vi.mock('electron', async () => (await import('./_electron-mock.js')).electronModule());
 import { vi } from 'vitest';
 
+/** A shown desktop notification, as the mocked `Notification` recorded it. */
+export interface MockNotification {
+  options: { title: string; body: string };
+  shown: boolean;
+  closed: boolean;
+  click(): void;
+}
+
 export const electronState = {
   handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
   userData: '/nonexistent',
+  notifications: [] as MockNotification[],
+  notificationsSupported: true,
+  badgeCounts: [] as number[],
 };
 
 export function electronModule(): Record<string, unknown> {
   const h = electronState;
-  const app = { getPath: vi.fn(() => h.userData), getVersion: () => '0.0.0-test' };
+  const app = {
+    getPath: vi.fn(() => h.userData),
+    getVersion: () => '0.0.0-test',
+    setBadgeCount: vi.fn((n: number) => {
+      h.badgeCounts.push(n);
+      return true;
+    }),
+  };
+  class Notification implements MockNotification {
+    static isSupported = (): boolean => h.notificationsSupported;
+    shown = false;
+    closed = false;
+    private readonly listeners = new Map<string, () => void>();
+    constructor(readonly options: { title: string; body: string }) {
+      h.notifications.push(this);
+    }
+    on(event: string, fn: () => void): this {
+      this.listeners.set(event, fn);
+      return this;
+    }
+    show(): void {
+      this.shown = true;
+    }
+    close(): void {
+      this.closed = true;
+      this.listeners.get('close')?.();
+    }
+    click(): void {
+      this.listeners.get('click')?.();
+    }
+  }
   const ipcMain = {
     handle: vi.fn((channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) => {
       if (h.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
@@ -19,6 +60,6 @@ export function electronModule(): Record<string, unknown> {
     removeHandler: vi.fn((channel: string) => h.handlers.delete(channel)),
     on: vi.fn(),
   };
-  const mod = { app, ipcMain, shell: { openPath: vi.fn() } };
+  const mod = { app, ipcMain, Notification, shell: { openPath: vi.fn() } };
   return { ...mod, default: mod }; // `default` too: electron-store does `import electron from 'electron'`
 }

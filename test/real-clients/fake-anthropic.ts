@@ -52,6 +52,13 @@ export interface StartFakeAnthropicOptions {
   /** Wait this long before answering each main request. */
   delayMs?: number;
   usage?: { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+  /**
+   * Usage of the n-th /v1/messages answer (0-based, side requests included); overrides `usage`.
+   * `cache_creation` (5m/1h split) is sent consistent with `cache_creation_input_tokens`.
+   */
+  usageFor?: (messageIndex: number, body: Record<string, unknown>) => NonNullable<StartFakeAnthropicOptions['usage']>;
+  /** Send a `request-id` header (`req_fake_<n>`) like the real API; Claude Code stores it as `requestId`. */
+  requestIds?: boolean;
   port?: number;
 }
 
@@ -108,7 +115,7 @@ type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; na
 export async function startFakeAnthropic(opts: StartFakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const prefix = opts.idPrefix ?? 'toolu_fake';
   const script = opts.script ?? claudeToolScript();
-  const usage = {
+  const baseUsage = {
     input_tokens: 1000,
     output_tokens: 50,
     cache_read_input_tokens: 200,
@@ -155,6 +162,9 @@ export async function startFakeAnthropic(opts: StartFakeAnthropicOptions = {}): 
     }
     const model = typeof body['model'] === 'string' ? body['model'] : 'claude-fake';
     const id = `msg_fake_${++msgSeq}`;
+    const scripted = opts.usageFor ? { ...baseUsage, ...opts.usageFor(msgSeq - 1, body) } : baseUsage;
+    const usage = { ...scripted, cache_creation: { ephemeral_5m_input_tokens: scripted.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 } };
+    if (opts.requestIds) res.setHeader('request-id', `req_fake_${msgSeq}`);
     if (body['stream'] !== true) {
       sendJson(res, 200, {
         id,

@@ -64,6 +64,8 @@ export interface StartFakeOpenAIOptions {
   delayMs?: number;
   /** Token usage reported on every `response.completed`. */
   usage?: Partial<FakeUsage>;
+  /** Usage of the n-th response (0-based, every request counted); overrides `usage`. */
+  usageFor?: (responseIndex: number, body: Record<string, unknown>) => Partial<FakeUsage>;
   /** Port to listen on (default: any free port). */
   port?: number;
 }
@@ -120,7 +122,7 @@ function isMainRequest(body: Record<string, unknown>): boolean {
 export async function startFakeOpenAI(opts: StartFakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const prefix = opts.callIdPrefix ?? 'call_fake';
   const script = opts.script ?? toolScript();
-  const usage: FakeUsage = {
+  const baseUsage: FakeUsage = {
     input_tokens: 1000,
     cached_tokens: 200,
     output_tokens: 50,
@@ -142,6 +144,7 @@ export async function startFakeOpenAI(opts: StartFakeOpenAIOptions = {}): Promis
 
   async function answerResponses(res: ServerResponse, body: Record<string, unknown>, rec: RecordedRequest): Promise<void> {
     const respId = `resp_fake_${++responseSeq}`;
+    const usage: FakeUsage = opts.usageFor ? { ...baseUsage, ...opts.usageFor(responseSeq - 1, body) } : baseUsage;
     const items: Record<string, unknown>[] = [];
     if (isMainRequest(body)) {
       const { step, stepIndex } = chooseStep(body);

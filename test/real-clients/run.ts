@@ -65,12 +65,14 @@ export interface WriteCodexConfigOptions {
   baseUrl: string;
   /** Appended verbatim after the generated TOML (e.g. `[features]\nhooks = false`). */
   extraToml?: string;
+  /** The model Codex asks for (default `fake-model`). */
+  model?: string;
 }
 
 /** Write `$CODEX_HOME/config.toml` selecting the fake provider. Returns the file path. */
 export function writeCodexConfig(opts: WriteCodexConfigOptions): string {
   const toml = [
-    'model = "fake-model"',
+    `model = ${JSON.stringify(opts.model ?? 'fake-model')}`,
     'model_provider = "fake"',
     'check_for_update_on_startup = false',
     '',

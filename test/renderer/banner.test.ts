@@ -219,7 +219,7 @@ describe('consent banner in headless Chromium', () => {
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js')).toEqual([]);
     await waitHint('codexDashHint', 'blocked');
     expect(await isDisabled('codexDashConsent')).toBe(true);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
     expect(pageErrors).toEqual([]);
   });
 
@@ -269,7 +269,7 @@ describe('consent banner in headless Chromium', () => {
     expect(sidecar.state()).toBe('stopped');
     await page.locator('#dashboardFrame[hidden]').waitFor({ state: 'attached' });
     expect(await page.locator('#dashboardPlaceholder').innerText()).toMatch(/Agent Dashboard is off/);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
     await shot('06-master-off');
 
     // A direct call is refused by main too, not only hidden by the UI.

@@ -63,12 +63,12 @@ describe('parseRolloutText', () => {
     expect(records.map((r) => (r.kind === 'event' ? `${r.hookType}:${r.dedupKey}` : r.kind))).toEqual([
       'session', `SessionStart:start:${SID}`, 'model', `UserPromptSubmit:prompt:${TURN}:${sha16(PROMPT)}`,
       `PreToolUse:pre:${BASH_CALL}`, `PostToolUse:post:${BASH_CALL}`, `PreToolUse:pre:${PATCH_CALL}`, `PostToolUse:post:${PATCH_CALL}`,
-      'tokens', `Stop:stop:${TURN}`,
+      'usage', 'usage-state', 'tokens', `Stop:stop:${TURN}`,
     ]);
     const post = records[5] as EventRecord;
     expect(post.data).toMatchObject({ tool_name: 'Bash', tool_input: { command: 'cargo test -p demo-parser' }, tool_use_id: BASH_CALL });
     expect(post.data.tool_response).toContain('running 12 tests');
-    const stop = records[9] as EventRecord;
+    const stop = records[11] as EventRecord;
     expect(stop.data).toMatchObject({ stop_hook_active: false, last_assistant_message: 'Fixed the empty-input check in src/parser.rs; all 12 parser tests pass.' });
     expect(state.pending).toEqual({});
     expect(state.turnId).toBe(TURN);

@@ -1,5 +1,5 @@
 /**
- * The live watcher in a temp CODEX_HOME: chokidar (not the sweep: its interval is set far out)
+ * The live watcher in a temp CODEX_HOME: the folder watches (not the sweep: its interval is set far out)
  * must pick up new files, appends and a CODEX_HOME created later. One case runs the real worker
  * thread, bundled with esbuild the way the build does it.
  */
@@ -47,7 +47,7 @@ describe('startRolloutWatcher (inline)', () => {
 
     fs.appendFileSync(file, lines[6] + '\n'); // function_call
     await waitFor('appended line imported', () => count(db) === 3, 5_000);
-    // A second append right away (inside chokidar's 50 ms change throttle) is not lost either.
+    // A second append right away (while the first one may still be importing) is not lost either.
     fs.appendFileSync(file, lines[7] + '\n');
     await waitFor('burst append imported', () => count(db) === 4, 5_000);
     fs.appendFileSync(file, lines.slice(8).join('\n'));

@@ -72,4 +72,13 @@ export function installHostUi(up: Upstream): void {
   });
   label.append(select);
   doc.getElementById('toolbar')?.prepend(label);
+  loadUsagePanels(doc);
+}
+
+/** The usage panels (src/dashboard/usage/, bundled to public/usage.js); they add their own stylesheet. */
+export function loadUsagePanels(doc: Document): void {
+  const script = doc.createElement('script');
+  script.src = '/usage.js';
+  script.defer = true;
+  doc.head.append(script);
 }

@@ -15,6 +15,10 @@ import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { startClaudeSessionImport, type ClaudeSessionImporter } from '../claude/session-import.js';
+import { usageRoute } from './usage-routes.js';
+import { trackAttention } from '../attention.js';
+import { dashboardRoute } from './dashboard-routes.js';
+import { timelineRow } from './timeline.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -160,6 +164,8 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (state.ctx && dashboardRoute(state.ctx.db, req, res, url, json)) return true;
+  if (state.ctx && usageRoute(state.ctx.db, req, res, url)) return true;
   return false;
 }
 
@@ -215,20 +221,39 @@ export function parseHookBody(body: string): ParsedPost {
 
 let sessionWithSources: Database.Statement | null = null;
 
-function announce(ctx: UpstreamContext, event: StoredEvent | null): void {
-  if (!event) return;
-  ctx.broadcast('new_event', event);
+/**
+ * Live frames for one stored post: `new_event` in the timeline's row shape (src/sidecar/host/
+ * timeline.ts, so the dashboard appends it without a refetch), then the session row. A duplicate
+ * post that changed only the attention state still sends the session row.
+ */
+function announce(ctx: UpstreamContext, event: StoredEvent | null, data: Record<string, unknown>, attentionSession: string | null): void {
+  if (event) ctx.broadcast('new_event', timelineRow({ source: 'hook', seen_by: 'hook', ...event, created_at: String(event.created_at) }, data));
+  const sessionId = event?.session_id ?? attentionSession;
+  if (!sessionId) return;
   // The live frame carries the same row shape as GET /api/sessions (with `sources`), so a
   // dashboard that applies it in place keeps the hook/rollout badge.
   sessionWithSources ??= ctx.db.prepare(`SELECT sessions.*, ${SESSION_SOURCES_COLUMN} FROM sessions WHERE id = ?`);
-  ctx.broadcast('session_updated', sessionWithSources.get(event.session_id));
+  ctx.broadcast('session_updated', sessionWithSources.get(sessionId));
+}
+
+interface Stored {
+  event: StoredEvent | null;
+  /** The session whose attention state this post changed, if any. */
+  attention: string | null;
+}
+
+/** processEvent plus the attention state, in the caller's transaction. */
+function storeOne(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Stored {
+  const event = ctx.processEvent(hookType, data, transcript);
+  const at = typeof event?.created_at === 'string' ? event.created_at : eventTime(data);
+  return { event, attention: trackAttention(ctx.db, hookType, data, at, event !== null) };
 }
 
 interface PendingPost {
   hookType: string;
   data: Record<string, unknown>;
   transcript: TranscriptUsage | null;
-  done: (event: StoredEvent | null, error: Error | null) => void;
+  done: (stored: Stored | null, error: Error | null) => void;
 }
 
 // Group commit: posts that arrive in the same event-loop turn are stored in one write
@@ -241,23 +266,24 @@ function flushPending(ctx: UpstreamContext): void {
   flushScheduled = false;
   const batch = pending;
   pending = [];
-  const results: Array<{ event: StoredEvent | null; error: Error | null }> = batch.map(() => ({ event: null, error: null }));
+  const results: Array<{ stored: Stored | null; error: Error | null }> = batch.map(() => ({ stored: null, error: null }));
   if (batch.length === 1) {
-    // A lone post needs no savepoint: processEvent is its own transaction.
+    // A lone post needs no extra savepoint: processEvent nests in this transaction.
     const only = batch[0]!;
     try {
-      results[0]!.event = ctx.processEvent(only.hookType, only.data, only.transcript);
+      results[0]!.stored = ctx.db.transaction(() => storeOne(ctx, only.hookType, only.data, only.transcript))();
     } catch (err) {
       results[0]!.error = err as Error;
     }
-    only.done(results[0]!.event, results[0]!.error);
+    only.done(results[0]!.stored, results[0]!.error);
     return;
   }
   try {
     ctx.db.transaction(() => {
       batch.forEach((item, i) => {
         try {
-          results[i]!.event = ctx.processEvent(item.hookType, item.data, item.transcript);
+          // A savepoint per post: one bad event cannot undo the others.
+          results[i]!.stored = ctx.db.transaction(() => storeOne(ctx, item.hookType, item.data, item.transcript))();
         } catch (err) {
           results[i]!.error = err as Error;
         }
@@ -266,16 +292,16 @@ function flushPending(ctx: UpstreamContext): void {
   } catch (err) {
     // The commit itself failed: nothing in this batch is stored.
     for (const r of results) {
-      r.event = null;
+      r.stored = null;
       r.error = err as Error;
     }
   }
-  batch.forEach((item, i) => item.done(results[i]!.event, results[i]!.error));
+  batch.forEach((item, i) => item.done(results[i]!.stored, results[i]!.error));
 }
 
-function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<StoredEvent | null> {
+function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<Stored> {
   return new Promise((resolve, reject) => {
-    pending.push({ hookType, data, transcript, done: (event, error) => (error ? reject(error) : resolve(event)) });
+    pending.push({ hookType, data, transcript, done: (stored, error) => (error || !stored ? reject(error ?? new Error('not stored')) : resolve(stored)) });
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(() => flushPending(ctx));
@@ -296,16 +322,20 @@ export async function handleHookPost(
   delete data.__spooled_at; // only the spool drain may set it
   // A Codex transcript_path is a rollout file, which the rollout importer reads; only Claude
   // transcripts carry the usage this reader sums.
-  const transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
-  let event: StoredEvent | null;
+  let transcript = data.__provider === 'codex' ? null : await transcripts.read(data.transcript_path);
+  if (transcript) transcript = withExactTokens(ctx.db, data, transcript);
+  if (transcript && hookType === 'Stop') fillFromTranscript(data, transcript);
+  let stored: Stored;
   try {
-    event = await storeInBatch(ctx, hookType, data, transcript);
+    stored = await storeInBatch(ctx, hookType, data, transcript);
   } catch (err) {
     log(`failed to store ${hookType}: ${(err as Error).message}`);
     return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
   }
   noteHookEvent(data);
-  announce(ctx, event);
+  announce(ctx, stored.event, data, stored.attention);
+  const { event } = stored;
+  if (data.__provider !== 'codex') nudgeTranscriptImport(data);
   return ctx.sendJson(res, 200, { ok: true, stored: event !== null, event_id: event?.id ?? null });
 }
 
@@ -362,12 +392,59 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
   try {
     const transcript = await transcripts.read(stored.transcript_path);
-    const event = await storeInBatch(ctx, hookType, stored, transcript);
+    const result = await storeInBatch(ctx, hookType, stored, transcript);
     noteHookEvent(stored);
-    announce(ctx, event);
+    announce(ctx, result.event, stored, result.attention);
   } catch (err) {
     log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The session's own tokens as the usage table counts them (exact, deduplicated by message and
+ * request id; subagent tokens under the subagent) once the worker imported any; until then the
+ * transcript reader's running totals.
+ */
+let sessionUsageSums: Database.Statement | null = null;
+function withExactTokens(db: Database.Database, data: Record<string, unknown>, t: TranscriptUsage): TranscriptUsage {
+  if (typeof data.session_id !== 'string') return t;
+  sessionUsageSums ??= db.prepare(`SELECT COUNT(*) AS n, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, SUM(cache_write_tokens) AS cw
+                                     FROM usage_records WHERE session_id = ?`);
+  const r = sessionUsageSums.get(data.session_id) as { n: number; i: number; o: number; cr: number; cw: number };
+  if (!r || r.n === 0) return t;
+  return { ...t, input_tokens: r.i, output_tokens: r.o, cache_read_tokens: r.cr, cache_write_tokens: r.cw };
+}
+
+/** A Claude hook names its transcript (and a SubagentStop the subagent's): have the worker import it now. */
+function nudgeTranscriptImport(data: Record<string, unknown>): void {
+  for (const p of [data.transcript_path, data.agent_transcript_path]) {
+    if (typeof p !== 'string' || !p.endsWith('.jsonl') || p.includes('\0')) continue;
+    if (state.watcher) state.watcher.importClaudeFile(p);
+    else if (pendingTranscripts.size < 1000) pendingTranscripts.add(p); // the worker is still starting
+  }
+}
+
+/** Transcripts named by hooks before the worker was up; handed over when it is. */
+const pendingTranscripts = new Set<string>();
+
+/**
+ * What a Claude Stop hook lacks and its transcript has: the turn's final message (older Claude
+ * versions send no `last_assistant_message`) and an API error the turn ended on (Claude Code
+ * writes it into the transcript as an assistant message marked `isApiErrorMessage`). Marked in
+ * `__from_transcript` so the stored event says where the field came from.
+ */
+export function fillFromTranscript(data: Record<string, unknown>, transcript: TranscriptUsage): void {
+  const filled: string[] = [];
+  // A turn that ended on an API error has no final message of its own (the newest text is an older turn's).
+  if (typeof data.last_assistant_message !== 'string' && transcript.last_text && !transcript.api_error) {
+    data.last_assistant_message = transcript.last_text;
+    filled.push('last_assistant_message');
+  }
+  if (transcript.api_error && typeof data.api_error !== 'string') {
+    data.api_error = transcript.api_error;
+    filled.push('api_error');
+  }
+  if (filled.length) data.__from_transcript = filled;
 }
 
 /**
@@ -388,9 +465,9 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
   const stored = truncateLargeFields(data);
   if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
   else delete stored.__spooled_at;
-  const event = ctx.processEvent(hookType, stored, null);
+  const result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
   noteHookEvent(data);
-  announce(ctx, event);
+  announce(ctx, result.event, stored, result.attention);
 }
 
 function startAddOns(port: number): void {
@@ -417,6 +494,11 @@ function startAddOns(port: number): void {
   startRolloutWatcher({
     dbPath: ctx.db.name,
     codexHome,
+    // Claude Code's own session files: only from the folder the host names
+    // (AGENT_MONITOR_CLAUDE_DIR, never guessed from HOME) and only while the consent file says
+    // Claude tracking is on.
+    claudeDir: process.env.AGENT_MONITOR_CLAUDE_DIR || null,
+    claudeConsentFile: join(state.dataDir, 'settings.json'),
     log,
     onChange: ({ sessionIds }) => {
       // One coalesced frame per imported batch, never one per row.
@@ -425,6 +507,8 @@ function startAddOns(port: number): void {
   }).then(
     (watcher) => {
       state.watcher = watcher;
+      for (const p of pendingTranscripts) watcher.importClaudeFile(p);
+      pendingTranscripts.clear();
     },
     (err: Error) => {
       state.watcherError = err.message;

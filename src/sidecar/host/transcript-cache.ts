@@ -10,6 +10,10 @@ export interface TranscriptUsage {
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
+  /** Text of the newest assistant message that has text (a Stop hook without its final message gets it). */
+  last_text?: string | null;
+  /** When the newest assistant message is an API error Claude Code wrote (`isApiErrorMessage`): its text. */
+  api_error?: string | null;
 }
 
 interface Cursor {
@@ -20,11 +24,18 @@ interface Cursor {
   seen: Set<string>;
 }
 
-const emptyUsage = (): TranscriptUsage => ({ model: null, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 });
+const emptyUsage = (): TranscriptUsage => ({ model: null, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, last_text: null, api_error: null });
+
+function textOf(content: unknown): string | null {
+  if (typeof content === 'string') return content || null;
+  if (!Array.isArray(content)) return null;
+  const texts = content.filter((b): b is { type: 'text'; text: string } => typeof b === 'object' && b !== null && (b as { type?: unknown }).type === 'text' && typeof (b as { text?: unknown }).text === 'string');
+  return texts.length ? texts.map((b) => b.text).join('\n') : null;
+}
 
 function addLine(cursor: Cursor, line: string): void {
   if (!line.includes('"assistant"')) return; // cheap pre-filter: only assistant lines carry usage
-  let entry: { type?: unknown; uuid?: unknown; message?: { id?: unknown; model?: unknown; usage?: Record<string, unknown> } };
+  let entry: { type?: unknown; uuid?: unknown; isApiErrorMessage?: unknown; message?: { id?: unknown; model?: unknown; content?: unknown; usage?: Record<string, unknown> } };
   try {
     entry = JSON.parse(line) as typeof entry;
   } catch {
@@ -32,6 +43,13 @@ function addLine(cursor: Cursor, line: string): void {
   }
   if (!entry || entry.type !== 'assistant' || !entry.message) return;
   const msg = entry.message;
+  // Every line counts for the text (streaming writes a message's blocks on separate lines).
+  const text = textOf(msg.content);
+  if (entry.isApiErrorMessage === true) cursor.usage.api_error = text ?? 'API error';
+  else if (text) {
+    cursor.usage.last_text = text;
+    cursor.usage.api_error = null;
+  } else if (Array.isArray(msg.content) && msg.content.length) cursor.usage.api_error = null;
   // Streaming writes one message id on several lines; count each message once, as upstream does.
   const key = typeof msg.id === 'string' ? msg.id : typeof entry.uuid === 'string' ? entry.uuid : null;
   if (key) {

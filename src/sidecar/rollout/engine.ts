@@ -1,22 +1,27 @@
 /**
- * Discovery + watching + import queue for Codex rollouts under one $CODEX_HOME. Runs inside the
- * rollout worker thread (or inline, for tests) with its own better-sqlite3 connection.
+ * Discovery + watching + import queue for the agents' own session files, in the worker thread
+ * (or inline, for tests) with its own better-sqlite3 connection:
+ *   - Codex rollouts under $CODEX_HOME/{sessions,archived_sessions} (src/sidecar/rollout/import.ts);
+ *   - Claude Code transcripts and subagent files under <claude config dir>/projects
+ *     (src/sidecar/claude/import.ts), when a Claude dir is given.
  *
- * - chokidar (fs.watch based, no polling, no awaitWriteFinish) reports new files and appends;
- *   each reported file is imported at once.
- * - chokidar throttles `change` per file for 50 ms and drops the trailing event, so after every
- *   import we re-check that file once a little later (RECHECK_MS) to catch appends inside that window.
- * - a sweep every `sweepIntervalMs` stats every rollout file and compares it with the stored cursor
- *   (no reads): the safety net for missed events. O(number of files) when nothing is new.
- * - a missing $CODEX_HOME is waited for: the nearest existing ancestor is watched and every sweep retries.
+ * Idle cost must not grow with history (docs/benchmarks.md "Idle cost"):
+ * - every DIRECTORY under the roots is watched with fs.watch (one inotify watch per folder, none
+ *   per file): a new file or an append to ANY file, old or live, is reported at once and imported;
+ * - after every import the file is re-checked once a little later (RECHECK_MS), for appends that
+ *   landed while it was being read;
+ * - the frequent safety-net sweep (`sweepIntervalMs`, 5 s) stats only LIVE files (modified within
+ *   `liveWindowMs`); the full sweep — every file stat'ed against its stored cursor — runs at start,
+ *   on flush() and every `fullSweepIntervalMs` (10 min). It is what re-adds a folder watch that failed.
+ * - a missing root's nearest existing ancestor is watched until the root appears.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { watch, type FSWatcher } from 'chokidar';
 import { migrateHostSchema } from '../schema.js';
-import { importRolloutFile, type ImportChange } from './import.js';
+import { importRolloutFile, type ImportChange, type ImportResult } from './import.js';
+import { importClaudeFile } from '../claude/import.js';
 
 export interface WatcherStatus {
   running: boolean;
@@ -31,19 +36,49 @@ export interface EngineOptions {
   codexHome: string;
   onChange: (change: ImportChange) => void;
   log?: (msg: string) => void;
-  /** Default 5,000 ms. */
+  /** Claude Code config dir (its `projects/` folder is imported); null/absent: Claude files are not read. */
+  claudeDir?: string | null;
+  /**
+   * The consent file (`<data dir>/settings.json`, docs/contracts.md "Settings"): when given, the
+   * Claude folder is read only while it says Claude tracking is on (`agentMonitorEnabled` and
+   * `hooksEnabled`), checked on every sweep tick. Absent: the Claude folder is always read.
+   */
+  claudeConsentFile?: string | null;
+  /** Safety-net sweep of live files; default 5,000 ms. */
   sweepIntervalMs?: number;
+  /** Full sweep of every file; default 600,000 ms. */
+  fullSweepIntervalMs?: number;
+  /** A file modified within this long is live (re-stat'ed by every sweep); default 2 h. */
+  liveWindowMs?: number;
   /** Told after every sweep and drain (the worker forwards it to the main thread). */
   onStatus?: (status: WatcherStatus) => void;
 }
 
 const ROOTS = ['sessions', 'archived_sessions'] as const;
 const ROLLOUT_NAME = /^rollout-.*\.jsonl$/;
+const CLAUDE_NAME = /\.jsonl$/;
 const RECHECK_MS = 75;
+/**
+ * Checkpoint the WAL after this much imported input: the pages written for it (rows, their
+ * indexes and the dashboard's full-text index — several times the input) stay well below SQLite's
+ * auto-checkpoint threshold (1,000 pages, 4 MiB), so the HTTP thread's next insert never pays for
+ * copying them (measured with 2 MiB on a 1 GB history: a hook-like insert waited 1.3 s).
+ */
+const CHECKPOINT_BYTES = 512 * 1024;
+/** Input bytes per import transaction in the worker. */
+const IMPORT_BATCH_BYTES = 128 * 1024;
+
+type FileKind = 'codex' | 'claude';
 
 interface Known {
   size: number;
   scanned: number;
+  mtimeMs: number;
+}
+
+interface Root {
+  dir: string;
+  kind: FileKind;
 }
 
 export function isRolloutFileName(name: string): boolean {
@@ -52,43 +87,58 @@ export function isRolloutFileName(name: string): boolean {
 
 export class RolloutEngine {
   private readonly db: Database.Database;
-  private readonly opts: Required<Omit<EngineOptions, 'onStatus'>> & Pick<EngineOptions, 'onStatus'>;
-  private watcher: FSWatcher | null = null;
-  private ancestorWatch: fs.FSWatcher | null = null;
+  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>;
+  private readonly roots: Root[];
+  /** The roots read at the last tick (see activeRoots). */
+  private active: Root[] = [];
+  /** One fs.watch per watched folder. */
+  private readonly dirWatches = new Map<string, fs.FSWatcher>();
+  private readonly ancestorWatches = new Map<string, fs.FSWatcher>();
   private sweepTimer: NodeJS.Timeout | null = null;
+  private lastFullSweep = 0;
+  /** Input bytes imported since the last WAL checkpoint. */
+  private uncheckpointed = 0;
+  /** Claude transcripts outside the watched Claude dir that a hook named. */
+  private readonly extraClaude = new Set<string>();
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private readonly queue = new Set<string>();
   private draining: Promise<void> | null = null;
-  private startingWatch: Promise<void> | null = null;
   private closed = false;
+  private watchErrorLogged = false;
   private readonly known = new Map<string, Known>();
   private lastImportAt: string | null = null;
   private malformedLines = 0;
   private readonly getScanned: Database.Statement<[string], { size: number }>;
+  private readonly getClaudeScanned: Database.Statement<[string], { size: number }>;
 
   private constructor(opts: EngineOptions) {
-    this.opts = { log: () => {}, sweepIntervalMs: 5_000, ...opts };
+    this.opts = { log: () => {}, sweepIntervalMs: 5_000, fullSweepIntervalMs: 600_000, liveWindowMs: 2 * 3_600_000, ...opts };
+    const codexHome = path.resolve(opts.codexHome);
+    this.roots = ROOTS.map((r): Root => ({ dir: path.join(codexHome, r), kind: 'codex' }));
+    if (opts.claudeDir) this.roots.push({ dir: path.join(path.resolve(opts.claudeDir), 'projects'), kind: 'claude' });
     this.db = new Database(opts.dbPath);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     migrateHostSchema(this.db);
     this.getScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM codex_rollout_files WHERE path = ?');
+    this.getClaudeScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM claude_transcript_files WHERE path = ?');
     this.malformedLines = this.sumMalformed();
   }
 
-  static async start(opts: EngineOptions): Promise<RolloutEngine> {
+  /** Async for its callers' sake (a future start may wait for the folder watches); today it is ready at once. */
+  static start(opts: EngineOptions): Promise<RolloutEngine> {
     const engine = new RolloutEngine(opts);
-    await engine.ensureWatching();
-    engine.sweep();
+    engine.ensureWatching();
+    engine.sweep(true);
     engine.kick();
     engine.sweepTimer = setInterval(() => {
-      void engine.ensureWatching();
-      engine.sweep();
+      engine.ensureWatching();
+      engine.sweep(Date.now() - engine.lastFullSweep >= engine.opts.fullSweepIntervalMs);
       engine.kick();
     }, engine.opts.sweepIntervalMs);
     engine.sweepTimer.unref?.();
-    return engine;
+    return Promise.resolve(engine);
   }
 
   status(): WatcherStatus {
@@ -97,10 +147,10 @@ export class RolloutEngine {
     return { running: !this.closed, files: this.known.size, behindBytes: behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines };
   }
 
-  /** Sweep now and resolve when everything found so far is imported. */
+  /** Sweep now (every file) and resolve when everything found so far is imported. */
   async flush(): Promise<void> {
-    await this.ensureWatching();
-    this.sweep();
+    this.ensureWatching();
+    this.sweep(true);
     this.kick();
     while (this.draining) await this.draining;
   }
@@ -111,130 +161,248 @@ export class RolloutEngine {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const t of this.rechecks.values()) clearTimeout(t);
     this.rechecks.clear();
-    this.ancestorWatch?.close();
-    this.ancestorWatch = null;
-    if (this.startingWatch) await this.startingWatch.catch(() => undefined);
-    await this.watcher?.close();
-    this.watcher = null;
+    for (const w of this.ancestorWatches.values()) w.close();
+    this.ancestorWatches.clear();
+    for (const w of this.dirWatches.values()) w.close();
+    this.dirWatches.clear();
     while (this.draining) await this.draining;
     this.db.close();
   }
 
-  private get home(): string {
-    return path.resolve(this.opts.codexHome);
+  /** Import a Claude transcript named by a hook, wherever it is (it is remembered as a Claude file). */
+  importClaudeFile(file: string): void {
+    if (this.closed) return;
+    const full = path.resolve(file);
+    if (!this.rootOf(full)) this.extraClaude.add(full);
+    this.enqueue(full);
+    this.kick();
   }
 
-  /** Start chokidar once $CODEX_HOME exists; until then watch its nearest existing ancestor. */
-  private ensureWatching(): Promise<void> {
-    if (this.closed || this.watcher) return Promise.resolve();
-    if (this.startingWatch) return this.startingWatch;
-    if (!fs.existsSync(this.home)) {
-      this.watchAncestor();
-      return Promise.resolve();
+  /** Folders watched right now (tests and status). */
+  watchedDirs(): number {
+    return this.dirWatches.size;
+  }
+
+  private rootOf(file: string): Root | null {
+    for (const r of this.roots) if (file.startsWith(r.dir + path.sep)) return r;
+    return null;
+  }
+
+  private kindOf(file: string): FileKind {
+    return this.extraClaude.has(file) ? 'claude' : this.rootOf(file)?.kind ?? 'codex';
+  }
+
+  private matches(root: Root, name: string): boolean {
+    return root.kind === 'codex' ? isRolloutFileName(name) : CLAUDE_NAME.test(name);
+  }
+
+  private claudeAllowed(): boolean {
+    const file = this.opts.claudeConsentFile;
+    if (!file) return true;
+    try {
+      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { agentMonitorEnabled?: unknown; hooksEnabled?: unknown };
+      return s.agentMonitorEnabled !== false && s.hooksEnabled === true;
+    } catch {
+      return false; // no consent file (or unreadable): no consent
     }
-    this.ancestorWatch?.close();
-    this.ancestorWatch = null;
-    this.startingWatch = this.startChokidar().finally(() => {
-      this.startingWatch = null;
-    });
-    return this.startingWatch;
   }
 
-  private watchAncestor(): void {
-    if (this.ancestorWatch || this.closed) return;
-    let dir = path.dirname(this.home);
+  /** Roots read right now: the Claude one only with consent (when tracking is turned off, its watches close). */
+  private activeRoots(): Root[] {
+    if (this.roots.every((r) => r.kind === 'codex')) return this.roots;
+    if (this.claudeAllowed()) return this.roots;
+    for (const r of this.roots) {
+      if (r.kind !== 'claude') continue;
+      for (const [dir, w] of this.dirWatches) {
+        if (dir === r.dir || dir.startsWith(r.dir + path.sep)) {
+          w.close();
+          this.dirWatches.delete(dir);
+        }
+      }
+      this.ancestorWatches.get(r.dir)?.close();
+      this.ancestorWatches.delete(r.dir);
+      // Nor does the live sweep look at them any more.
+      for (const file of this.known.keys()) if (file.startsWith(r.dir + path.sep)) this.known.delete(file);
+      for (const file of this.queue) if (file.startsWith(r.dir + path.sep)) this.queue.delete(file);
+    }
+    return this.roots.filter((r) => r.kind !== 'claude');
+  }
+
+  /** Watch every root that exists (its folders are added by the sweep); wait for the others. */
+  private ensureWatching(): void {
+    if (this.closed) return;
+    const active = this.activeRoots();
+    this.active = active;
+    for (const root of active) {
+      if (this.dirWatches.has(root.dir)) continue;
+      if (fs.existsSync(root.dir)) {
+        this.ancestorWatches.get(root.dir)?.close();
+        this.ancestorWatches.delete(root.dir);
+        this.watchDir(root, root.dir);
+        // A root that became readable after the start (consent given, folder created): its history now.
+        if (this.lastFullSweep > 0 && this.dirWatches.has(root.dir)) this.scanDir(root, root.dir);
+      } else {
+        this.watchAncestor(root);
+      }
+    }
+  }
+
+  private watchAncestor(root: Root): void {
+    if (this.ancestorWatches.has(root.dir) || this.closed) return;
+    let dir = path.dirname(root.dir);
     while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     try {
-      this.ancestorWatch = fs.watch(dir, { persistent: false }, () => this.onAncestorEvent());
-      this.ancestorWatch.on('error', () => {
-        this.ancestorWatch?.close();
-        this.ancestorWatch = null; // the sweep retries
+      const w = fs.watch(dir, { persistent: false }, () => this.onAncestorEvent(root));
+      w.on('error', () => {
+        w.close();
+        if (this.ancestorWatches.get(root.dir) === w) this.ancestorWatches.delete(root.dir); // the sweep retries
       });
+      this.ancestorWatches.set(root.dir, w);
     } catch {
-      this.ancestorWatch = null; // the sweep retries
-      return;
+      return; // the sweep retries
     }
     // The folders may have appeared between the existence check and the watch.
-    if (fs.existsSync(path.join(dir, path.relative(dir, this.home).split(path.sep)[0]!))) this.onAncestorEvent();
+    if (fs.existsSync(path.join(dir, path.relative(dir, root.dir).split(path.sep)[0]!))) this.onAncestorEvent(root);
   }
 
-  private onAncestorEvent(): void {
-    this.ancestorWatch?.close();
-    this.ancestorWatch = null;
+  private onAncestorEvent(root: Root): void {
+    this.ancestorWatches.get(root.dir)?.close();
+    this.ancestorWatches.delete(root.dir);
     if (this.closed) return;
-    if (!fs.existsSync(this.home)) {
-      this.watchAncestor(); // a deeper ancestor appeared: move the watch down
+    if (!fs.existsSync(root.dir)) {
+      this.watchAncestor(root); // a deeper ancestor appeared: move the watch down
       return;
     }
-    void this.ensureWatching().then(() => {
-      this.sweep();
-      this.kick();
-    });
+    this.watchDir(root, root.dir);
+    this.scanDir(root, root.dir);
+    this.kick();
   }
 
-  private async startChokidar(): Promise<void> {
-    const home = this.home;
-    const w = watch(home, {
-      ignoreInitial: true, // the sweep right after `ready` imports what already exists
-      persistent: true,
-      ignored: (p: string, stats?: fs.Stats) => {
-        const rel = path.relative(home, p);
-        if (rel === '') return false;
-        const top = rel.split(path.sep)[0];
-        if (top !== 'sessions' && top !== 'archived_sessions') return true;
-        if (stats?.isFile()) return !isRolloutFileName(path.basename(p));
-        return false;
-      },
-    });
-    const onFile = (p: string): void => {
-      if (!isRolloutFileName(path.basename(p))) return;
-      this.enqueue(p);
-      this.kick();
-    };
-    w.on('add', onFile);
-    w.on('change', onFile);
-    w.on('error', (err) => this.opts.log(`[rollout] watcher error: ${String((err as Error)?.message ?? err)}`));
-    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
-    if (this.closed) {
-      await w.close();
+  /** One fs.watch on `dir` (not recursive: every sub-folder gets its own, added as it is found). */
+  private watchDir(root: Root, dir: string): void {
+    if (this.closed || this.dirWatches.has(dir)) return;
+    let w: fs.FSWatcher;
+    try {
+      w = fs.watch(dir, { persistent: false }, (_event, name) => this.onDirEvent(root, dir, name === null ? null : String(name)));
+    } catch (err) {
+      // ENOSPC (inotify watches exhausted), EACCES…: that folder is covered by the sweeps only.
+      if (!this.watchErrorLogged) {
+        this.watchErrorLogged = true;
+        this.opts.log(`[history] cannot watch ${dir}: ${(err as Error).message}; relying on the periodic sweep there`);
+      }
       return;
     }
-    this.watcher = w;
+    w.on('error', () => {
+      w.close();
+      if (this.dirWatches.get(dir) === w) this.dirWatches.delete(dir);
+    });
+    this.dirWatches.set(dir, w);
+  }
+
+  private onDirEvent(root: Root, dir: string, name: string | null): void {
+    if (this.closed) return;
+    if (name === null) {
+      this.scanDir(root, dir); // the platform did not say which entry: look at the folder
+      this.kick();
+      return;
+    }
+    const full = path.join(dir, name);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(full);
+    } catch {
+      const w = this.dirWatches.get(full); // a watched folder went away
+      if (w) {
+        w.close();
+        this.dirWatches.delete(full);
+      }
+      return;
+    }
+    if (st.isDirectory()) {
+      if (!this.dirWatches.has(full)) {
+        this.watchDir(root, full);
+        this.scanDir(root, full); // files created before the watch started
+      }
+    } else if (st.isFile() && this.matches(root, name)) {
+      this.enqueue(full);
+    }
+    this.kick();
+  }
+
+  /** Queue every matching file under `dir` that differs from its cursor, watching sub-folders too. */
+  private scanDir(root: Root, dir: string): void {
+    const cursors = this.loadCursors();
+    this.walk(root, dir, (file, st) => this.consider(file, st, cursors.get(file)));
   }
 
   private enqueue(p: string): void {
     this.queue.add(path.resolve(p));
   }
 
-  /** stat every rollout file; queue those whose size or identity differ from the stored cursor. */
-  private sweep(): void {
-    if (this.closed) return;
+  private loadCursors(): Map<string, { size: number; ino: string | null; dev: string | null }> {
     const cursors = new Map<string, { size: number; ino: string | null; dev: string | null }>();
-    for (const r of this.db.prepare('SELECT path, size, ino, dev FROM codex_rollout_files').all() as Array<{ path: string; size: number; ino: string | null; dev: string | null }>) {
-      cursors.set(r.path, r);
+    for (const table of ['codex_rollout_files', 'claude_transcript_files']) {
+      for (const r of this.db.prepare(`SELECT path, size, ino, dev FROM ${table}`).all() as Array<{ path: string; size: number; ino: string | null; dev: string | null }>) {
+        cursors.set(r.path, r);
+      }
     }
-    const seen = new Set<string>();
-    for (const root of ROOTS) this.walk(path.join(this.home, root), (file, st) => {
-      seen.add(file);
-      const c = cursors.get(file);
-      this.known.set(file, { size: st.size, scanned: c ? c.size : 0 });
-      if (!c || c.size !== st.size || c.ino !== String(st.ino) || c.dev !== String(st.dev)) this.enqueue(file);
-    });
-    for (const file of this.known.keys()) if (!seen.has(file)) this.known.delete(file);
+    return cursors;
+  }
+
+  private consider(file: string, st: fs.Stats, c: { size: number; ino: string | null; dev: string | null } | undefined): void {
+    this.known.set(file, { size: st.size, scanned: c ? c.size : 0, mtimeMs: st.mtimeMs });
+    if (!c || c.size !== st.size || c.ino !== String(st.ino) || c.dev !== String(st.dev)) this.enqueue(file);
+  }
+
+  /**
+   * full: walk every root and stat every file against its stored cursor (and re-add folder
+   * watches). Otherwise: stat only the live files (modified within liveWindowMs) — the cheap
+   * safety net for a missed watch event.
+   */
+  private sweep(full = false): void {
+    if (this.closed) return;
+    if (full) {
+      this.lastFullSweep = Date.now();
+      const cursors = this.loadCursors();
+      const seen = new Set<string>();
+      for (const root of this.active) this.walk(root, root.dir, (file, st) => {
+        seen.add(file);
+        this.consider(file, st, cursors.get(file));
+      });
+      for (const file of this.known.keys()) if (!seen.has(file)) this.known.delete(file);
+    } else {
+      const liveSince = Date.now() - this.opts.liveWindowMs;
+      for (const [file, k] of this.known) {
+        if (k.mtimeMs < liveSince) continue;
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(file);
+        } catch {
+          this.known.delete(file);
+          continue;
+        }
+        if (st.size !== k.scanned || st.mtimeMs !== k.mtimeMs) {
+          k.size = st.size;
+          k.mtimeMs = st.mtimeMs;
+          this.enqueue(file);
+        }
+      }
+    }
     this.opts.onStatus?.(this.status());
   }
 
-  private walk(dir: string, visit: (file: string, st: fs.Stats) => void): void {
+  private walk(root: Root, dir: string, visit: (file: string, st: fs.Stats) => void): void {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
       return; // ENOENT and friends: nothing there (yet)
     }
+    if (!this.dirWatches.has(dir)) this.watchDir(root, dir);
     for (const e of entries) {
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) this.walk(full, visit);
-      else if (e.isFile() && isRolloutFileName(e.name)) {
+      if (e.isDirectory()) this.walk(root, full, visit);
+      else if (e.isFile() && this.matches(root, e.name)) {
         try {
           visit(full, fs.statSync(full));
         } catch {
@@ -257,32 +425,44 @@ export class RolloutEngine {
       const file = this.queue.values().next().value as string;
       this.queue.delete(file);
       try {
-        const res = importRolloutFile(this.db, file, {
+        const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
+        const res: ImportResult = importFile(this.db, file, {
           log: this.opts.log,
+          // Short write transactions: the HTTP thread's hook inserts wait for at most one of them
+          // (the dashboard's full-text index made each byte of a batch several times dearer).
+          batchBytes: IMPORT_BATCH_BYTES,
           onBatch: (change) => {
             this.lastImportAt = new Date().toISOString();
-            // Checkpoint here, on the worker, after every batch: otherwise the WAL outgrows the
-            // auto-checkpoint threshold and the server's next hook insert on the HTTP thread pays for
-            // copying megabytes of our pages (measured: 130–600 ms stalls; scripts/bench/rollout.ts).
-            this.db.pragma('wal_checkpoint(PASSIVE)');
-            this.opts.onChange(change);
+            // Checkpoint here, on the worker, once per CHECKPOINT_BYTES of input: otherwise
+            // the WAL outgrows the auto-checkpoint threshold and the server's next hook insert on the
+            // HTTP thread pays for copying megabytes of our pages (measured: 130–600 ms stalls;
+            // scripts/bench/rollout.ts). Not after every batch: a history of 50,000 small files
+            // would pay 50,000 checkpoints (each an fsync).
+            this.uncheckpointed += change.bytes ?? CHECKPOINT_BYTES;
+            if (this.uncheckpointed >= CHECKPOINT_BYTES) this.checkpoint();
+            const { bytes: _bytes, ...forMain } = change;
+            this.opts.onChange(forMain);
           },
         });
         this.malformedLines += res.malformed;
-        const row = this.getScanned.get(file);
+        const row = this.scannedRow(file);
         let size = row?.size ?? 0;
+        let mtimeMs = 0;
         try {
-          size = fs.statSync(file).size;
+          const st = fs.statSync(file);
+          size = st.size;
+          mtimeMs = st.mtimeMs;
         } catch {
           // gone
         }
-        this.known.set(file, { size, scanned: row?.size ?? 0 });
+        this.known.set(file, { size, scanned: row?.size ?? 0, mtimeMs });
       } catch (err) {
         this.opts.log(`[rollout] import of ${file} failed: ${(err as Error).message}`);
       }
       this.scheduleRecheck(file);
       await yieldToLoop(); // let watcher events and messages through between files
     }
+    if (this.uncheckpointed > 0 && !this.closed) this.checkpoint();
     this.opts.onStatus?.(this.status());
   }
 
@@ -290,7 +470,7 @@ export class RolloutEngine {
     if (this.closed || this.rechecks.has(file)) return;
     const t = setTimeout(() => {
       this.rechecks.delete(file);
-      const row = this.getScanned.get(file);
+      const row = this.scannedRow(file);
       let size: number;
       try {
         size = fs.statSync(file).size;
@@ -305,8 +485,18 @@ export class RolloutEngine {
     this.rechecks.set(file, t);
   }
 
+  private checkpoint(): void {
+    this.uncheckpointed = 0;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  private scannedRow(file: string): { size: number } | undefined {
+    return this.kindOf(file) === 'claude' ? this.getClaudeScanned.get(file) : this.getScanned.get(file);
+  }
+
   private sumMalformed(): number {
-    const row = this.db.prepare('SELECT COALESCE(SUM(malformed_count), 0) AS n FROM codex_rollout_files').get() as { n: number };
+    const row = this.db.prepare(`SELECT (SELECT COALESCE(SUM(malformed_count), 0) FROM codex_rollout_files)
+                                      + (SELECT COALESCE(SUM(malformed_count), 0) FROM claude_transcript_files) AS n`).get() as { n: number };
     return row.n;
   }
 }

@@ -15,11 +15,14 @@ import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
 import { truncateLargeFields } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
+import { storeUsage, storeUsageState } from '../usage/records.js';
 import { decodeLine, initialParserState, parseRolloutLine, type ParserState, type RolloutRecord } from './parse.js';
 
 export interface ImportChange {
   sessionIds: string[];
   inserted: number;
+  /** Bytes of the file this batch consumed (the engine checkpoints the WAL by input volume). */
+  bytes?: number;
 }
 
 export interface ImportOptions {
@@ -205,6 +208,13 @@ function prepare(db: Database.Database): Stmts {
           }
           break;
         }
+        case 'usage':
+          ensure(rec.sessionId, rec.at);
+          storeUsage(db, rec);
+          break;
+        case 'usage-state':
+          storeUsageState(db, rec);
+          break;
         default:
           assertNever(rec);
       }
@@ -334,8 +344,9 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
       const batch = records;
       records = [];
       linesInBatch = 0;
+      const bytes = scannedTo - batchStart;
       batchStart = scannedTo;
-      const change = stmts.applyBatch(filePath, batch, cursor);
+      const change: ImportChange = { ...stmts.applyBatch(filePath, batch, cursor), bytes };
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);
       if (batch.length > 0 && opts.onBatch) opts.onBatch(change);

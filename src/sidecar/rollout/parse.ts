@@ -15,6 +15,8 @@ import {
   type RolloutHookType,
   type SessionStatus,
 } from '../../shared/events.js';
+import { codexUsageRecords, type CodexUsageTotals } from '../usage/codex.js';
+import type { UsageRecord, UsageStateRecord } from '../usage/records.js';
 
 export interface PendingCall {
   tool_name: string;
@@ -34,6 +36,8 @@ export interface ParserState {
   lastTs: string | null;
   /** call_id → canonical tool name/input, so the *_output event is shaped like the hook's. */
   pending: Record<string, PendingCall>;
+  /** Last cumulative token_count totals (src/sidecar/usage/codex.ts); absent before the first. */
+  usageTotal?: CodexUsageTotals;
 }
 
 /** Calls still waiting for their output that we remember; older ones are looked up in the DB. */
@@ -93,7 +97,7 @@ export interface TokensRecord {
   cacheWriteTokens: number | null;
 }
 
-export type RolloutRecord = EventRecord | SessionRecord | ModelRecord | TokensRecord;
+export type RolloutRecord = EventRecord | SessionRecord | ModelRecord | TokensRecord | UsageRecord | UsageStateRecord;
 
 type Obj = Record<string, unknown>;
 
@@ -285,11 +289,20 @@ function onEventMsg(state: ParserState, p: Obj, createdAt: string, pos: LinePos)
       const key = turnId ? dedupKeys.stop(turnId) : dedupKeys.line(pos.offset);
       return [event(state, HOOK_TYPES.Stop, key, null, createdAt, data, SESSION_STATUS.waiting)];
     }
+    case 'error': {
+      // An error the CLI reported for the turn (e.g. the model API failed): a failed-turn row.
+      if (!state.sessionId) return [];
+      const data = base(state, HOOK_TYPES.StopFailure, pos);
+      data.error = typeof p.message === 'string' ? p.message : JSON.stringify(p);
+      return [event(state, HOOK_TYPES.StopFailure, dedupKeys.line(pos.offset), null, createdAt, data, null)];
+    }
     case 'token_count': {
-      if (!state.sessionId || !isObj(p.info) || !isObj(p.info.total_token_usage)) return [];
+      // Exact per-step usage, context and rate limits (src/sidecar/usage/codex.ts).
+      const usage = codexUsageRecords(state, p, createdAt, pos.file);
+      if (!state.sessionId || !isObj(p.info) || !isObj(p.info.total_token_usage)) return usage;
       const u = p.info.total_token_usage;
       const cached = num(u.cached_input_tokens);
-      return [{
+      return [...usage, {
         kind: 'tokens',
         sessionId: state.sessionId,
         inputTokens: Math.max(0, num(u.input_tokens) - cached),

@@ -5,10 +5,12 @@ import type { ImportChange } from './import.js';
 export interface WorkerInit {
   dbPath: string;
   codexHome: string;
+  claudeDir?: string | null;
+  claudeConsentFile?: string | null;
   sweepIntervalMs?: number;
 }
 
-export type ToWorker = { type: 'flush'; id: number } | { type: 'close' };
+export type ToWorker = { type: 'flush'; id: number } | { type: 'close' } | { type: 'import-claude'; path: string };
 
 export type FromWorker =
   | { type: 'ready'; status: WatcherStatus }

@@ -11,6 +11,10 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 export interface RolloutWatcherOptions {
   dbPath: string;
   codexHome: string;
+  /** Claude Code config dir whose projects/ transcripts are imported too (same worker); absent: none. */
+  claudeDir?: string | null;
+  /** Read the Claude folder only while this settings file says Claude tracking is on. */
+  claudeConsentFile?: string | null;
   /** One call per committed import batch (coalesced), never per row. */
   onChange: (change: ImportChange) => void;
   log?: (msg: string) => void;
@@ -27,6 +31,8 @@ export interface RolloutWatcher {
   status(): WatcherStatus;
   /** Resolves when everything seen so far (incl. a fresh sweep) is imported. */
   flush(): Promise<void>;
+  /** Import this Claude transcript now (named by a hook; it may lie outside the watched Claude dir). */
+  importClaudeFile(path: string): void;
 }
 
 /** Restart delay after the worker died unexpectedly; the cursors in SQLite make a restart lossless. */
@@ -47,11 +53,13 @@ export async function startRolloutWatcher(opts: RolloutWatcherOptions): Promise<
     const engine = await RolloutEngine.start({
       dbPath: opts.dbPath,
       codexHome: opts.codexHome,
+      claudeDir: opts.claudeDir ?? null,
+      claudeConsentFile: opts.claudeConsentFile ?? null,
       onChange: opts.onChange,
       log,
       ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
     });
-    return { close: () => engine.close(), status: () => engine.status(), flush: () => engine.flush() };
+    return { close: () => engine.close(), status: () => engine.status(), flush: () => engine.flush(), importClaudeFile: (p) => engine.importClaudeFile(p) };
   }
   return WorkerWatcher.start(opts, opts.workerPath ?? defaultWorkerPath(), log);
 }
@@ -77,7 +85,7 @@ class WorkerWatcher implements RolloutWatcher {
   }
 
   private spawn(): Promise<void> {
-    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome };
+    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
     const worker = new Worker(this.workerPath, { workerData: init });
     this.worker = worker;
@@ -152,6 +160,10 @@ class WorkerWatcher implements RolloutWatcher {
       this.flushes.set(id, resolve);
       this.send({ type: 'flush', id });
     });
+  }
+
+  importClaudeFile(path: string): void {
+    this.send({ type: 'import-claude', path });
   }
 
   close(): Promise<void> {

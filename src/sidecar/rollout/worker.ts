@@ -30,6 +30,9 @@ async function main(): Promise<void> {
       case 'flush':
         void engine.flush().then(() => post({ type: 'status', status: engine.status() })).finally(() => post({ type: 'flushed', id: msg.id }));
         break;
+      case 'import-claude':
+        engine.importClaudeFile(msg.path);
+        break;
       case 'close':
         void engine.close().finally(() => {
           post({ type: 'closed' });

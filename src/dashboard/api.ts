@@ -1,0 +1,172 @@
+/**
+ * Typed client for the sidecar's read API (docs/contracts.md "Dashboard API") and its live
+ * stream. Browser code: no Node imports. Panels added later (usage, cost, …) extend this file
+ * with their own endpoint functions next to these.
+ */
+
+export type Harness = 'claude' | 'codex';
+export type AttentionKind = 'approval' | 'question' | 'input';
+
+/** sessions.needs_you, parsed (src/sidecar/attention.ts). */
+export interface NeedsYou {
+  key: number;
+  kind: AttentionKind;
+  tool: string | null;
+  detail: string;
+  since: string;
+  count: number;
+}
+
+/** A row of GET /api/session-list, /api/needs-you and of `session_updated` frames. */
+export interface SessionRow {
+  id: string;
+  name: string | null;
+  status: string;
+  cwd: string | null;
+  model: string | null;
+  started_at: string;
+  updated_at: string;
+  ended_at: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  event_count: number;
+  harness: Harness | null;
+  parent_session_id: string | null;
+  sources: string | null;
+  /** JSON text of NeedsYou, or null. Use needsYouOf(). */
+  needs_you: string | null;
+}
+
+export function needsYouOf(s: Pick<SessionRow, 'needs_you'>): NeedsYou | null {
+  if (!s.needs_you) return null;
+  try {
+    return JSON.parse(s.needs_you) as NeedsYou;
+  } catch {
+    return null;
+  }
+}
+
+/** One event as the timeline shows it (src/sidecar/host/timeline.ts). */
+export interface TimelineEvent {
+  id: number;
+  session_id: string;
+  hook_type: string;
+  tool_name: string | null;
+  summary: string | null;
+  created_at: string;
+  source: string | null;
+  seen_by: string | null;
+  call_id: string | null;
+  turn_id: string | null;
+  failure: string | null;
+  exit_code: number | null;
+  duration_ms: number | null;
+  text: string | null;
+}
+
+export interface EventDetail extends TimelineEvent {
+  data: Record<string, unknown>;
+}
+
+export interface TimelinePage {
+  session: SessionRow;
+  events: TimelineEvent[];
+  older: string | null;
+  newer: string | null;
+}
+
+export interface SessionFilter {
+  harness?: string;
+  status?: string;
+  attention?: boolean;
+  cwd?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface SearchHit {
+  event_id: number;
+  session_id: string;
+  hook_type: string;
+  tool_name: string | null;
+  created_at: string;
+  /** Text with matches between SNIPPET_OPEN and SNIPPET_CLOSE. */
+  snippet: string;
+  harness: Harness | null;
+  cwd: string | null;
+  session_name: string | null;
+}
+
+export const SNIPPET_OPEN = '\u0002';
+export const SNIPPET_CLOSE = '\u0003';
+
+export interface Project {
+  cwd: string;
+  sessions: number;
+  last_active: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, params: Record<string, string | number | boolean | null | undefined> = {}): Promise<T> {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || v === false) continue;
+    qs.set(k, v === true ? '1' : String(v));
+  }
+  const url = qs.toString() ? `${path}?${qs}` : path;
+  const res = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!res.ok) {
+    let detail = `HTTP ${res.status}`;
+    try {
+      detail = ((await res.json()) as { error?: string }).error ?? detail;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(res.status, `${path}: ${detail}`);
+  }
+  return (await res.json()) as T;
+}
+
+export const api = {
+  sessions: (filter: SessionFilter, cursor: string | null, limit = 50) =>
+    getJson<{ sessions: SessionRow[]; next: string | null }>('/api/session-list', { ...filter, cursor, limit }),
+  needsYou: () => getJson<{ sessions: SessionRow[] }>('/api/needs-you'),
+  projects: () => getJson<{ projects: Project[] }>('/api/projects'),
+  timeline: (sessionId: string, at: { before?: string | null; after?: string | null; around?: number | null; limit?: number } = {}) =>
+    getJson<TimelinePage>(`/api/sessions/${encodeURIComponent(sessionId)}/timeline`, { before: at.before, after: at.after, around: at.around, limit: at.limit }),
+  event: (id: number) => getJson<{ event: EventDetail }>(`/api/events/${id}`),
+  search: (q: string, before: number | null = null, limit = 50) => getJson<{ results: SearchHit[]; next: number | null }>('/api/search', { q, before, limit }),
+  exportUrl: (sessionId: string, format: 'md' | 'json') => `/api/sessions/${encodeURIComponent(sessionId)}/export.${format}`,
+};
+
+/** Frames of GET /api/stream. */
+export type StreamFrame =
+  | { type: 'new_event'; data: TimelineEvent }
+  | { type: 'session_updated'; data: SessionRow }
+  | { type: 'sessions_changed'; data: { sessionIds: string[] } };
+
+export function connectStream(handlers: { frame: (f: StreamFrame) => void; open: () => void; error: () => void }): EventSource {
+  const source = new EventSource('/api/stream');
+  source.onopen = handlers.open;
+  source.onerror = handlers.error;
+  source.onmessage = (msg: MessageEvent<string>) => {
+    let frame: StreamFrame;
+    try {
+      frame = JSON.parse(msg.data) as StreamFrame;
+    } catch {
+      return;
+    }
+    if (frame && typeof frame === 'object' && 'type' in frame) handlers.frame(frame);
+  };
+  return source;
+}

@@ -1,0 +1,698 @@
+/**
+ * The dashboard page: sessions that need you first, the paged and filtered session list, the
+ * selected session's timeline (newest first page, older pages on scroll, live appends), search
+ * across everything, and export. Loaded by the dashboard-entry patch (patches/dashboard-entry.ts).
+ *
+ * Mount points for further panels: the session view has one `[data-panel]` element per panel
+ * (`data-panel="summary"`, `data-panel="usage"`); `registerPanel` fills one for each session.
+ */
+import { api, connectStream, needsYouOf, SNIPPET_CLOSE, SNIPPET_OPEN, type Project, type SearchHit, type SessionFilter, type SessionRow, type StreamFrame, type TimelineEvent } from './api.js';
+import { agentName, fmtAgo, fmtDateTime, fmtTokens, h, shortFolder } from './dom.js';
+import { TimelineModel, type Item } from './timeline-model.js';
+import { openRow, renderItem, replaceRow } from './timeline-view.js';
+
+const PAGE = 200;
+const TITLE = 'Agent Monitor';
+
+/** A panel shown in the session view, below the header (e.g. usage and cost). */
+export interface SessionPanel {
+  id: string;
+  render(mount: HTMLElement, session: SessionRow): void | Promise<void>;
+}
+const panels: SessionPanel[] = [];
+export function registerPanel(panel: SessionPanel): void {
+  panels.push(panel);
+}
+
+interface State {
+  sessions: Map<string, SessionRow>;
+  /** Order of the paged list (excluding sessions that need you, shown above it). */
+  listIds: string[];
+  listCursor: string | null;
+  listLoading: boolean;
+  filter: SessionFilter;
+  selectedId: string | null;
+  timeline: {
+    model: TimelineModel;
+    older: string | null;
+    newer: string | null;
+    loading: boolean;
+    rows: Map<string, HTMLLIElement>;
+  } | null;
+  notified: Set<number>;
+  projects: Project[];
+}
+
+const state: State = {
+  sessions: new Map(),
+  listIds: [],
+  listCursor: null,
+  listLoading: false,
+  filter: {},
+  selectedId: null,
+  timeline: null,
+  notified: new Set(),
+  projects: [],
+};
+
+// ---------- layout ----------
+
+const ui = {
+  conn: h('span.conn', { role: 'status', 'aria-live': 'polite' }, 'connecting…'),
+  search: h('input.search', { type: 'search', placeholder: 'Search prompts, commands, files, output…  ( / )', 'aria-label': 'Search all sessions', autocomplete: 'off' }),
+  notifyBtn: h('button.ghost.notify', { type: 'button', hidden: true }, 'Notify me'),
+  needsCount: h('span.needs-pill', { hidden: true }),
+  filters: h('div.filters'),
+  needsList: h('ul.cards.needs', { 'aria-label': 'Sessions that need you' }),
+  needsHead: h('h2.side-h.needs-h', { hidden: true }, 'Needs you'),
+  list: h('ul.cards', { 'aria-label': 'Sessions' }),
+  listFoot: h('div.list-foot'),
+  side: h('aside.side'),
+  main: h('main.main', { tabindex: '-1' }),
+};
+
+function buildLayout(): void {
+  for (const link of Array.from(document.querySelectorAll('link[rel="stylesheet"]'))) {
+    if (!(link as HTMLLinkElement).href.endsWith('/dashboard.css')) link.remove();
+  }
+  document.body.className = 'amh';
+  const brand = h('div.brand', null, h('span.logo', { 'aria-hidden': 'true' }), h('span', null, TITLE));
+  const top = h('header.top', null, brand, h('div.search-wrap', null, ui.search), ui.needsCount, ui.notifyBtn, ui.conn);
+  ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions'), ui.list, ui.listFoot);
+  document.body.replaceChildren(top, h('div.shell', null, ui.side, ui.main));
+  renderFilters();
+  showEmptyMain();
+}
+
+// ---------- filters ----------
+
+function select(label: string, name: keyof SessionFilter, options: Array<[string, string]>, value: string): HTMLElement {
+  const el = h('select', { name, 'aria-label': label });
+  for (const [v, t] of options) el.append(h('option', { value: v }, t));
+  el.value = value;
+  el.addEventListener('change', () => {
+    (state.filter as Record<string, unknown>)[name] = el.value || undefined;
+    void reloadList();
+  });
+  return el;
+}
+
+function dateOptions(): Array<[string, string]> {
+  const day = 86_400_000;
+  const startOfToday = new Date();
+  startOfToday.setHours(0, 0, 0, 0);
+  return [
+    ['', 'Any time'],
+    [startOfToday.toISOString(), 'Today'],
+    [new Date(Date.now() - 7 * day).toISOString(), 'Last 7 days'],
+    [new Date(Date.now() - 30 * day).toISOString(), 'Last 30 days'],
+  ];
+}
+
+function renderFilters(): void {
+  const f = state.filter;
+  const attention = h('input', { type: 'checkbox', id: 'f-attention' });
+  attention.checked = Boolean(f.attention);
+  attention.addEventListener('change', () => {
+    state.filter.attention = attention.checked || undefined;
+    void reloadList();
+  });
+  const projectOptions: Array<[string, string]> = [['', 'All folders'], ...state.projects.map((p): [string, string] => [p.cwd, `${shortFolder(p.cwd)} (${p.sessions})`])];
+  ui.filters.replaceChildren(
+    select('Agent', 'harness', [['', 'All agents'], ['claude', 'Claude Code'], ['codex', 'Codex']], f.harness ?? ''),
+    select('Status', 'status', [['', 'Any status'], ['active', 'Active'], ['waiting', 'Waiting'], ['completed', 'Completed']], f.status ?? ''),
+    select('Project folder', 'cwd', projectOptions, f.cwd ?? ''),
+    select('Active since', 'from', dateOptions(), f.from ?? ''),
+    h('label.check', { for: 'f-attention' }, attention, 'Needs you only'),
+  );
+}
+
+// ---------- session list ----------
+
+function matchesFilter(s: SessionRow): boolean {
+  const f = state.filter;
+  if (f.harness && (s.harness ?? 'claude') !== f.harness) return false;
+  if (f.status && s.status !== f.status) return false;
+  if (f.attention && !s.needs_you) return false;
+  if (f.cwd && s.cwd !== f.cwd && !(s.cwd ?? '').startsWith(f.cwd.endsWith('/') ? f.cwd : `${f.cwd}/`)) return false;
+  if (f.from && s.updated_at < f.from) return false;
+  return true;
+}
+
+function needsYouIds(): string[] {
+  return [...state.sessions.values()]
+    .filter((s) => s.needs_you && matchesFilter(s))
+    .sort((a, b) => (needsYouOf(a)?.since ?? '').localeCompare(needsYouOf(b)?.since ?? ''))
+    .map((s) => s.id);
+}
+
+/** Sessions in the order shown (needs-you first), for keyboard navigation. */
+function visibleOrder(): string[] {
+  const needs = needsYouIds();
+  const set = new Set(needs);
+  return [...needs, ...state.listIds.filter((id) => !set.has(id))];
+}
+
+function card(s: SessionRow): HTMLLIElement {
+  const needs = needsYouOf(s);
+  const li = h('li.card', { 'data-id': s.id, tabindex: '-1', role: 'option', 'aria-selected': String(s.id === state.selectedId) });
+  if (s.id === state.selectedId) li.classList.add('selected');
+  if (needs) li.classList.add('needs-you');
+  const harness = s.harness ?? 'claude';
+  const title = s.name || shortFolder(s.cwd);
+  const parts: Array<HTMLElement | null> = [
+    h(
+      'div.card-top',
+      null,
+      h(`span.agent.agent-${harness}`, { title: agentName(harness) }, harness === 'codex' ? 'Codex' : 'Claude'),
+      h('span.card-title', { title: s.cwd ?? s.id }, title),
+      h(`span.status.status-${s.status}`, null, s.status),
+    ),
+    needs
+      ? h(
+          'div.card-needs',
+          null,
+          h('span.needs-badge', null, needs.kind === 'approval' ? 'Needs approval' : needs.kind === 'question' ? 'Question' : 'Waiting for you'),
+          h('code.needs-detail', null, `${needs.tool ? `${needs.tool}: ` : ''}${needs.detail}`),
+        )
+      : null,
+    h(
+      'div.card-meta',
+      null,
+      `${s.model ?? 'model unknown'} · ${s.event_count} events · ${fmtAgo(s.updated_at)}`,
+      s.sources ? h('span.sources', { title: 'where this session was seen' }, s.sources === 'hook,rollout' ? 'hook+rollout' : s.sources) : null,
+    ),
+  ];
+  li.append(...parts.filter((p): p is HTMLElement => p !== null));
+  li.addEventListener('click', () => void selectSession(s.id));
+  return li;
+}
+
+function renderList(): void {
+  const needs = needsYouIds();
+  const needSet = new Set(needs);
+  ui.needsList.replaceChildren(...needs.map((id) => card(state.sessions.get(id)!)));
+  ui.needsHead.hidden = needs.length === 0;
+  ui.needsHead.textContent = `Needs you · ${needs.length}`;
+  const rest = state.listIds.filter((id) => !needSet.has(id) && state.sessions.has(id));
+  ui.list.replaceChildren(...rest.map((id) => card(state.sessions.get(id)!)));
+  const anyFilter = Object.values(state.filter).some(Boolean);
+  if (!rest.length && !needs.length && !state.listLoading) {
+    ui.listFoot.replaceChildren(
+      anyFilter
+        ? h('div.empty-small', null, 'No sessions match these filters. ', h('button.link', { type: 'button', onclick: () => clearFilters() }, 'Clear filters'))
+        : h('div.empty-small', null, 'No sessions yet.'),
+    );
+  } else {
+    ui.listFoot.replaceChildren(state.listCursor ? h('button.ghost.more', { type: 'button', onclick: () => void loadMoreSessions() }, state.listLoading ? 'Loading…' : 'Load older sessions') : h('div.end', null, rest.length ? 'That is all.' : ''));
+  }
+  updateAttentionCount();
+}
+
+function clearFilters(): void {
+  state.filter = {};
+  renderFilters();
+  void reloadList();
+}
+
+function updateAttentionCount(): void {
+  const n = [...state.sessions.values()].filter((s) => s.needs_you).length;
+  document.title = n ? `(${n}) ${TITLE}` : TITLE;
+  ui.needsCount.hidden = n === 0;
+  ui.needsCount.textContent = `${n} need${n === 1 ? 's' : ''} you`;
+}
+
+async function reloadList(): Promise<void> {
+  state.listIds = [];
+  state.listCursor = null;
+  await loadMoreSessions(true);
+}
+
+async function loadMoreSessions(first = false): Promise<void> {
+  if (state.listLoading || (!first && !state.listCursor)) return;
+  state.listLoading = true;
+  const filter = { ...state.filter };
+  try {
+    const page = await api.sessions(filter, first ? null : state.listCursor);
+    if (JSON.stringify(filter) !== JSON.stringify(state.filter)) return; // filters changed meanwhile
+    for (const s of page.sessions) {
+      state.sessions.set(s.id, s);
+      if (!state.listIds.includes(s.id)) state.listIds.push(s.id);
+    }
+    state.listCursor = page.next;
+  } finally {
+    state.listLoading = false;
+    renderList();
+  }
+}
+
+function applySession(s: SessionRow): void {
+  const before = state.sessions.get(s.id);
+  state.sessions.set(s.id, s);
+  if (matchesFilter(s)) {
+    state.listIds = [s.id, ...state.listIds.filter((id) => id !== s.id)];
+  } else {
+    state.listIds = state.listIds.filter((id) => id !== s.id);
+  }
+  maybeNotify(before, s);
+  renderList();
+  if (s.id === state.selectedId) renderSessionHeader(s);
+}
+
+// ---------- web notifications (headless runner page; the desktop host notifies natively) ----------
+
+const embedded = window.top !== window;
+
+function setupNotifications(): void {
+  if (embedded || typeof Notification === 'undefined') return;
+  if (Notification.permission === 'default') {
+    ui.notifyBtn.hidden = false;
+    ui.notifyBtn.addEventListener('click', () => {
+      void Notification.requestPermission().then(() => {
+        ui.notifyBtn.hidden = true;
+      });
+    });
+  }
+}
+
+function maybeNotify(before: SessionRow | undefined, s: SessionRow): void {
+  const needs = needsYouOf(s);
+  if (!needs || state.notified.has(needs.key)) return;
+  state.notified.add(needs.key);
+  if (needsYouOf(before ?? { needs_you: null })?.key === needs.key) return;
+  if (embedded || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  const n = new Notification(`${agentName(s.harness)} needs you`, {
+    body: `${shortFolder(s.cwd)} — ${needs.tool ? `${needs.tool}: ` : ''}${needs.detail}`,
+    tag: `needs-you-${needs.key}`,
+  });
+  n.onclick = () => {
+    window.focus();
+    void selectSession(s.id);
+  };
+}
+
+// ---------- session view ----------
+
+const view = {
+  header: h('div.s-header'),
+  needs: h('div.s-needs', { hidden: true }),
+  panels: h('div.s-panels'),
+  scroller: h('div.tl-scroll', { tabindex: '0', 'aria-label': 'Timeline' }),
+  top: h('div.tl-top'),
+  list: h('ol.tl'),
+  bottom: h('div.tl-bottom'),
+};
+view.scroller.append(view.top, view.list, view.bottom);
+
+function showEmptyMain(): void {
+  const hasSessions = state.sessions.size > 0;
+  ui.main.replaceChildren(
+    h(
+      'div.empty',
+      null,
+      h('div.empty-art', { 'aria-hidden': 'true' }),
+      h('h2', null, hasSessions ? 'Pick a session' : 'No sessions yet'),
+      hasSessions
+        ? h('p', null, 'Choose a session on the left to see what it did: prompts, every tool call with its input and output, and the agent\'s answers.')
+        : h('p', null, 'Turn on Claude Code or Codex tracking, then start an agent. Sessions appear here as they run, and the ones waiting for you come first.'),
+      h(
+        'ul.keys',
+        null,
+        h('li', null, h('kbd', null, 'j'), ' ', h('kbd', null, 'k'), ' or arrows: move between sessions'),
+        h('li', null, h('kbd', null, '/'), ' search everything'),
+        h('li', null, h('kbd', null, 'Esc'), ' close search'),
+      ),
+    ),
+  );
+}
+
+function renderSessionHeader(s: SessionRow): void {
+  const harness = s.harness ?? 'claude';
+  const tokens = s.input_tokens + s.output_tokens + s.cache_read_tokens + s.cache_write_tokens;
+  view.header.replaceChildren(
+    h(
+      'div.s-title',
+      null,
+      h(`span.agent.agent-${harness}`, null, agentName(harness)),
+      h('h1', { title: s.id }, s.name || shortFolder(s.cwd)),
+      h(`span.status.status-${s.status}`, null, s.status),
+      h(
+        'div.s-actions',
+        null,
+        h('a.btn', { href: api.exportUrl(s.id, 'md'), download: '', 'data-export': 'md' }, 'Export Markdown'),
+        h('a.btn.ghost', { href: api.exportUrl(s.id, 'json'), download: '', 'data-export': 'json' }, 'JSON'),
+      ),
+    ),
+    h(
+      'dl.s-facts',
+      null,
+      h('dt', null, 'Folder'),
+      h('dd', null, h('code', null, s.cwd ?? 'unknown')),
+      h('dt', null, 'Model'),
+      h('dd', null, s.model ?? 'unknown'),
+      h('dt', null, 'Started'),
+      h('dd', null, fmtDateTime(s.started_at)),
+      h('dt', null, 'Events'),
+      h('dd', null, String(s.event_count)),
+      h('dt', null, 'Tokens'),
+      h('dd', { title: `in ${s.input_tokens} · out ${s.output_tokens} · cache read ${s.cache_read_tokens} · cache write ${s.cache_write_tokens}` }, fmtTokens(tokens)),
+      h('dt', null, 'Session'),
+      h('dd', null, h('code', null, s.id)),
+    ),
+  );
+  const needs = needsYouOf(s);
+  view.needs.hidden = !needs;
+  if (needs) {
+    view.needs.replaceChildren(
+      h('span.needs-badge', null, needs.kind === 'approval' ? 'Waiting for your approval' : needs.kind === 'question' ? 'Waiting for your answer' : 'Waiting for you'),
+      h('code.needs-detail', null, `${needs.tool ? `${needs.tool}: ` : ''}${needs.detail}`),
+      h('span.needs-where', null, `in ${s.cwd ?? 'unknown folder'} · since ${fmtAgo(needs.since)}${needs.count > 1 ? ` · ${needs.count} requests` : ''}`),
+    );
+  }
+}
+
+function renderPanels(s: SessionRow): void {
+  view.panels.replaceChildren(
+    ...panels.map((p) => {
+      const mount = h('section.panel', { 'data-panel': p.id });
+      void p.render(mount, s);
+      return mount;
+    }),
+  );
+}
+
+function rowFor(item: Item): HTMLLIElement {
+  const li = renderItem(item);
+  state.timeline?.rows.set(item.key, li);
+  return li;
+}
+
+function applyChange(change: { added: Item[]; updated: Item[] }, where: 'top' | 'bottom'): void {
+  const tl = state.timeline!;
+  for (const item of change.updated) {
+    const old = tl.rows.get(item.key);
+    if (old) tl.rows.set(item.key, replaceRow(old, item));
+  }
+  const rows = change.added.map(rowFor);
+  if (where === 'top') view.list.prepend(...rows);
+  else view.list.append(...rows);
+  renderEdges();
+}
+
+function renderEdges(): void {
+  const tl = state.timeline;
+  if (!tl) return;
+  view.top.replaceChildren(
+    tl.older
+      ? h('button.ghost.edge', { type: 'button', onclick: () => void loadOlder() }, tl.loading ? 'Loading older events…' : 'Load older events')
+      : tl.model.size
+        ? h('div.edge-end', null, 'Start of the session')
+        : h('div.edge-end', null, 'No events yet'),
+  );
+  view.bottom.replaceChildren(tl.newer ? h('button.ghost.edge', { type: 'button', onclick: () => void loadNewer() }, 'Load newer events') : h('div.edge-live', null, 'Live'));
+}
+
+async function selectSession(id: string, opts: { around?: number } = {}): Promise<void> {
+  state.selectedId = id;
+  renderList();
+  document.querySelector(`.card[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
+  if (location.hash !== `#session=${encodeURIComponent(id)}`) history.replaceState(null, '', `#session=${encodeURIComponent(id)}`);
+  state.timeline = { model: new TimelineModel(), older: null, newer: null, loading: true, rows: new Map() };
+  const tl = state.timeline;
+  view.list.replaceChildren();
+  view.top.replaceChildren(h('div.edge-end', null, 'Loading…'));
+  view.bottom.replaceChildren();
+  ui.main.replaceChildren(view.header, view.needs, view.panels, view.scroller);
+  const cached = state.sessions.get(id);
+  if (cached) renderSessionHeader(cached);
+  let page;
+  try {
+    page = await api.timeline(id, { limit: PAGE, around: opts.around ?? null });
+  } catch (err) {
+    view.top.replaceChildren(h('div.tl-error', null, (err as Error).message));
+    return;
+  }
+  if (state.timeline !== tl) return; // another session was selected meanwhile
+  state.sessions.set(id, page.session);
+  renderSessionHeader(page.session);
+  renderPanels(page.session);
+  tl.older = page.older;
+  tl.newer = page.newer;
+  tl.loading = false;
+  applyChange(tl.model.append(page.events), 'bottom');
+  if (opts.around !== undefined) {
+    const item = tl.model.findByEvent(opts.around);
+    const li = item ? tl.rows.get(item.key) : undefined;
+    if (item && li) {
+      li.classList.add('hit');
+      await openRow(li, item);
+      // The row's head at the top, with a little of what came before it.
+      view.scroller.scrollTop = Math.max(0, li.offsetTop - 96); // offsetParent: the scroller (position: relative)
+    }
+  } else {
+    view.scroller.scrollTop = view.scroller.scrollHeight;
+  }
+}
+
+async function loadOlder(): Promise<void> {
+  const tl = state.timeline;
+  if (!tl || tl.loading || !tl.older || !state.selectedId) return;
+  tl.loading = true;
+  renderEdges();
+  try {
+    const page = await api.timeline(state.selectedId, { before: tl.older, limit: PAGE });
+    if (state.timeline !== tl) return;
+    // Keep what the user was looking at in place while rows are added above it.
+    const fromBottom = view.scroller.scrollHeight - view.scroller.scrollTop;
+    tl.older = page.older;
+    tl.loading = false;
+    applyChange(tl.model.prepend(page.events), 'top');
+    view.scroller.scrollTop = view.scroller.scrollHeight - fromBottom;
+  } finally {
+    tl.loading = false;
+    renderEdges();
+  }
+}
+
+async function loadNewer(): Promise<void> {
+  const tl = state.timeline;
+  if (!tl || tl.loading || !tl.newer || !state.selectedId) return;
+  tl.loading = true;
+  try {
+    const page = await api.timeline(state.selectedId, { after: tl.newer, limit: PAGE });
+    if (state.timeline !== tl) return;
+    tl.newer = page.newer;
+    applyChange(tl.model.append(page.events), 'bottom');
+  } finally {
+    tl.loading = false;
+    renderEdges();
+  }
+}
+
+view.scroller.addEventListener('scroll', () => {
+  const el = view.scroller;
+  if (el.scrollTop < 200) void loadOlder();
+  if (el.scrollHeight - el.scrollTop - el.clientHeight < 200) void loadNewer();
+});
+
+function appendLive(e: TimelineEvent): void {
+  const tl = state.timeline;
+  if (!tl || e.session_id !== state.selectedId || tl.newer || tl.model.has(e.id)) return;
+  const el = view.scroller;
+  const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  applyChange(tl.model.append([e]), 'bottom');
+  if (atBottom) el.scrollTop = el.scrollHeight;
+}
+
+/** Rows imported from a rollout file: fetch what is newer than what is shown. */
+async function catchUp(sessionId: string): Promise<void> {
+  const tl = state.timeline;
+  if (!tl || sessionId !== state.selectedId || tl.newer || tl.loading) return;
+  const page = await api.timeline(sessionId, { limit: PAGE });
+  if (state.timeline !== tl) return;
+  applyChange(tl.model.append(page.events.filter((e) => !tl.model.has(e.id))), 'bottom');
+  state.sessions.set(sessionId, page.session);
+  renderSessionHeader(page.session);
+}
+
+// ---------- search ----------
+
+let searchSeq = 0;
+let searchTimer: ReturnType<typeof setTimeout> | null = null;
+
+function snippetNode(snippet: string): HTMLElement {
+  const out = h('span.snippet');
+  const parts = snippet.split(SNIPPET_OPEN);
+  out.append(parts[0] ?? '');
+  for (const part of parts.slice(1)) {
+    const [hit, rest] = part.split(SNIPPET_CLOSE);
+    out.append(h('mark', null, hit ?? ''), rest ?? '');
+  }
+  return out;
+}
+
+function hitRow(hit: SearchHit): HTMLLIElement {
+  const li = h(
+    'li.hit-row',
+    { tabindex: '0', 'data-event-id': String(hit.event_id), 'data-session-id': hit.session_id },
+    h(
+      'div.hit-top',
+      null,
+      h(`span.agent.agent-${hit.harness ?? 'claude'}`, null, hit.harness === 'codex' ? 'Codex' : 'Claude'),
+      h('span.hit-where', { title: hit.cwd ?? '' }, hit.session_name || shortFolder(hit.cwd)),
+      h('span.hit-type', null, hit.tool_name ? `${hit.hook_type} · ${hit.tool_name}` : hit.hook_type),
+      h('span.hit-time', null, fmtDateTime(hit.created_at)),
+    ),
+    snippetNode(hit.snippet),
+  );
+  const open = (): void => {
+    ui.search.blur();
+    void selectSession(hit.session_id, { around: hit.event_id });
+  };
+  li.addEventListener('click', open);
+  li.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') open();
+  });
+  return li;
+}
+
+async function runSearch(q: string): Promise<void> {
+  const seq = ++searchSeq;
+  if (!q.trim()) {
+    if (state.selectedId) void selectSession(state.selectedId);
+    else showEmptyMain();
+    return;
+  }
+  const box = h('div.results', null, h('h2.side-h', null, `Searching for “${q}”…`));
+  ui.main.replaceChildren(box);
+  try {
+    const { results, next } = await api.search(q);
+    if (seq !== searchSeq) return;
+    box.replaceChildren(
+      h('h2.side-h', null, results.length ? `${results.length}${next ? '+' : ''} matches for “${q}”` : `Nothing matches “${q}”`),
+      results.length ? h('ul.hits', null, ...results.map(hitRow)) : h('p.tl-muted', null, 'Search looks at prompts, commands, file paths, tool output and the agents\' answers in every session.'),
+    );
+  } catch (err) {
+    if (seq === searchSeq) box.replaceChildren(h('p.tl-error', null, (err as Error).message));
+  }
+}
+
+ui.search.addEventListener('input', () => {
+  if (searchTimer) clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => void runSearch(ui.search.value), 150);
+});
+ui.search.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    ui.search.value = '';
+    void runSearch('');
+    ui.search.blur();
+  }
+  if (ev.key === 'Enter') {
+    if (searchTimer) clearTimeout(searchTimer);
+    void runSearch(ui.search.value);
+  }
+});
+
+// ---------- keyboard ----------
+
+function move(delta: number): void {
+  const order = visibleOrder();
+  if (!order.length) return;
+  const i = state.selectedId ? order.indexOf(state.selectedId) : -1;
+  const next = order[Math.max(0, Math.min(order.length - 1, i + delta))];
+  if (next && next !== state.selectedId) void selectSession(next);
+  if (i + delta >= order.length - 3 && state.listCursor) void loadMoreSessions();
+}
+
+document.addEventListener('keydown', (ev) => {
+  const target = ev.target as HTMLElement | null;
+  const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA');
+  if (typing || ev.metaKey || ev.ctrlKey || ev.altKey) return;
+  if (ev.key === 'j' || ev.key === 'ArrowDown') {
+    ev.preventDefault();
+    move(1);
+  } else if (ev.key === 'k' || ev.key === 'ArrowUp') {
+    ev.preventDefault();
+    move(-1);
+  } else if (ev.key === '/') {
+    ev.preventDefault();
+    ui.search.focus();
+    ui.search.select();
+  }
+});
+
+ui.side.addEventListener('scroll', () => {
+  if (ui.side.scrollHeight - ui.side.scrollTop - ui.side.clientHeight < 300) void loadMoreSessions();
+});
+
+// ---------- routing (#session=<id>[&event=<id>]), used by the desktop host's notifications ----------
+
+function routeFromHash(): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const id = params.get('session');
+  const event = Number(params.get('event'));
+  if (id && (id !== state.selectedId || event)) void selectSession(id, event ? { around: event } : {});
+}
+window.addEventListener('hashchange', routeFromHash);
+
+// ---------- live ----------
+
+function onFrame(frame: StreamFrame): void {
+  if (frame.type === 'session_updated' && frame.data) applySession(frame.data);
+  else if (frame.type === 'new_event' && frame.data) appendLive(frame.data);
+  else if (frame.type === 'sessions_changed') {
+    const ids = frame.data?.sessionIds ?? [];
+    void refreshSessions(ids);
+  }
+}
+
+let refreshing: Promise<void> | null = null;
+async function refreshSessions(ids: string[]): Promise<void> {
+  if (refreshing) return;
+  refreshing = (async () => {
+    const page = await api.sessions(state.filter, null);
+    // Oldest first: each one applied moves to the top, so the newest ends up first.
+    for (const s of [...page.sessions].reverse()) applySession(s);
+    for (const id of ids) await catchUp(id);
+  })().finally(() => {
+    refreshing = null;
+  });
+  await refreshing;
+}
+
+async function start(): Promise<void> {
+  buildLayout();
+  setupNotifications();
+  connectStream({
+    frame: onFrame,
+    open: () => {
+      ui.conn.textContent = 'live';
+      ui.conn.classList.add('live');
+    },
+    error: () => {
+      ui.conn.textContent = 'reconnecting…';
+      ui.conn.classList.remove('live');
+    },
+  });
+  const [needs, projects] = await Promise.all([api.needsYou(), api.projects().catch(() => ({ projects: [] as Project[] }))]);
+  for (const s of needs.sessions) {
+    state.sessions.set(s.id, s);
+    const key = needsYouOf(s)?.key;
+    if (key !== undefined) state.notified.add(key); // already pending when the page opened
+  }
+  state.projects = projects.projects;
+  renderFilters();
+  await reloadList();
+  if (location.hash.includes('session=')) routeFromHash();
+  else {
+    // Open the first session shown (one that needs you, else the most recent).
+    const first = visibleOrder()[0];
+    if (first) void selectSession(first);
+    else showEmptyMain();
+  }
+}
+
+void start();
+
+// For panels bundled into the same script (and tests): the page's hooks.
+(window as unknown as { agentMonitorDashboard: unknown }).agentMonitorDashboard = { registerPanel, selectSession };
