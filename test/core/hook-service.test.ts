@@ -242,7 +242,7 @@ describe('Codex hook transport (sh + curl vs Node)', () => {
     expect(await readText(shHandler)).toBe('# codex sh handler v1\n');
     expect(await exists(w.codexHandler)).toBe(true);
     const { codex } = await ourCommands(w);
-    expect(codex).toHaveLength(10);
+    expect(codex).toHaveLength(CODEX_HOOK_EVENTS.length);
     for (const c of codex) expect(c).toMatch(new RegExp(`^/bin/sh "${shHandler.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" [A-Za-z]+$`));
     const st = await svc.getCodexStatus();
     expect(st.transport).toEqual({ installed: 'sh-curl', preferred: 'sh-curl', reason: '/bin/sh and curl 8.0.0 are there (test)' });
@@ -284,7 +284,7 @@ describe('Claude hook transport (http vs command)', () => {
     const secret = (await readText(path.join(w.paths.dataDir, 'hook-secret'))).trim();
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     const doc = JSON.parse(await readText(w.claudeFile)) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
-    expect(Object.keys(doc.hooks)).toHaveLength(9);
+    expect(Object.keys(doc.hooks)).toHaveLength(CLAUDE_HOOK_EVENTS.length);
     for (const [event, groups] of Object.entries(doc.hooks)) {
       // Claude Code runs no HTTP hook for SessionStart: that one stays a command hook.
       if (event === 'SessionStart') expect(groups[0]!.hooks).toEqual([{ type: 'command', command: `node "${w.claudeHandler}" SessionStart`, timeout: 5 }]);
@@ -331,7 +331,7 @@ describe('Claude hook transport (http vs command)', () => {
     // The sidecar came up on another port: the next boot sync points the URL there, in place.
     await service(w, settings, { claudeTransport: http, hookPort: () => 4822 }).syncHooksOnBoot();
     entries = (await readClaudeHooks({ claudeConfigDir: w.paths.claudeConfigDir })).entries;
-    expect(entries).toHaveLength(9);
+    expect(entries).toHaveLength(CLAUDE_HOOK_EVENTS.length);
     expect(new Set(entries.filter((e) => e.type === 'http').map((e) => e.command))).toEqual(new Set(['http://127.0.0.1:4822/api/hooks/claude']));
 
     await service(w, settings, { claudeTransport: command }).syncHooksOnBoot();
