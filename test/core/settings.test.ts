@@ -58,8 +58,8 @@ describe('conf settings', () => {
     expect(await readText(file)).toBe('garbage');
   });
 
-  it('the schema carries the defaults: dashboard on, tracking off until the user consents', () => {
-    expect(SETTINGS_DEFAULTS).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false });
+  it('the schema carries the defaults: dashboard on, tracking off until the user consents, notifications on once it does', () => {
+    expect(SETTINGS_DEFAULTS).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
     expect(Object.keys(SETTINGS_SCHEMA)).toEqual(Object.keys(SETTINGS_DEFAULTS));
     expect(Object.isFrozen(SETTINGS_DEFAULTS)).toBe(true);
   });
