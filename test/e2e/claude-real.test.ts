@@ -1,7 +1,7 @@
 // The real Claude Code CLI (pinned in test/real-clients) against a fake Messages server on
 // loopback, with our installer writing $HOME/.claude/settings.json, the materialized upstream
 // handler (patched: token, delivery id, spool) and the real sidecar.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -10,6 +10,7 @@ import { createHookService } from '../../src/core/hook-service.js';
 import { chooseClaudeTransport } from '../../src/core/hook-transport.js';
 import { readClaudeHooks } from '../../src/core/claude-hooks.js';
 import { createMemorySettings } from '../../src/core/settings.js';
+import { sidecarLaunchSpec } from '../../src/core/sidecar-manager.js';
 import { ensureRealClients } from '../real-clients/ensure.js';
 import { claudeToolScript, startFakeAnthropic } from '../real-clients/fake-anthropic.js';
 import { makeTempLayout } from '../real-clients/capture-helpers.js';
@@ -20,6 +21,18 @@ import { waitFor } from '../helpers/wait.js';
 
 /** Events a Claude session file also records (docs/contracts.md "Claude session files"). */
 const FILE_VISIBLE = new Set(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
+
+/**
+ * The sidecar's environment as the host launches it (sidecarLaunchSpec: CLAUDE_CONFIG_DIR,
+ * AGENT_MONITOR_CLAUDE_DIR, CODEX_HOME), with the consent the host saved in `<dataDir>/settings.json`
+ * (Claude tracking on): its worker imports this Claude config dir's session files, as for a user.
+ */
+function hostEnv(dataDir: string, claudeConfigDir: string, codexHome: string, extra: Record<string, string> = {}): { codexHome: string; env: Record<string, string> } {
+  writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sidecarLaunchSpec({ runtime: 'node', serverEntry: '', claudeConfigDir, codexHome }).env)) if (v !== undefined) env[k] = v;
+  return { codexHome, env: { ...env, ...extra } };
+}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -107,7 +120,7 @@ describe('real Claude Code CLI end to end', () => {
     cleanups.push(() => fake.close());
     const claudeConfigDir = join(layout.home, '.claude');
     // The sidecar also imports this Claude config dir's session files, as it does for a user.
-    const sidecar = await startPatched({ dir: dataDir, env: { CLAUDE_CONFIG_DIR: claudeConfigDir } });
+    const sidecar = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome) });
     cleanups.push(async () => void (await sidecar.stop()));
 
     const service = createHookService({
@@ -202,7 +215,7 @@ describe('real Claude Code CLI end to end', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(fake.issuedToolUseIds).toHaveLength(2);
 
-    const sidecar = await startPatched({ dir: dataDir, env: { CLAUDE_CONFIG_DIR: claudeConfigDir, AGENT_MONITOR_PORT: String(port) } });
+    const sidecar = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome, { AGENT_MONITOR_PORT: String(port) }) });
     cleanups.push(async () => void (await sidecar.stop()));
     const { sessions } = await waitFor('the session row', async () => {
       const doc = await sidecar.get<{ sessions: ApiSession[] }>('/api/sessions');
@@ -234,7 +247,7 @@ describe('real Claude Code CLI end to end', () => {
     expect(count('SessionEnd')).toBe(0);
     // A restart imports nothing twice.
     await sidecar.stop();
-    const again = await startPatched({ dir: dataDir, env: { CLAUDE_CONFIG_DIR: claudeConfigDir } });
+    const again = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome) });
     cleanups.push(async () => void (await again.stop()));
     await new Promise((r) => setTimeout(r, 2500));
     const after = await sessionEvents(again, session.id);

@@ -1,13 +1,15 @@
 /**
- * Claude Code session files → events (src/sidecar/claude/session-import.ts), on a real SQLite DB
- * with the host schema: lines in the shape Claude Code 2.1.197 writes, the same keys as the hook
- * inputs, incremental import by cursor, no row twice.
+ * Claude Code session files → events through the one Claude importer (src/sidecar/claude/parse.ts
+ * and import.ts, run by the rollout worker), on a real SQLite DB with the host schema: lines in the
+ * shape Claude Code 2.1.197 writes, the same keys as the hook inputs, incremental import by cursor,
+ * no row twice.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hookDedupKey } from '../../src/shared/dedup.js';
-import { importClaudeSessionFile, initialClaudeState, parseClaudeSessionLine } from '../../src/sidecar/claude/session-import.js';
+import { importClaudeFile } from '../../src/sidecar/claude/import.js';
+import { initialClaudeState, parseClaudeLine, type ClaudeEventRecord, type ClaudeParserState } from '../../src/sidecar/claude/parse.js';
 import { createTempDirectory, openTestDb } from './helpers.js';
 
 const SID = '26ad66eb-759b-4f70-94d7-786bb1c0b161';
@@ -25,10 +27,15 @@ const LINES = [
   { type: 'last-prompt', lastPrompt: 'Run echo hello.', leafUuid: 'as2', sessionId: SID },
 ];
 
+/** The hook-shaped events a run of lines stands for (the parser's other records are tokens and session facts). */
+function eventsOf(state: ClaudeParserState, lines: Array<Record<string, unknown>>, file = '/t.jsonl'): ClaudeEventRecord[] {
+  return lines.flatMap((l, i) => parseClaudeLine(state, l, file, i * 1000)).filter((r): r is ClaudeEventRecord => r.kind === 'event');
+}
+
 describe('Claude session-file lines → hook-shaped events', () => {
   it('gives every event the key its hook input gets (prompt_id, tool_use_id, session id)', () => {
     const state = initialClaudeState();
-    const events = LINES.flatMap((l) => parseClaudeSessionLine(state, l, '/t.jsonl'));
+    const events = eventsOf(state, LINES);
     expect(events.map((e) => [e.hookType, e.dedupKey, e.toolName])).toEqual([
       ['SessionStart', `start:${SID}`, null],
       ['UserPromptSubmit', hookDedupKey('UserPromptSubmit', { session_id: SID, prompt_id: PROMPT_ID, prompt: 'Run echo hello.' }), null],
@@ -40,19 +47,33 @@ describe('Claude session-file lines → hook-shaped events', () => {
     expect(hookDedupKey('SessionStart', { session_id: SID, source: 'startup' })).toBe(`start:${SID}`);
     expect(hookDedupKey('Stop', { session_id: SID, prompt_id: PROMPT_ID, stop_hook_active: false })).toBe(`stop:${PROMPT_ID}`);
     expect(events[3]!.data).toMatchObject({ tool_use_id: 'toolu_1', tool_name: 'Bash', tool_input: { command: 'echo hello' }, tool_response: 'hello' });
+    expect(events[4]!.data).toMatchObject({ prompt_id: PROMPT_ID, stop_hook_active: false, last_assistant_message: 'Done.' });
+    // Each stored key is exactly the one hookDedupKey gives the event's own hook-shaped data.
+    for (const e of events) expect(hookDedupKey(e.hookType, e.data)).toBe(e.dedupKey);
   });
 
-  it('skips subagent (sidechain) and meta lines', () => {
+  it('one UserPromptSubmit per promptId: a later text line of the same turn is not a second prompt', () => {
     const state = initialClaudeState();
-    const out = [
-      { ...LINES[1], isMeta: true },
-      { ...LINES[3], isSidechain: true },
-    ].flatMap((l) => parseClaudeSessionLine(state, l as Record<string, unknown>, '/t.jsonl'));
-    expect(out.map((e) => e.hookType)).toEqual([]);
+    const again = { ...LINES[1], message: { role: 'user', content: 'more text in the same turn' }, uuid: 'u9' };
+    const events = eventsOf(state, [...LINES, again] as Array<Record<string, unknown>>);
+    expect(events.filter((e) => e.hookType === 'UserPromptSubmit')).toHaveLength(1);
+  });
+
+  it('meta lines stand for no event; subagent (sidechain) lines for none of the main session\'s own (start, prompt, stop)', () => {
+    expect(eventsOf(initialClaudeState(), [{ ...LINES[1], isMeta: true }])).toEqual([]);
+    // A subagent's lines: its task prompt and its end_turn are not the main session's prompt/Stop,
+    // and its first line is not the session's start. Its tool calls are hook events (Claude Code
+    // runs PreToolUse/PostToolUse for them, naming the parent session): same keys, parent session.
+    const side = { isSidechain: true, agentId: 'agent-1' };
+    const out = eventsOf(initialClaudeState(), LINES.map((l) => ({ ...l, ...side })));
+    expect(out.map((e) => [e.hookType, e.dedupKey, e.sessionId])).toEqual([
+      ['PreToolUse', 'pre:toolu_1', SID],
+      ['PostToolUse', 'post:toolu_1', SID],
+    ]);
   });
 });
 
-describe('importClaudeSessionFile', () => {
+describe('importClaudeFile (Claude session file → events)', () => {
   it('imports complete lines only, continues from its cursor, and never stores a row twice', () => {
     const { db } = openTestDb();
     const dir = path.join(createTempDirectory('claude-import-'), 'projects', '-tmp-work');
@@ -62,10 +83,10 @@ describe('importClaudeSessionFile', () => {
     // First the part up to the tool call, with half of the next line written.
     const cut = text.indexOf('\n', text.indexOf('toolu_1')) + 1;
     writeFileSync(file, text.slice(0, cut + 20));
-    expect(importClaudeSessionFile(db, file).inserted).toBe(3);
+    expect(importClaudeFile(db, file).inserted).toBe(3);
     appendFileSync(file, text.slice(cut + 20));
-    expect(importClaudeSessionFile(db, file).inserted).toBe(2);
-    expect(importClaudeSessionFile(db, file).inserted).toBe(0);
+    expect(importClaudeFile(db, file).inserted).toBe(2);
+    expect(importClaudeFile(db, file).inserted).toBe(0);
     const rows = db.prepare('SELECT hook_type, source, seen_by, dedup_key FROM events WHERE session_id = ? ORDER BY id').all(SID) as Array<{ hook_type: string; seen_by: string }>;
     expect(rows.map((r) => r.hook_type)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
     expect(new Set(rows.map((r) => r.seen_by))).toEqual(new Set(['rollout']));
@@ -74,7 +95,7 @@ describe('importClaudeSessionFile', () => {
 
     // A file rewritten from scratch (shorter than the cursor) is read again: dedup keeps one row each.
     writeFileSync(file, text.slice(0, cut));
-    expect(importClaudeSessionFile(db, file).inserted).toBe(0);
+    expect(importClaudeFile(db, file).inserted).toBe(0);
     expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(5);
   });
 
@@ -85,7 +106,7 @@ describe('importClaudeSessionFile', () => {
     db.prepare(`INSERT INTO sessions (id, status, started_at, updated_at, harness) VALUES (?, 'active', 'x', 'x', 'claude')`).run(SID);
     db.prepare(`INSERT INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key) VALUES (?, 'PreToolUse', 'Bash', '', '{}', 'x', 'hook', 'hook', 'pre:toolu_1')`).run(SID);
     writeFileSync(file, LINES.map((l) => JSON.stringify(l) + '\n').join(''));
-    expect(importClaudeSessionFile(db, file).inserted).toBe(4);
+    expect(importClaudeFile(db, file).inserted).toBe(4);
     const pre = db.prepare(`SELECT seen_by FROM events WHERE dedup_key = 'pre:toolu_1'`).all();
     expect(pre).toEqual([{ seen_by: 'hook,rollout' }]);
   });

@@ -124,8 +124,11 @@ describe('Claude transcripts', () => {
       { hook_type: 'PreToolUse', dedup_key: 'pre:toolu_2', seen_by: 'rollout' },
       { hook_type: 'PreToolUse', dedup_key: 'pre:toolu_3', seen_by: 'rollout' },
       { hook_type: 'UserPromptSubmit', dedup_key: expect.stringMatching(/^prompt:p-0001:[0-9a-f]{16}$/), seen_by: 'hook,rollout' },
+      // The file's first line stands for the startup SessionStart, its end_turn for the turn's Stop (no hook posted them here).
+      { hook_type: 'SessionStart', dedup_key: `start:${SID}`, seen_by: 'rollout' },
+      { hook_type: 'Stop', dedup_key: 'stop:p-0001', seen_by: 'rollout' },
     ]);
-    expect(db.prepare('SELECT event_count FROM sessions WHERE id = ?').get(SID)).toEqual({ event_count: 7 });
+    expect(db.prepare('SELECT event_count FROM sessions WHERE id = ?').get(SID)).toEqual({ event_count: 9 });
     const tools = toolStats(db, SID);
     expect(tools.find((t) => t.tool === 'Read')).toMatchObject({ calls: 1, completed: 1, failures: 1, failureRate: 1, totalMs: 1000 });
     expect(tools.find((t) => t.tool === 'Task')).toMatchObject({ calls: 1, completed: 1, failures: 0, totalMs: 6000 });

@@ -54,9 +54,9 @@ describe('hooks + transcript through the sidecar', () => {
       { dedup_key: 'pre:toolu_2', seen_by: 'hook,rollout' },
       { dedup_key: 'pre:toolu_3', seen_by: 'rollout' },
       { dedup_key: expect.stringMatching(/^prompt:p-0001:/), seen_by: 'hook,rollout' },
-      // The Stop hook keys on its prompt_id; the usage import stores no Stop row of its own (the
-      // session-file event import does, for files under the Claude config dir).
-      { dedup_key: 'stop:p-0001', seen_by: 'hook' },
+      { dedup_key: `start:${SID}`, seen_by: 'rollout' }, // the file's first line; no SessionStart hook was posted here
+      // The Stop hook keys on its prompt_id, as the file's end_turn line does: one row, seen by both.
+      { dedup_key: 'stop:p-0001', seen_by: 'hook,rollout' },
     ]);
     // The next hook post refreshes the session row from the usage rows: exact own totals.
     await post('Notification', { message: 'idle' });

@@ -198,7 +198,11 @@ const hashBytes = (buf: Buffer): string => createHash('sha256').update(buf).dige
 function restoreState(row: CursorRow): ClaudeParserState {
   if (row.parser_state) {
     const parsed = safeJson(row.parser_state) as ClaudeParserState | string;
-    if (typeof parsed === 'object' && parsed !== null && parsed.v === 1) return parsed;
+    if (typeof parsed === 'object' && parsed !== null && parsed.v === 1) {
+      // A cursor stored before the parser emitted SessionStart rows: its first line is behind it.
+      parsed.started ??= parsed.sessionId !== null;
+      return parsed;
+    }
   }
   return initialClaudeState();
 }

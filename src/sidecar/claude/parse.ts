@@ -10,8 +10,11 @@
  * - Sidechain lines (`isSidechain: true` with an `agentId`) spend tokens in the subagent's own
  *   session (id = `agentId`, parent = `sessionId`); their tool events stay under the parent session,
  *   where the Claude hooks (which name the parent `session_id`) put them.
+ * - Every event a main-session line stands for is the hook input its hook would have carried
+ *   (SessionStart, UserPromptSubmit, Pre/PostToolUse, Stop; docs/contracts.md "Claude session
+ *   files"), under the key hookDedupKey gives that input, so a hook post and the file make one row.
  */
-import { dedupKeys } from '../../shared/dedup.js';
+import { dedupKeys, hookDedupKey } from '../../shared/dedup.js';
 import { HOOK_TYPES, SESSION_STATUS, type SessionStatus } from '../../shared/events.js';
 import type { UsageRecord, UsageStateRecord } from '../usage/records.js';
 
@@ -30,6 +33,8 @@ export interface ClaudeParserState {
   pending: Record<string, { tool_name: string; tool_input: unknown }>;
   /** The subagent's first prompt was seen (it names the child session). */
   agentNamed: boolean;
+  /** The file's first main-session line was seen (it stands for the `startup` SessionStart). */
+  started?: boolean;
   /** Last model of the subagent's lines. */
   agentModel?: string | null;
   /** Usage key of the previous assistant line. */
@@ -148,8 +153,17 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     return d;
   };
 
+  if (type === 'user' && value.isMeta === true) return out;
+  if (!sidechainAgent && !state.started) {
+    // The session's first line: what its `startup` SessionStart hook stands for (same key).
+    state.started = true;
+    const data = base(HOOK_TYPES.SessionStart);
+    data.source = 'startup';
+    const key = hookDedupKey(HOOK_TYPES.SessionStart, data);
+    if (key) out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.SessionStart, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.active });
+  }
+
   if (type === 'user') {
-    if (value.isMeta === true) return out;
     const promptId = str(value.promptId);
     const text = promptText(message);
     if (text !== null) {
@@ -161,14 +175,19 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
         }
         return out;
       }
+      // One UserPromptSubmit per prompt: a later text line of the same turn (same promptId) is not
+      // a prompt the user submitted, and no hook fired for it.
+      if (promptId && promptId === state.promptId) return out;
       if (promptId) state.promptId = promptId;
       const data = base(HOOK_TYPES.UserPromptSubmit);
       if (promptId) data.prompt_id = promptId;
       data.prompt = text;
-      const key = promptId ? dedupKeys.prompt(promptId, text) : dedupKeys.line(offset);
+      // Without a promptId (older CLIs) no hook input shares an id with the line: keyed by its offset.
+      const key = (promptId ? hookDedupKey(HOOK_TYPES.UserPromptSubmit, data) : null) ?? dedupKeys.line(offset);
       out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.UserPromptSubmit, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.active });
       return out;
     }
+    if (promptId && !sidechainAgent) state.promptId = promptId;
     if (Array.isArray(message.content)) {
       for (const b of message.content) {
         if (!isObj(b) || b.type !== 'tool_result') continue;
@@ -238,9 +257,20 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     }
   }
   if (message.stop_reason === 'end_turn' && !sidechainAgent) {
-    // The turn ended: the session waits for the user, as after a Stop hook (no row: the Stop hook
-    // carries no id the transcript shares).
-    out.push({ kind: 'status', sessionId, at, status: SESSION_STATUS.waiting });
+    // The turn ended: the session waits for the user. With the turn's promptId this is the Stop
+    // hook's row (`stop:<prompt_id>`, the key of a non-continuation Stop input); without one there
+    // is no id to share with the hook, so only the status follows.
+    const data = base(HOOK_TYPES.Stop);
+    const key = state.promptId ? hookDedupKey(HOOK_TYPES.Stop, { ...data, prompt_id: state.promptId, stop_hook_active: false }) : null;
+    if (key && state.promptId) {
+      data.prompt_id = state.promptId;
+      data.stop_hook_active = false;
+      const content = Array.isArray(message.content) ? message.content : [];
+      data.last_assistant_message = content.filter((b): b is Obj => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => b.text as string).join('\n');
+      out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.Stop, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.waiting });
+    } else {
+      out.push({ kind: 'status', sessionId, at, status: SESSION_STATUS.waiting });
+    }
   }
   return out;
 }

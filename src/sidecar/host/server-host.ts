@@ -14,7 +14,6 @@ import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
-import { startClaudeSessionImport, type ClaudeSessionImporter } from '../claude/session-import.js';
 import { usageRoute } from './usage-routes.js';
 import { trackAttention } from '../attention.js';
 import { dashboardRoute } from './dashboard-routes.js';
@@ -45,7 +44,6 @@ const state: {
   lastCodexHookEventAt: string | null;
   lastPersistAt: number;
   stopSpool: (() => void) | null;
-  claudeImport: ClaudeSessionImporter | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
 } = {
@@ -57,7 +55,6 @@ const state: {
   lastCodexHookEventAt: null,
   lastPersistAt: 0,
   stopSpool: null,
-  claudeImport: null,
   watcher: null,
   watcherError: null,
 };
@@ -476,27 +473,14 @@ function startAddOns(port: number): void {
   writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
-  if (process.env.AGENT_MONITOR_CLAUDE_IMPORT !== 'off') {
-    try {
-      state.claudeImport = startClaudeSessionImport({
-        db: ctx.db,
-        claudeConfigDir: process.env.CLAUDE_CONFIG_DIR || join(homedir(), '.claude'),
-        log,
-        onChange: (sessionIds) => ctx.broadcast('sessions_changed', { sessionIds }),
-      });
-    } catch (err) {
-      log(`Claude session-file import did not start: ${(err as Error).message}`);
-    }
-  }
-
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
   startRolloutWatcher({
     dbPath: ctx.db.name,
     codexHome,
-    // Claude Code's own session files: only from the folder the host names
-    // (AGENT_MONITOR_CLAUDE_DIR, never guessed from HOME) and only while the consent file says
-    // Claude tracking is on.
+    // Claude Code's own session files (events keyed like the hooks, so a failed HTTP hook loses only
+    // what the file lacks; and tokens): only from the folder the host names (AGENT_MONITOR_CLAUDE_DIR,
+    // never guessed from HOME) and only while the consent file says Claude tracking is on.
     claudeDir: process.env.AGENT_MONITOR_CLAUDE_DIR || null,
     claudeConsentFile: join(state.dataDir, 'settings.json'),
     log,
@@ -535,8 +519,6 @@ export function listen(server: Server, port: number, host: string, onListening?:
 export function stop(): void {
   state.stopSpool?.();
   state.stopSpool = null;
-  state.claudeImport?.close();
-  state.claudeImport = null;
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
