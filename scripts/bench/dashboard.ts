@@ -16,7 +16,7 @@
  *
  * Run: npx tsx scripts/bench/dashboard.ts [--events N] [--requests N]   (or `npm run bench -- --only dashboard [--events N]`)
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,8 @@ import { postHook, startPatched, type RunningServer } from '../lib/servers.js';
 import { openDb, seedManySessions, seedSession } from '../lib/seed.js';
 import { isMainModule } from '../lib/is-main.js';
 import { summarizeEvent } from '../../src/shared/events.js';
+import { launchChromium } from '../lib/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 export interface DashboardBenchOptions {
   /** Total events in the database (default 1,000,000). */
@@ -101,12 +101,7 @@ function seedToolEvents(db: ReturnType<typeof openDb>, events: number, sessions:
 }
 
 async function hookToScreen(server: RunningServer, samples: number): Promise<{ p50: number; p99: number; n: number } | null> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`(skipping hook → screen: no Chromium at ${CHROMIUM})`);
-    return null;
-  }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     await page.goto(`${server.url}/`);

@@ -27,6 +27,7 @@ import { dailyUsage } from '../../src/sidecar/usage/queries.js';
 import { isMainModule } from '../lib/is-main.js';
 import { REPO_ROOT, startPatched } from '../lib/servers.js';
 import { generateRollout } from './rollout.js';
+import { launchChromium } from '../lib/browser.js';
 
 export interface HistoryBenchRow {
   metric: string;
@@ -43,7 +44,6 @@ export interface HistoryBenchOptions {
   idleSeconds?: number;
 }
 
-const CHROMIUM = '/usr/bin/chromium';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -211,15 +211,10 @@ function procRssMB(pid: number): number {
 }
 
 async function chartRender(rows: HistoryBenchRow[], dir: string, samples: number): Promise<void> {
-  if (!fs.existsSync(CHROMIUM)) {
-    rows.push({ metric: 'chart render, a year of daily data', result: `not measured: no Chromium at ${CHROMIUM}`, baseline: '—', target: 'p99 < 100 ms', ok: null });
-    return;
-  }
-  const { chromium } = await import('playwright-core');
   const bundle = path.join(dir, 'charts.js');
   await build({ entryPoints: [path.join(REPO_ROOT, 'src/dashboard/usage/charts.ts')], outfile: bundle, bundle: true, platform: 'browser', format: 'iife', globalName: 'UsageCharts', minify: true, logLevel: 'silent' });
   const css = fs.readFileSync(path.join(REPO_ROOT, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.setContent(`<!doctype html><style>${css}</style><div id="c"></div><script>${fs.readFileSync(bundle, 'utf8')}</script>`);

@@ -23,7 +23,7 @@ import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/el
 import { createElectronStoreSettings } from '../../src/electron-main/settings-store.js';
 import { createHostStatusReader, createSidecarManager, type SidecarManager } from '../../src/core/sidecar-manager.js';
 import { AgentMonitorChannel } from '../../src/shared/ipc.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../../scripts/lib/browser.js';
 import { createTempWorld, ourCommands, realHookService, type TempWorld } from '../electron-main/_env.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,4 +1,4 @@
-// The browser helper (test/helpers/browser.ts) on a bare machine: with the system lookup disabled
+// The browser helper (scripts/lib/browser.ts) on a bare machine: with the system lookup disabled
 // the Chromium shipped in the npm package is unpacked, launched and renders a page, so the browser
 // suites need nothing installed by hand. Also: which browser wins when several are available.
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundledChromium, DEFAULT_CACHE_DIR, launchChromium, resolveChromium } from '../helpers/browser.js';
+import { bundledChromium, DEFAULT_CACHE_DIR, launchChromium, resolveChromium } from '../../scripts/lib/browser.js';
 import { tempDir } from '../helpers/temp.js';
 
 let tmp: string;

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { postHook, startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 import { openDb, seedSession } from '../../scripts/lib/seed.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../../scripts/lib/browser.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(process.cwd(), 'docs', 'screenshots') : join(process.cwd(), 'test-artifacts');

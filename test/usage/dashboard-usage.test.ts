@@ -3,19 +3,20 @@
  * imported Claude transcripts (with a subagent) and a Codex rollout: charts drawn with the right
  * values (read back from uPlot's live legend under the pointer and from the canvas pixels), the
  * subagent tree expands, the pricing editor changes a session's cost on screen, the gauges.
- * Screenshots go to docs/screenshots/.
+ * Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium } from '../../scripts/lib/browser.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { agentTranscript, AGENT, codexRollout, mainTranscript, placeClaude, placeCodex, SID, THREAD } from './fixtures.js';
 
-const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+// UPDATE_SCREENSHOTS=1 writes the screenshots to docs/screenshots/ (else test-artifacts/, git-ignored).
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(import.meta.dirname, '../../docs/screenshots') : path.resolve(import.meta.dirname, '../../test-artifacts');
 
 const day = (back: number): string => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
 /** The fixtures' dates moved to two days and one day ago, so they fall in the last-30-days chart. */

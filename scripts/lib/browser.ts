@@ -1,4 +1,4 @@
-// The one way tests get a real headless Chromium. Resolution order:
+// The one way tests and benchmarks get a real headless Chromium. Resolution order:
 //   1. AGENT_MONITOR_CHROMIUM=<path>: that browser, or a clear error if it is not there;
 //   2. a system Chromium/Chrome (a developer's laptop, a CI image that has one);
 //   3. the Chromium shipped inside the npm package @sparticuz/chromium (a devDependency), unpacked
@@ -14,11 +14,11 @@
 // Nothing is written into the home folder; the browser itself also gets a temp HOME.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { tempDir } from './temp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BUNDLED_PACKAGE = '@sparticuz/chromium';
@@ -166,10 +166,14 @@ export interface LaunchedBrowser {
   resolved: ResolvedBrowser;
 }
 
-/** Resolves and launches headless Chromium with CHROMIUM_ARGS and a temp HOME (see test/helpers/temp.ts). */
+/**
+ * Resolves and launches headless Chromium with CHROMIUM_ARGS and a HOME of its own in a temp
+ * folder (never the user's), removed when the browser disconnects.
+ */
 export async function launchChromium(opts: ResolveOptions = {}): Promise<LaunchedBrowser> {
   const resolved = await resolveChromium(opts);
-  const home = tempDir('am-browser-home-');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'am-browser-home-'));
+  const removeHome = (): void => fs.rmSync(home, { recursive: true, force: true });
   try {
     const browser = await chromium.launch({
       executablePath: resolved.executablePath,
@@ -177,8 +181,10 @@ export async function launchChromium(opts: ResolveOptions = {}): Promise<Launche
       args: [...CHROMIUM_ARGS],
       env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
     });
+    browser.on('disconnected', removeHome);
     return { browser, resolved };
   } catch (err) {
+    removeHome();
     throw new Error(`could not launch ${resolved.source} Chromium at ${resolved.executablePath}: ${String(err)}`);
   }
 }
