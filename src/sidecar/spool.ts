@@ -13,14 +13,20 @@
  *      tail is processed too. Then the draining file is deleted.
  *   4. A malformed line is counted, logged once with its line number and appended verbatim to
  *      `spool/rejected.jsonl`; it never blocks the lines behind it.
- *   5. When store() throws (e.g. SQLITE_BUSY) the drain stops. The draining file is rewritten
- *      (temp + rename) to hold only the lines not yet stored, and the next drain retries them.
+ *   5. When store() throws because the store is unavailable (SQLITE_BUSY, a full or read-only
+ *      disk, …: see isStoreUnavailable) the drain stops. The draining file is rewritten (temp +
+ *      rename) to hold only the lines not yet stored, and the next drain retries them.
+ *   6. When store() throws for any other reason the line itself is the problem (a poison line):
+ *      it is quarantined in `spool/quarantined.jsonl` with the reason and counted, and the drain
+ *      goes on, so one bad line never blocks the ones after it. If even the quarantine cannot be
+ *      written, the line is kept as in 5.
  *
  * Re-delivery is harmless (store() dedups on `data.__delivery_id`), but within one drain no line
  * is stored twice.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export interface SpoolDrainOptions {
   dataDir: string;
@@ -44,6 +50,8 @@ export interface SpoolDrainResult {
   failed: number;
   /** lines that were not a valid spool entry, moved to spool/rejected.jsonl */
   malformed: number;
+  /** valid lines whose store() threw for a reason of their own, moved to spool/quarantined.jsonl */
+  quarantined: number;
 }
 
 export const SPOOL_DIR = 'spool';
@@ -51,6 +59,13 @@ export const SPOOL_FILE = 'events.jsonl';
 export const DRAINING_FILE = 'events.jsonl.draining';
 export const REJECTED_FILE = 'rejected.jsonl';
 export const DROPPED_FILE = 'dropped.json';
+export const QUARANTINE_FILE = 'quarantined.jsonl';
+/**
+ * Where the handlers count drops when the spool folder itself is unusable (read-only, wrong
+ * owner, `spool` being a file): next to it in the data folder, and failing that in a private
+ * per-user folder under the temp dir (see fallbackDropFile).
+ */
+export const DATA_DIR_DROPPED_FILE = 'spool-dropped.json';
 
 const NL = 0x0a;
 
@@ -61,8 +76,41 @@ function spoolPaths(dataDir: string) {
     live: join(dir, SPOOL_FILE),
     draining: join(dir, DRAINING_FILE),
     rejected: join(dir, REJECTED_FILE),
+    quarantined: join(dir, QUARANTINE_FILE),
     dropped: join(dir, DROPPED_FILE),
   };
+}
+
+/**
+ * The last-resort drop counter the handlers write when neither the spool folder nor the data
+ * folder takes a write: `<tmp>/agent-monitor-<uid>/<data dir as a file name>.dropped.json`, in a
+ * folder created 0700 by the same user (the handlers check the owner before using it).
+ */
+export function fallbackDropFile(dataDir: string, tmp = tmpdir()): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return join(tmp, `agent-monitor-${uid}`, `${fallbackKey(dataDir)}.dropped.json`);
+}
+
+/** The data folder as one file name; the handlers compute the same key by hand. */
+export function fallbackKey(dataDir: string): string {
+  const key = resolve(dataDir).replace(/[^A-Za-z0-9._-]/g, '_');
+  return key.length > 120 ? key.slice(key.length - 120) : key;
+}
+
+/**
+ * Whether an error from store() means the store as a whole is unavailable right now (busy,
+ * locked, disk full, read-only, I/O error, not attached yet): the line is fine and must wait.
+ * Anything else is taken to be about the line itself.
+ */
+export function isStoreUnavailable(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? String((e as { code?: unknown }).code ?? '') : '';
+  const msg = e instanceof Error ? e.message : String(e);
+  const text = `${code} ${msg}`;
+  return (
+    /SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|INTERRUPT)/.test(text) ||
+    /\b(ENOSPC|EROFS|EIO|EDQUOT|EACCES|EPERM)\b/.test(text) ||
+    /database is (locked|closed)|disk is full|host not attached|readonly database/i.test(text)
+  );
 }
 
 function isErrno(e: unknown, code: string): boolean {
@@ -147,6 +195,21 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
     }
   };
 
+  /** Quarantines a line whose store() threw for its own reason; false when that failed too. */
+  const quarantine = (line: Buffer, err: unknown): boolean => {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const record = JSON.stringify({ quarantined_at: new Date().toISOString(), reason: reason.slice(0, 2000), line: line.toString('utf8') });
+    try {
+      appendFileSync(p.quarantined, `${record}\n`, { mode: 0o600 });
+    } catch (e) {
+      log(`[spool] could not quarantine line ${lineNo} in ${p.quarantined}: ${(e as Error).message}; it waits for the next drain`);
+      return false;
+    }
+    totals.quarantined++;
+    log(`[spool] line ${lineNo} could not be stored (${reason}); quarantined in ${p.quarantined}`);
+    return true;
+  };
+
   for (;;) {
     const chunk = readFrom(p.draining, consumed);
     if (chunk.length === 0) break;
@@ -166,10 +229,12 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
             opts.store(parsed.hookType, parsed.data, parsed.meta);
             totals.drained++;
           } catch (e) {
-            log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it and the lines after it wait for the next drain`);
-            keepRemaining(p, consumed + pos, totals);
-            stopped = true;
-            break;
+            if (isStoreUnavailable(e) || !quarantine(line, e)) {
+              log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it and the lines after it wait for the next drain`);
+              keepRemaining(p, consumed + pos, totals);
+              stopped = true;
+              break;
+            }
           }
         }
       }
@@ -195,9 +260,11 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
           opts.store(parsed.hookType, parsed.data, parsed.meta);
           totals.drained++;
         } catch (e) {
-          log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it waits for the next drain`);
-          keepRemaining(p, consumed, totals);
-          return false;
+          if (isStoreUnavailable(e) || !quarantine(rest, e)) {
+            log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it waits for the next drain`);
+            keepRemaining(p, consumed, totals);
+            return false;
+          }
         }
       }
       consumed += rest.length;
@@ -226,7 +293,7 @@ function keepRemaining(p: ReturnType<typeof spoolPaths>, from: number, totals: S
  */
 export function drainSpool(opts: SpoolDrainOptions): SpoolDrainResult {
   const p = spoolPaths(opts.dataDir);
-  const totals: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0 };
+  const totals: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
   if (existsSync(p.draining)) {
     if (!processDraining(p, opts, totals)) return totals;
   }
@@ -249,19 +316,24 @@ export function drainSpool(opts: SpoolDrainOptions): SpoolDrainResult {
  * Drains at start, then checks cheaply (two stats) every `intervalMs` (default 1000) and drains
  * when there is something to drain. Errors are logged, never thrown.
  */
-export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number }): { close(): void } {
+export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDrainError?: (error: string | null) => void }): { close(): void } {
   const p = spoolPaths(opts.dataDir);
   const log = opts.log ?? (() => {});
+  let lastError: string | null = null;
   const tick = (): void => {
     try {
       if (fileSize(p.live) === 0 && !existsSync(p.draining)) return;
       const r = drainSpool(opts);
-      if (r.drained || r.failed || r.malformed) {
-        log(`[spool] drained ${r.drained} event(s)${r.failed ? `, ${r.failed} waiting for retry` : ''}${r.malformed ? `, ${r.malformed} malformed` : ''}`);
+      lastError = null;
+      if (r.drained || r.failed || r.malformed || r.quarantined) {
+        log(`[spool] drained ${r.drained} event(s)${r.failed ? `, ${r.failed} waiting for retry` : ''}${r.malformed ? `, ${r.malformed} malformed` : ''}${r.quarantined ? `, ${r.quarantined} quarantined` : ''}`);
       }
     } catch (e) {
-      log(`[spool] drain failed: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      if (msg !== lastError) log(`[spool] drain failed: ${msg}`);
+      lastError = msg;
     }
+    opts.onDrainError?.(lastError);
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs ?? 1000);
@@ -273,8 +345,74 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number }): {
   };
 }
 
-/** Bytes waiting in the spool (live + draining) and the handlers' drop counter. */
-export function spoolStatus(dataDir: string): { pending: number; dropped: number } {
+export interface SpoolStatus {
+  /** bytes waiting in the spool (live + draining) */
+  pending: number;
+  /** events the handlers could not spool (cap reached, or the spool unwritable), all counters summed */
+  dropped: number;
+  /** malformed lines kept in spool/rejected.jsonl */
+  rejected: number;
+  /** lines whose store failed for a reason of their own, kept in spool/quarantined.jsonl with it */
+  quarantined: number;
+  /** why handlers cannot write the spool (e.g. `spool` is a file, read-only folder), or null */
+  unwritable: string | null;
+}
+
+function readDropCounter(file: string): number {
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8')) as { dropped?: unknown };
+    if (typeof d.dropped === 'number' && Number.isFinite(d.dropped) && d.dropped > 0) return Math.floor(d.dropped);
+  } catch {
+    /* missing or malformed: none recorded */
+  }
+  return 0;
+}
+
+function countLines(file: string): number {
+  try {
+    const buf = readFileSync(file);
+    let n = 0;
+    for (let i = buf.indexOf(NL); i >= 0; i = buf.indexOf(NL, i + 1)) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Why a handler running as this user could not append to the spool, or null when it can. Checks
+ * what the handlers do: the folder is a folder (or can be created), and a file can be created in
+ * it. The probe file is removed at once.
+ */
+export function spoolWritableProblem(dataDir: string): string | null {
+  const p = spoolPaths(dataDir);
+  let st;
+  try {
+    st = statSync(p.dir);
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) return `${p.dir} cannot be read (${(e as NodeJS.ErrnoException).code})`;
+    try {
+      mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+      st = statSync(p.dir);
+    } catch (e2) {
+      return `${p.dir} cannot be created (${(e2 as NodeJS.ErrnoException).code ?? (e2 as Error).message})`;
+    }
+  }
+  if (!st.isDirectory()) return `${p.dir} is not a folder`;
+  const probe = join(p.dir, `.probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '', { mode: 0o600 });
+    unlinkSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return null; // full, not unwritable: reported as a full disk
+    return `${p.dir} is not writable (${code ?? (e as Error).message})`;
+  }
+  return null;
+}
+
+/** What the spool holds and what was lost on the way into it; never throws. */
+export function spoolStatus(dataDir: string, opts: { tmp?: string; checkWritable?: boolean } = {}): SpoolStatus {
   const p = spoolPaths(dataDir);
   let pending = 0;
   for (const f of [p.live, p.draining]) {
@@ -284,12 +422,15 @@ export function spoolStatus(dataDir: string): { pending: number; dropped: number
       /* unreadable: not counted */
     }
   }
-  let dropped = 0;
-  try {
-    const d = JSON.parse(readFileSync(p.dropped, 'utf8')) as { dropped?: unknown };
-    if (typeof d.dropped === 'number' && d.dropped > 0) dropped = d.dropped;
-  } catch {
-    /* missing or malformed: none recorded */
+  const dropped =
+    readDropCounter(p.dropped) + readDropCounter(join(dataDir, DATA_DIR_DROPPED_FILE)) + readDropCounter(fallbackDropFile(dataDir, opts.tmp));
+  let unwritable: string | null = null;
+  if (opts.checkWritable) {
+    try {
+      unwritable = spoolWritableProblem(dataDir);
+    } catch (e) {
+      unwritable = (e as Error).message;
+    }
   }
-  return { pending, dropped };
+  return { pending, dropped, rejected: countLines(p.rejected), quarantined: countLines(p.quarantined), unwritable };
 }
