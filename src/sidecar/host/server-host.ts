@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
-import { MAX_FIELD_CHARS, truncateLargeFields } from './truncate.js';
+import { MAX_DEPTH, MAX_FIELD_CHARS, jsonTextDepth, truncateLargeFields } from './truncate.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool } from '../spool.js';
@@ -161,6 +161,15 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (url.pathname.startsWith('/api/sessions/')) {
+    // Upstream decodes the id with decodeURIComponent, which throws on a bad escape (a 500).
+    try {
+      decodeURIComponent(url.pathname.slice('/api/sessions/'.length));
+    } catch {
+      json(res, 400, { error: 'the session id in the URL is not valid percent-encoding' });
+      return true;
+    }
+  }
   if (state.ctx && dashboardRoute(state.ctx.db, req, res, url, json)) return true;
   if (state.ctx && usageRoute(state.ctx.db, req, res, url)) return true;
   return false;
@@ -197,6 +206,38 @@ function noteHookEvent(data: Record<string, unknown>): void {
 
 type ParsedPost = { ok: true; hookType: string; data: Record<string, unknown> } | { ok: false; error: string };
 
+/** Payload fields upstream binds to TEXT columns; any other type would make the insert throw. */
+const COLUMN_FIELDS = ['cwd', 'model', 'transcript_path', 'tool_name'] as const;
+
+/**
+ * Makes a payload storable whatever its field types: a column field that is not a string is
+ * moved to `__non_string_fields` (kept, marked, and out of the column). Mutates `data`.
+ */
+export function normalizeFieldTypes(data: Record<string, unknown>): Record<string, unknown> {
+  let moved: Record<string, unknown> | null = null;
+  for (const f of COLUMN_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(data, f)) continue;
+    const v = data[f];
+    if (v === undefined || v === null || typeof v === 'string') continue;
+    moved ??= {};
+    Object.defineProperty(moved, f, { value: v, enumerable: true, writable: true, configurable: true });
+    delete data[f];
+  }
+  if (moved) data.__non_string_fields = moved;
+  return data;
+}
+
+/**
+ * Why a hook type cannot be accepted, or null. Upstream looks hook types up in plain objects, so
+ * the names of Object.prototype members (`constructor`, `__proto__`, `toString`, …) would resolve
+ * to functions and make the insert throw.
+ */
+export function hookTypeProblem(hookType: string): string | null {
+  if (hookType in Object.prototype) return `hook_type "${hookType}" is a reserved name and is not accepted`;
+  if (hookType.length > 200) return 'hook_type is longer than 200 characters';
+  return null;
+}
+
 export function parseHookBody(body: string): ParsedPost {
   let payload: unknown;
   try {
@@ -208,12 +249,16 @@ export function parseHookBody(body: string): ParsedPost {
   if (!p || typeof p !== 'object' || typeof p.hook_type !== 'string' || !p.hook_type) {
     return { ok: false, error: 'expected {"hook_type": string, "data": object}' };
   }
+  const problem = hookTypeProblem(p.hook_type);
+  if (problem) return { ok: false, error: problem };
   if (!p.data || typeof p.data !== 'object' || Array.isArray(p.data)) {
     return { ok: false, error: 'expected {"hook_type": string, "data": object}: data must be an object' };
   }
   const data = p.data as Record<string, unknown>;
-  // No field can be longer than the whole body: small posts skip the walk over every field.
-  return { ok: true, hookType: p.hook_type, data: body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data };
+  // No field can be longer than the whole body, and no value nested deeper than the body's text:
+  // small, shallow posts (nearly all) skip the walk over every field.
+  const walk = body.length > MAX_FIELD_CHARS || jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH;
+  return { ok: true, hookType: p.hook_type, data: normalizeFieldTypes(walk ? truncateLargeFields(data) : data) };
 }
 
 let sessionWithSources: Database.Statement | null = null;
@@ -459,7 +504,9 @@ export function eventTime(data: Record<string, unknown>): string {
 function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { spooledAt: string | null }): void {
   const ctx = state.ctx;
   if (!ctx) throw new Error('host not attached');
-  const stored = truncateLargeFields(data);
+  const problem = hookTypeProblem(hookType);
+  if (problem) throw new TypeError(problem); // quarantined by the drain, with this reason
+  const stored = normalizeFieldTypes(truncateLargeFields(data));
   if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
   else delete stored.__spooled_at;
   const result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
