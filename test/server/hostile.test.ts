@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, getJson, postRaw, startPatched, tempDir, track, type RunningServer } from './helpers.js';
-import { deepJson } from '../campaign/rollout-gen.js';
+import { deepJson } from '../../scripts/lib/rollout-gen.js';
 
 let server: RunningServer;
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importRolloutFile, startRolloutWatcher, type RolloutWatcher } from '../../src/sidecar/index.js';
 import { createTempDirectory, openTestDb } from './helpers.js';
-import { deepRolloutLine, rolloutLines, rolloutName } from '../campaign/rollout-gen.js';
+import { deepRolloutLine, rolloutLines, rolloutName } from '../../scripts/lib/rollout-gen.js';
 
 const watchers: RolloutWatcher[] = [];
 afterEach(async () => {
