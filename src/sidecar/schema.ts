@@ -56,7 +56,11 @@ export function migrateHostSchema(db: Database.Database): void {
     const cursorCols = columns(db, 'codex_rollout_files');
     if (!cursorCols.has('tail_hash')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_hash TEXT');
     if (!cursorCols.has('tail_len')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0');
-    db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
+    // Written only when it changes: a start must not need a write (it may be on a full disk).
+    const current = db.prepare("SELECT value FROM host_meta WHERE key = 'host_schema_version'").get() as { value: string } | undefined;
+    if (current?.value !== String(HOST_SCHEMA_VERSION)) {
+      db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
+    }
   })();
 }
 

@@ -12,7 +12,10 @@ import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
 import { MAX_DEPTH, MAX_FIELD_CHARS, jsonTextDepth, truncateLargeFields } from './truncate.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
-import { spoolStatus, watchSpool } from '../spool.js';
+import { spoolStatus, watchSpool, type SpoolStatus } from '../spool.js';
+import { classifyStorageError, healthOf, type HealthDoc, type StorageProblem } from './health.js';
+import { privateUmask, tightenPrivateFolder } from '../../shared/private-files.js';
+import { migrateHostSchema } from '../schema.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { usageRoute } from './usage-routes.js';
 import { trackAttention } from '../attention.js';
@@ -46,6 +49,17 @@ const state: {
   stopSpool: (() => void) | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
+  /** Set while stores fail for a storage reason (disk full, read-only, corrupt, I/O); cleared by a successful write. */
+  storage: StorageProblem | null;
+  runtimeFileError: string | null;
+  port: number | null;
+  /** Posts answered 503 because the store was unavailable (the handler spools them). */
+  storeFailures: number;
+  /** Posts answered 422 because this one event could not be stored (the handler spools it; the drain quarantines it). */
+  rejectedPosts: number;
+  lastRejected: string | null;
+  healthTimer: NodeJS.Timeout | null;
+  spoolCache: { at: number; value: SpoolStatus } | null;
 } = {
   ctx: null,
   token: newToken(),
@@ -57,7 +71,74 @@ const state: {
   stopSpool: null,
   watcher: null,
   watcherError: null,
+  storage: null,
+  runtimeFileError: null,
+  port: null,
+  storeFailures: 0,
+  rejectedPosts: 0,
+  lastRejected: null,
+  healthTimer: null,
+  spoolCache: null,
 };
+
+/** How often a degraded sidecar re-checks its storage and retries runtime.json, and how long status reads are cached. */
+const HEALTH_INTERVAL_MS = Number(process.env.AGENT_MONITOR_HEALTH_INTERVAL_MS) || 2_000;
+
+function noteStorageProblem(err: unknown): boolean {
+  const kind = classifyStorageError(err);
+  if (!kind) return false;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (!state.storage || state.storage.kind !== kind) {
+    state.storage = { kind, detail, since: new Date().toISOString() };
+    log(`storage problem: ${kind} (${detail}); reporting degraded health until a write succeeds`);
+  }
+  return true;
+}
+
+function noteStorageOk(): void {
+  if (!state.storage) return;
+  log(`storage works again (was: ${state.storage.kind})`);
+  state.storage = null;
+}
+
+let probeStmt: Database.Statement | null = null;
+
+/** One tiny write: does the store take writes right now? */
+function probeStorage(): void {
+  const ctx = state.ctx;
+  if (!ctx) return;
+  try {
+    probeStmt ??= ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('health_probe_at', ?)");
+    probeStmt.run(new Date().toISOString());
+    noteStorageOk();
+  } catch (err) {
+    if (!noteStorageProblem(err)) log(`storage probe failed: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs in place of upstream's `migrate()` (patches/host-schema.ts): upstream's migration and the
+ * host's. On a full, read-only or failing disk the migration's writes fail; when the schema is
+ * already complete the sidecar still starts, degraded, instead of exiting, and says why.
+ */
+export function openSchema(db: Database.Database, migrate: () => void): void {
+  try {
+    migrate();
+    migrateHostSchema(db);
+  } catch (err) {
+    if (!classifyStorageError(err) || !schemaComplete(db)) throw err;
+    noteStorageProblem(err);
+  }
+}
+
+function schemaComplete(db: Database.Database): boolean {
+  try {
+    const cols = (t: string) => new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((r) => r.name));
+    return cols('events').has('dedup_key') && cols('sessions').has('parent_session_id') && cols('host_meta').has('value') && cols('codex_rollout_files').has('path');
+  } catch {
+    return false;
+  }
+}
 
 const transcripts = new TranscriptCache();
 
@@ -72,6 +153,12 @@ export function listenPort(fallback: number): number {
 export function attach(ctx: UpstreamContext): void {
   state.ctx = ctx;
   state.dataDir = process.env.AGENT_MONITOR_DATA_DIR || dirname(ctx.db.name);
+  privateUmask();
+  const tightened = tightenPrivateFolder(state.dataDir);
+  if (tightened.changed.length) log(`made ${tightened.changed.length} item(s) of ${state.dataDir} private (0700 folders, 0600 files)`);
+  for (const f of tightened.failed) log(`could not make ${f.path} private: ${f.error}`);
+  // The DB file itself may live elsewhere (AGENT_MONITOR_DB): its folder is private data too.
+  if (dirname(ctx.db.name) !== state.dataDir) tightenPrivateFolder(dirname(ctx.db.name), 0);
   try {
     const row = ctx.db.prepare("SELECT value FROM host_meta WHERE key = 'last_codex_hook_event_at'").get() as { value: string } | undefined;
     state.lastCodexHookEventAt = row?.value ?? null;
@@ -137,6 +224,52 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * The dashboard's Content-Security-Policy. Its page, script and styles are same-origin files;
+ * the live stream and the API are same-origin too. `frame-ancestors 'self' file:` lets the Electron
+ * host's window (a file: page) embed it and nothing else.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self' file:",
+].join('; ');
+
+function safeCounts(): { sessions: number | null; events: number | null } {
+  try {
+    const ctx = state.ctx!;
+    const one = (sql: string) => (ctx.db.prepare(sql).get() as { n: number }).n;
+    return { sessions: one('SELECT COUNT(*) AS n FROM sessions'), events: one('SELECT COUNT(*) AS n FROM events') };
+  } catch {
+    return { sessions: null, events: null };
+  }
+}
+
+function spoolNow(): SpoolStatus | null {
+  if (!state.dataDir) return null;
+  const now = Date.now();
+  if (!state.spoolCache || now - state.spoolCache.at > HEALTH_INTERVAL_MS) {
+    state.spoolCache = { at: now, value: spoolStatus(state.dataDir, { checkWritable: true }) };
+  }
+  return state.spoolCache.value;
+}
+
+export function currentHealth(): HealthDoc {
+  const w = state.watcher?.status();
+  return healthOf({
+    storage: state.storage,
+    runtimeFileError: state.runtimeFileError,
+    spoolUnwritable: spoolNow()?.unwritable ?? null,
+    rolloutError: w?.lastError ?? state.watcherError,
+  });
+}
+
 /** Runs before the upstream router. Returns true when it answered the request. */
 export function route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const hookRoute = url.pathname === '/api/hooks/event' || url.pathname === CLAUDE_HTTP_HOOK_PATH;
@@ -161,6 +294,19 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (url.pathname === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+    const health = currentHealth();
+    if (health.status === 'ok') return false; // upstream's answer (version, uptime, counts)
+    json(res, 200, { ...health, uptime_s: Math.round((Date.now() - Date.parse(state.startedAt)) / 1000), ...safeCounts() });
+    return true;
+  }
+  if (!url.pathname.startsWith('/api/')) {
+    // The dashboard page and its assets: no framing by other origins, no foreign scripts.
+    res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+  }
   if (url.pathname.startsWith('/api/sessions/')) {
     // Upstream decodes the id with decodeURIComponent, which throws on a bad escape (a 500).
     try {
@@ -177,11 +323,14 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
 
 export function hostStatus(): Record<string, unknown> {
   return {
+    health: currentHealth(),
+    storage: state.storage,
+    posts: { storeFailures: state.storeFailures, rejected: state.rejectedPosts, lastRejected: state.lastRejected },
     startedAt: state.startedAt,
     lastHookEventAt: state.lastHookEventAt,
     lastCodexHookEventAt: state.lastCodexHookEventAt,
     watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
-    spool: state.dataDir ? spoolStatus(state.dataDir) : null,
+    spool: spoolNow(),
   };
 }
 
@@ -371,9 +520,20 @@ export async function handleHookPost(
   try {
     stored = await storeInBatch(ctx, hookType, data, transcript);
   } catch (err) {
-    log(`failed to store ${hookType}: ${(err as Error).message}`);
-    return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
+    const msg = (err as Error).message;
+    if (noteStorageProblem(err)) {
+      // The store is unavailable: 503, and the handler keeps the event in its spool.
+      state.storeFailures++;
+      return ctx.sendJson(res, 503, { error: `not stored: ${state.storage!.kind} (${msg})` });
+    }
+    // This one event cannot be stored: 422 with the reason. The handler spools it, and the drain
+    // quarantines it with the reason (spool/quarantined.jsonl), counted in the status.
+    state.rejectedPosts++;
+    state.lastRejected = `${new Date().toISOString()} ${hookType}: ${msg}`;
+    log(`could not store ${hookType}: ${msg}`);
+    return ctx.sendJson(res, 422, { error: `this event cannot be stored: ${msg}` });
   }
+  noteStorageOk();
   noteHookEvent(data);
   announce(ctx, stored.event, data, stored.attention);
   const { event } = stored;
@@ -509,7 +669,14 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
   const stored = normalizeFieldTypes(truncateLargeFields(data));
   if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
   else delete stored.__spooled_at;
-  const result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
+  let result: ReturnType<typeof storeOne>;
+  try {
+    result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
+  } catch (err) {
+    noteStorageProblem(err);
+    throw err;
+  }
+  noteStorageOk();
   noteHookEvent(data);
   announce(ctx, result.event, stored, result.attention);
 }
@@ -517,9 +684,17 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
 function startAddOns(port: number): void {
   const ctx = state.ctx;
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
-  writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
+  state.port = port;
+  publishRuntimeFile();
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
+  probeStorage();
+  state.healthTimer = setInterval(() => {
+    if (state.storage) probeStorage();
+    if (state.runtimeFileError) publishRuntimeFile();
+  }, HEALTH_INTERVAL_MS);
+  state.healthTimer.unref();
+
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
   startRolloutWatcher({
@@ -548,6 +723,20 @@ function startAddOns(port: number): void {
   );
 }
 
+/** Writes runtime.json; on failure (e.g. a full disk) stays up, reports it, and retries later. */
+function publishRuntimeFile(): void {
+  if (!state.dataDir || state.port === null) return;
+  try {
+    writeRuntimeFile(state.dataDir, { version: 1, port: state.port, pid: process.pid, token: state.token, startedAt: state.startedAt });
+    if (state.runtimeFileError) log('runtime.json written');
+    state.runtimeFileError = null;
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (state.runtimeFileError !== msg) log(`could not write runtime.json: ${msg}; retrying every ${HEALTH_INTERVAL_MS} ms`);
+    state.runtimeFileError = msg;
+  }
+}
+
 /** server.listen with a fallback to any free port when the requested one is taken. */
 export function listen(server: Server, port: number, host: string, onListening?: () => void): void {
   server.once('listening', () => {
@@ -564,6 +753,8 @@ export function listen(server: Server, port: number, host: string, onListening?:
 }
 
 export function stop(): void {
+  if (state.healthTimer) clearInterval(state.healthTimer);
+  state.healthTimer = null;
   state.stopSpool?.();
   state.stopSpool = null;
   const watcher = state.watcher;
