@@ -138,6 +138,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const expected: Expected[] = [];
   const faults = { kills: 0, hangs: 0, rolloutRewrites: 0, rolloutChunks: 0, splitLines: 0 };
   let handlerFailures = 0;
+  let sentCount = 0;
   let sending = true;
   let restarting: Promise<void> | null = null;
 
@@ -152,6 +153,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         const payload = { session_id: session, hook_event_name: hookType, tool_name: 'Bash', tool_use_id: id, tool_input: { command: `echo ${i}` }, cwd: '/tmp/soak' };
         expected.push({ session, key: `${hookType === 'PreToolUse' ? 'pre' : 'post'}:${id}` });
         const res = await runHandler(codex ? codexHandler : claudeHandler, hookType, JSON.stringify(payload), hEnv);
+        sentCount++;
         if (res.code !== 0) handlerFailures++;
       }
     };
@@ -173,17 +175,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         for (let i = 0; i < Math.floor(opts.rolloutCalls / 2); i++) first.push(...callLines(i, `old${f}-`));
         // The old calls are not expected: once the file is rewritten they exist nowhere, and a
         // sidecar that was down the whole time legitimately never saw them.
-        await writeChunked(file, Buffer.from(first.join('\n') + '\n'));
+        await writeChunked(file, Buffer.from(first.join('\n') + '\n'), 0, 0.3);
         await sleep(150 + int(r, 300));
         fs.truncateSync(file, 0);
         faults.rolloutRewrites++;
       }
       for (let i = 0; i < opts.rolloutCalls; i++) expected.push({ session: sid, key: `pre:${prefix}${i}` }, { session: sid, key: `post:${prefix}${i}` });
-      await writeChunked(file, text);
+      await writeChunked(file, text, rewrite ? 0.3 : 0, 0.9);
     };
-    const writeChunked = async (file: string, buf: Buffer): Promise<void> => {
+    // Rollout writes keep pace with the agents (a byte fraction of the file per fraction of the
+    // events sent), so files are written through the kills and hangs, not before them.
+    const writeChunked = async (file: string, buf: Buffer, from = 0, to = 0.9): Promise<void> => {
+      const total = opts.agents * opts.eventsPerAgent;
       let off = 0;
       while (off < buf.length) {
+        const due = Math.floor(total * (from + ((to - from) * off) / buf.length));
+        while (sending && sentCount < due) await sleep(20);
         const n = Math.min(buf.length - off, 1 + int(r, 2048));
         fs.appendFileSync(file, buf.subarray(off, off + n));
         faults.rolloutChunks++;
@@ -200,8 +207,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         const j = int(r, i + 1);
         [plan[i], plan[j]] = [plan[j]!, plan[i]!];
       }
-      for (const fault of plan) {
-        await sleep(300 + int(r, 700));
+      const total = opts.agents * opts.eventsPerAgent;
+      for (const [k, fault] of plan.entries()) {
+        // Spread the faults over the sending phase: fault k when (k+1)/(F+1) of the events are out.
+        const due = Math.floor(((k + 1) * total) / (plan.length + 1));
+        while (sending && sentCount < due) await sleep(50);
+        await sleep(int(r, 300));
         if (!sending) break;
         if (fault === 'kill') {
           log(`[soak] SIGKILL sidecar pid ${server.child.pid}`);
