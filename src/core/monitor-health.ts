@@ -2,7 +2,7 @@
 // headless runner's `status` (scripts/monitor.ts). When no sidecar runs, the spool's own files
 // still tell what waits and what was lost, so that part never depends on the sidecar.
 import http from 'node:http';
-import { spoolStatus, type SpoolStatus } from '../sidecar/spool.js';
+import { spoolStatus, type SpoolStatus } from '../shared/spool-files.js';
 import { readRuntimeFile, type SidecarHostStatusDoc } from './sidecar-manager.js';
 
 export interface MonitorHealthReport {

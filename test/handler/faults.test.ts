@@ -131,6 +131,7 @@ for (const which of ['codex', 'claude'] as const) {
       const s = await setup(which);
       const capture = await startCaptureServer();
       writeRuntime(s.dataDir, capture.port);
+      s.env.AGENT_MONITOR_HOOK_WAIT_MS = '5000'; // a loaded machine must not turn the post into a spool
       const r = await run(s, `{"session_id":"deep","tool_input":${deepJson(5_000)}}`, { args: ['PreToolUse'] });
       expect(r.code).toBe(0);
       expect(capture.posts).toHaveLength(1);
