@@ -140,7 +140,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   let handlerFailures = 0;
   let sentCount = 0;
   let sending = true;
-  let restarting: Promise<void> | null = null;
+  const pending: { restart: Promise<void> | null } = { restart: null };
 
   try {
     // Agents: each sends its events one after another through real handler processes.
@@ -221,11 +221,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
           await new Promise((res) => old.child.once('exit', res));
           faults.kills++;
           await sleep(int(r, 400));
-          restarting = startPatched({ dir: dataDir, codexHome, env }).then((s) => {
+          pending.restart = startPatched({ dir: dataDir, codexHome, env }).then((s) => {
             server = s;
           });
-          await restarting;
-          restarting = null;
+          await pending.restart;
+          pending.restart = null;
         } else {
           log(`[soak] SIGSTOP sidecar pid ${server.child.pid}`);
           server.child.kill('SIGSTOP');
@@ -242,7 +242,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     await Promise.all([...agents, ...rollouts]);
     sending = false;
     await faultRun;
-    if (restarting) await restarting;
+    if (pending.restart) await pending.restart;
 
     // Settle: the spool drained, every rollout imported.
     const deadline = Date.now() + (opts.settleTimeoutMs ?? 60_000);

@@ -2,7 +2,7 @@
 // headless runner's `status` (scripts/monitor.ts). When no sidecar runs, the spool's own files
 // still tell what waits and what was lost, so that part never depends on the sidecar.
 import http from 'node:http';
-import { spoolStatus, type SpoolStatus } from '../shared/spool-files.js';
+import { spoolStatus, type SpoolStatus } from '../sidecar/spool-files.js';
 import { readRuntimeFile, type SidecarHostStatusDoc } from './sidecar-manager.js';
 
 export interface MonitorHealthReport {
@@ -42,7 +42,7 @@ export async function readMonitorHealth(dataDir: string, timeoutMs = 1500): Prom
     reachable: true,
     health: doc.health ?? null,
     posts: doc.posts ?? null,
-    spool: { ...disk, ...(doc.spool ?? {}) } as SpoolStatus,
+    spool: { ...disk, ...(doc.spool ?? {}) },
     rollout: (doc.watcher as MonitorHealthReport['rollout']) ?? null,
   };
 }

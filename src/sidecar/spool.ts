@@ -25,10 +25,10 @@
  * is stored twice.
  */
 import { closeSync, existsSync, openSync, readSync, fstatSync, renameSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { DRAINING_FILE, fileSize, isErrno, spoolPaths } from '../shared/spool-files.js';
+import { DRAINING_FILE, fileSize, isErrno, spoolPaths } from './spool-files.js';
 
-// The file names, drop counters and status live in src/shared/spool-files.ts (read by src/core too).
-export * from '../shared/spool-files.js';
+// The file names, drop counters and status live in spool-files.ts (the runner's status reads them too).
+export * from './spool-files.js';
 
 export interface SpoolDrainOptions {
   dataDir: string;
@@ -64,7 +64,8 @@ const NL = 0x0a;
  * Anything else is taken to be about the line itself.
  */
 export function isStoreUnavailable(e: unknown): boolean {
-  const code = typeof e === 'object' && e !== null ? String((e as { code?: unknown }).code ?? '') : '';
+  const rawCode = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  const code = typeof rawCode === 'string' ? rawCode : '';
   const msg = e instanceof Error ? e.message : String(e);
   const text = `${code} ${msg}`;
   return (

@@ -5,7 +5,8 @@
 export type StorageProblemKind = 'disk full' | 'read-only' | 'corrupt database' | 'I/O error' | 'database busy';
 
 export function classifyStorageError(err: unknown): StorageProblemKind | null {
-  const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+  const rawCode = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const code = typeof rawCode === 'string' ? rawCode : '';
   const text = `${code} ${err instanceof Error ? err.message : String(err)}`;
   if (/SQLITE_FULL|ENOSPC|EDQUOT|disk is full|database or disk is full/i.test(text)) return 'disk full';
   if (/SQLITE_READONLY|EROFS|readonly database|read-only file system/i.test(text)) return 'read-only';

@@ -14,7 +14,7 @@ import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { spoolStatus, watchSpool, type SpoolStatus } from '../spool.js';
 import { classifyStorageError, healthOf, type HealthDoc, type StorageProblem } from './health.js';
-import { privateUmask, tightenPrivateFolder } from '../../shared/private-files.js';
+import { privateUmask, tightenPrivateFolder } from '../private-files.js';
 import { migrateHostSchema } from '../schema.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { usageRoute } from './usage-routes.js';

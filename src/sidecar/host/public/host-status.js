@@ -1,6 +1,7 @@
 // The dashboard's data-loss banner (loaded by the host-dashboard-helpers patch, served by the
 // sidecar next to host.css). Polls GET /api/host/status and, when the sidecar is degraded or has
 // data it could not keep, shows one line above the session list saying what and how much.
+/* global document */
 'use strict';
 (function hostStatusBanner() {
   const banner = document.createElement('div');

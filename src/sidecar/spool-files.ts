@@ -1,6 +1,6 @@
 // The spool's files as the sidecar, the handlers and the status readers agree on them (layout in
 // docs/contracts.md "Spool line"): names, where drops are counted, and the read-only status the
-// sidecar, the dashboard banner and `npm run monitor -- status` report. Plain Node, no sidecar code.
+// sidecar, the dashboard banner and `npm run monitor -- status` report. Plain Node, imported by the drain (spool.ts) and by src/core/monitor-health.ts.
 import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
