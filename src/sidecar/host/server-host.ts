@@ -302,8 +302,8 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
   }
   if (!url.pathname.startsWith('/api/')) {
     // The dashboard page and its assets: no framing by other origins, no foreign scripts.
+    // (No X-Frame-Options: its SAMEORIGIN would also refuse the Electron host's file: page.)
     res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
-    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
   }
