@@ -27,7 +27,8 @@ import { importRolloutFile, migrateHostSchema } from '../../src/sidecar/index.js
 import { installClaudeHooks } from '../../src/core/claude-hooks.js';
 import { installCodexHooks } from '../../src/core/codex-hooks.js';
 
-const CODEX_HANDLER = path.join(REPO_ROOT, 'src', 'handlers', 'codex-hook-handler.js');
+// The installed copies, as the build makes them (the delivery module inlined).
+const CODEX_HANDLER = path.join(REPO_ROOT, 'build', 'agent-monitor', 'scripts', 'codex-hook-handler.js');
 const CLAUDE_HANDLER = path.join(REPO_ROOT, 'build', 'agent-monitor', 'scripts', 'hook-handler.js');
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * Both hook handlers (the Codex one from src/handlers/, the patched Claude one from the build) as
+ * Both hook handlers (as the build installs them: the Codex one, the patched Claude one) as
  * real processes, with the sidecar down, against a spool they cannot write (`spool` is a file, a
  * read-only data folder, a spool folder owned by someone else) and against payloads nested
  * thousands deep. Whatever cannot be kept is counted where the sidecar and `status` read it.
@@ -13,9 +13,11 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spoolStatus } from '../../src/sidecar/spool.js';
 import { deepJson } from '../../scripts/lib/rollout-gen.js';
-import { REPO_HANDLER, closedPort, spoolLines, startCaptureServer, tempDir, writeRuntime, type HandlerRun } from './helpers.js';
+import { closedPort, spoolLines, startCaptureServer, tempDir, writeRuntime, type HandlerRun } from './helpers.js';
 
+// The installed copies, as the build makes them (the delivery module inlined).
 const CLAUDE_HANDLER = resolve(import.meta.dirname, '..', '..', 'build', 'agent-monitor', 'scripts', 'hook-handler.js');
+const CODEX_HANDLER = resolve(import.meta.dirname, '..', '..', 'build', 'agent-monitor', 'scripts', 'codex-hook-handler.js');
 const NOBODY = 65534;
 
 const mounts: string[] = [];
@@ -48,7 +50,7 @@ async function setup(which: 'codex' | 'claude'): Promise<Setup> {
   const dataDir = tempDir();
   mkdirSync(join(dataDir, 'hooks'));
   const handler = join(dataDir, 'hooks', which === 'codex' ? 'codex-hook-handler.js' : 'hook-handler.js');
-  copyFileSync(which === 'codex' ? REPO_HANDLER : CLAUDE_HANDLER, handler);
+  copyFileSync(which === 'codex' ? CODEX_HANDLER : CLAUDE_HANDLER, handler);
   writeRuntime(dataDir, await closedPort());
   const tmp = tempDir();
   chmodSync(tmp, 0o1777); // a temp dir like /tmp, usable by the other user too
