@@ -18,6 +18,13 @@ import { closedPort, spoolLines, startCaptureServer, tempDir, writeRuntime, type
 // The installed copies, as the build makes them (the delivery module inlined).
 const CLAUDE_HANDLER = resolve(import.meta.dirname, '..', '..', 'build', 'agent-monitor', 'scripts', 'hook-handler.js');
 const CODEX_HANDLER = resolve(import.meta.dirname, '..', '..', 'build', 'agent-monitor', 'scripts', 'codex-hook-handler.js');
+const SH_HANDLER = resolve(import.meta.dirname, '..', '..', 'src', 'handlers', 'codex-hook.sh');
+type Which = 'codex' | 'claude' | 'sh';
+const SOURCES: Record<Which, { source: string; file: string }> = {
+  codex: { source: CODEX_HANDLER, file: 'codex-hook-handler.js' },
+  claude: { source: CLAUDE_HANDLER, file: 'hook-handler.js' },
+  sh: { source: SH_HANDLER, file: 'codex-hook.sh' },
+};
 const NOBODY = 65534;
 
 const mounts: string[] = [];
@@ -39,6 +46,7 @@ function readOnlyBind(dir: string): void {
 }
 
 interface Setup {
+  which: Which;
   dataDir: string;
   handler: string;
   tmp: string;
@@ -46,15 +54,15 @@ interface Setup {
 }
 
 /** A data dir with both handlers deployed in hooks/ and runtime.json naming a closed port. */
-async function setup(which: 'codex' | 'claude'): Promise<Setup> {
+async function setup(which: Which): Promise<Setup> {
   const dataDir = tempDir();
   mkdirSync(join(dataDir, 'hooks'));
-  const handler = join(dataDir, 'hooks', which === 'codex' ? 'codex-hook-handler.js' : 'hook-handler.js');
-  copyFileSync(which === 'codex' ? CODEX_HANDLER : CLAUDE_HANDLER, handler);
+  const handler = join(dataDir, 'hooks', SOURCES[which].file);
+  copyFileSync(SOURCES[which].source, handler);
   writeRuntime(dataDir, await closedPort());
   const tmp = tempDir();
   chmodSync(tmp, 0o1777); // a temp dir like /tmp, usable by the other user too
-  return { dataDir, handler, tmp, env: { AGENT_MONITOR_DATA_DIR: dataDir, TMPDIR: tmp } };
+  return { which, dataDir, handler, tmp, env: { AGENT_MONITOR_DATA_DIR: dataDir, TMPDIR: tmp } };
 }
 
 function run(s: Setup, input: string, opts: { uid?: number; args?: string[] } = {}): Promise<HandlerRun> {
@@ -62,7 +70,7 @@ function run(s: Setup, input: string, opts: { uid?: number; args?: string[] } = 
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_MONITOR_') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, s.env);
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [s.handler, ...(opts.args ?? ['Stop'])], {
+    const child = spawn(s.which === 'sh' ? '/bin/sh' : process.execPath, [s.handler, ...(opts.args ?? ['Stop'])], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
@@ -78,7 +86,7 @@ function run(s: Setup, input: string, opts: { uid?: number; args?: string[] } = 
   });
 }
 
-for (const which of ['codex', 'claude'] as const) {
+for (const which of ['codex', 'claude', 'sh'] as const) {
   describe(`${which} handler, unwritable spool: the event is counted as dropped and the status shows it`, () => {
     it('`spool` is a file', async () => {
       const s = await setup(which);
@@ -116,6 +124,10 @@ for (const which of ['codex', 'claude'] as const) {
     });
   });
 
+}
+
+// The sh handler does not parse JSON: it spools the raw payload, which the sidecar cuts.
+for (const which of ['codex', 'claude'] as const) {
   describe(`${which} handler, a payload nested thousands deep`, () => {
     for (const depth of [5_000, 50_000]) {
       it(`${depth} deep, sidecar down: spooled cut and marked, never dropped silently`, async () => {
