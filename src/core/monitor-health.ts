@@ -8,7 +8,7 @@ import { readRuntimeFile, type SidecarHostStatusDoc } from './sidecar-manager.js
 export interface MonitorHealthReport {
   reachable: boolean;
   health: { status: 'ok' | 'degraded'; reasons: string[] } | null;
-  posts: { storeFailures: number; rejected: number; lastRejected: string | null } | null;
+  posts: { storeFailures: number; rejected: number; lastRejected: string | null; dropped?: number } | null;
   spool: SpoolStatus;
   rollout: { malformedLines?: number; failingFiles?: number; lastError?: string | null } | null;
 }
@@ -57,7 +57,7 @@ export function formatMonitorHealth(r: MonitorHealthReport): string[] {
   out.push(`spool           ${s.pending} bytes waiting; ${s.dropped} dropped; ${s.rejected} malformed (spool/rejected.jsonl); ${s.quarantined} quarantined (spool/quarantined.jsonl)`);
   if (s.unwritable) out.push(`  spool unwritable: ${s.unwritable}`);
   if (r.posts) {
-    out.push(`hook posts      ${r.posts.storeFailures} refused while the store was unavailable (spooled by the handlers); ${r.posts.rejected} rejected as unstorable`);
+    out.push(`hook posts      ${r.posts.storeFailures} refused while the store was unavailable (spooled); ${r.posts.rejected} rejected as unstorable; ${r.posts.dropped ?? 0} dropped`);
     if (r.posts.lastRejected) out.push(`  last rejected: ${r.posts.lastRejected}`);
   }
   if (r.rollout) out.push(`rollout import  ${r.rollout.malformedLines ?? 0} malformed line(s) skipped; ${r.rollout.failingFiles ?? 0} file(s) failing${r.rollout.lastError ? ` (${r.rollout.lastError})` : ''}`);

@@ -426,7 +426,7 @@ export interface SidecarHostStatusDoc {
   watcher: { running: boolean; files: number; behindBytes: number; lastImportAt?: string | null } | null;
   spool?: { pending: number; dropped: number; rejected?: number; quarantined?: number; unwritable?: string | null };
   health?: { status: 'ok' | 'degraded'; reasons: string[] };
-  posts?: { storeFailures: number; rejected: number; lastRejected: string | null };
+  posts?: { storeFailures: number; rejected: number; lastRejected: string | null; dropped?: number };
 }
 
 /**

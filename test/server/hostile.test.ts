@@ -90,3 +90,39 @@ describe('read API', () => {
     expect((await rawGet('/api/sessions/%E2%9C%93')).status).toBe(404);
   });
 });
+
+describe('POST /api/hooks/claude (Claude HTTP hooks) gets the same treatment', () => {
+  const claude = (body: string) =>
+    new Promise<{ status: number }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, path: '/api/hooks/claude', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}`, 'Content-Length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const until = async (sid: string) => {
+    for (let i = 0; i < 100; i++) {
+      const ev = await events(server, sid).catch(() => []);
+      if (ev.length) return ev;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no event for ${sid}`);
+  };
+
+  it('model as an object and input nested 10,000 deep are stored, kept and marked', async () => {
+    expect((await claude(JSON.stringify({ session_id: 'http-types', hook_event_name: 'Stop', model: { id: 'x' } }))).status).toBe(200);
+    expect((await until('http-types'))[0]!.data).toMatchObject({ __non_string_fields: { model: { id: 'x' } } });
+    const deep = `{"session_id":"http-deep","hook_event_name":"PreToolUse","tool_input":${deepJson(10_000)}}`;
+    expect((await claude(deep)).status).toBe(200);
+    expect((await until('http-deep'))[0]!.data!.__truncated).toEqual([expect.stringMatching(/^tool_input/)]);
+  });
+
+  it('a reserved hook_event_name is a clear 400', async () => {
+    expect((await claude(JSON.stringify({ session_id: 'http-proto', hook_event_name: 'constructor' }))).status).toBe(400);
+  });
+});
+

@@ -3,7 +3,7 @@
 // route, the spool drain and the rollout watcher. Upstream modules are handed in by `attach`.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { CLAUDE_HTTP_HOOK_PATH, HOOK_SECRET_FILE } from '../../shared/runtime.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,6 +58,8 @@ const state: {
   /** Posts answered 422 because this one event could not be stored (the handler spools it; the drain quarantines it). */
   rejectedPosts: number;
   lastRejected: string | null;
+  /** Answered posts (Claude HTTP hooks) that could be neither stored nor spooled. */
+  droppedPosts: number;
   healthTimer: NodeJS.Timeout | null;
   spoolCache: { at: number; value: SpoolStatus } | null;
 } = {
@@ -77,6 +79,7 @@ const state: {
   storeFailures: 0,
   rejectedPosts: 0,
   lastRejected: null,
+  droppedPosts: 0,
   healthTimer: null,
   spoolCache: null,
 };
@@ -325,7 +328,7 @@ export function hostStatus(): Record<string, unknown> {
   return {
     health: currentHealth(),
     storage: state.storage,
-    posts: { storeFailures: state.storeFailures, rejected: state.rejectedPosts, lastRejected: state.lastRejected },
+    posts: { storeFailures: state.storeFailures, rejected: state.rejectedPosts, lastRejected: state.lastRejected, dropped: state.droppedPosts },
     startedAt: state.startedAt,
     lastHookEventAt: state.lastHookEventAt,
     lastCodexHookEventAt: state.lastCodexHookEventAt,
@@ -590,15 +593,42 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   // neither retries nor reads anything from `{}`: waiting for the commit would only add to every
   // tool call. An event whose store fails is logged, and the session-file import brings back
   // whatever the file records (docs/contracts.md "Claude session files").
+  const problem = hookTypeProblem(hookType);
+  if (problem) return json(res, 400, { error: problem });
   json(res, 200, {});
-  const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
+  // The same cuts as /api/hooks/event (parseHookBody): long strings, absurd nesting, odd types.
+  const walk = body.length > MAX_FIELD_CHARS || jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH;
+  const stored = normalizeFieldTypes(walk ? truncateLargeFields(data) : data);
   try {
     const transcript = await transcripts.read(stored.transcript_path);
     const result = await storeInBatch(ctx, hookType, stored, transcript);
+    noteStorageOk();
     noteHookEvent(stored);
     announce(ctx, result.event, stored, result.attention);
   } catch (err) {
-    log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
+    // Already answered: nobody will resend it. Keep it in the spool for the drain (which retries
+    // an unavailable store and quarantines an event that cannot be stored), counted either way.
+    const msg = (err as Error).message;
+    if (noteStorageProblem(err)) state.storeFailures++;
+    else {
+      state.rejectedPosts++;
+      state.lastRejected = `${new Date().toISOString()} ${hookType}: ${msg}`;
+    }
+    log(`failed to store ${hookType} from a Claude HTTP hook (${msg}); keeping it in the spool`);
+    keepInSpool(hookType, stored);
+  }
+}
+
+/** Appends an event the sidecar could not store to its own spool; counts it as dropped if even that fails. */
+function keepInSpool(hookType: string, data: Record<string, unknown>): void {
+  if (!state.dataDir) return;
+  try {
+    const dir = join(state.dataDir, 'spool');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    appendFileSync(join(dir, 'events.jsonl'), `${JSON.stringify({ hook_type: hookType, data, spooled_at: new Date().toISOString() })}\n`, { mode: 0o600 });
+  } catch (err) {
+    state.droppedPosts++;
+    log(`could not keep ${hookType} in the spool either (${(err as Error).message}); counted as dropped`);
   }
 }
 

@@ -17,6 +17,8 @@
     if (sp.dropped > 0) parts.push(`${sp.dropped} event(s) dropped by the hook handlers (spool full or unwritable)`);
     if (sp.quarantined > 0) parts.push(`${sp.quarantined} spooled event(s) could not be stored and are kept in spool/quarantined.jsonl`);
     if (sp.rejected > 0) parts.push(`${sp.rejected} malformed spool line(s) kept in spool/rejected.jsonl`);
+    const po = s.posts || {};
+    if (po.dropped > 0) parts.push(`${po.dropped} Claude HTTP hook event(s) could be neither stored nor spooled`);
     const w = s.watcher || {};
     if (w.malformedLines > 0) parts.push(`${w.malformedLines} rollout line(s) skipped as malformed`);
     return parts;
