@@ -27,6 +27,7 @@ import eventTime from './event-time.js';
 import handlerDeliveryId from './handler-delivery-id.js';
 import handlerExitTimer from './handler-exit-timer.js';
 import dashboardEntry from './dashboard-entry.js';
+import handlerDeepPayload from './handler-deep-payload.js';
 
 export const allPatches: PatchSpec[] = [
   hostSchema, harnessStmt, eventDedupStmt, sessionSources, hostRequireHooks, transcriptOutsideTx, codexSessionId, harnessStamp, eventDedup, hookPostHost, hostRequireIndex, portFromHost, bodyLimit, hostRoutes, hostStart, hostStop, dashboardHelpers, harnessBadge, harnessFilter, eventSourceBadge,
@@ -36,4 +37,5 @@ export const allPatches: PatchSpec[] = [
   handlerDeliveryId,
   handlerExitTimer,
   dashboardEntry,
+  handlerDeepPayload,
 ];

@@ -248,7 +248,9 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     }
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
-    writeFileSync(join(stageDir, 'public', 'host.css'), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', 'host.css')));
+    for (const asset of ['host.css', 'host-status.js']) {
+      writeFileSync(join(stageDir, 'public', asset), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', asset)));
+    }
     await bundleBrowser('src/dashboard/main.ts', join(stageDir, 'public', 'dashboard.js'));
     writeFileSync(join(stageDir, 'public', 'dashboard.css'), readFileSync(join(repoRoot, 'src', 'dashboard', 'dashboard.css')));
     // The usage panels (src/dashboard/usage/, with uPlot bundled in) and their stylesheet.

@@ -22,6 +22,7 @@ import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type S
 import type { ToggleResult } from '../src/shared/ipc.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
+import { formatMonitorHealth, readMonitorHealth } from '../src/core/monitor-health.js';
 
 const USAGE = `usage: npm run monitor -- [serve|status|enable <family>|disable <family>] [options]
   families: claude, codex, dashboard
@@ -117,6 +118,7 @@ async function printStatus(ctx: RunnerContext): Promise<void> {
     console.log(`last Codex hook event ${status.lastEventAt ?? 'none'}; sidecar ${status.sidecarReachable ? 'reachable' : 'not running'}`);
     console.log(status.setupHint);
   }
+  for (const line of formatMonitorHealth(await readMonitorHealth(paths.dataDir))) console.log(line);
 }
 
 async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: string }): Promise<void> {

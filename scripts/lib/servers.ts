@@ -146,6 +146,7 @@ export async function startPatched(opts: { dir?: string; codexHome?: string; env
     if (existsSync(runtimeFile)) {
       try {
         info = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { port: number; pid: number; token: string };
+        if (info.pid !== child.pid) info = null; // left by an earlier (killed) server
       } catch {
         // being renamed into place
       }

@@ -132,6 +132,7 @@ export function createConfSettings({ cwd }: { cwd: string }): SettingsBackend {
         cwd: dir,
         schema: SETTINGS_SCHEMA,
         clearInvalidConfig: false,
+        configFileMode: 0o600, // what the user chose is nobody else's business
       }),
   });
 }

@@ -106,7 +106,11 @@ export function readRuntimeFile(dataDir: string): SidecarRuntime | null {
   }
 }
 
-/** GET http://127.0.0.1:<port>/api/health → true when 200 and `{"status":"ok"}`. */
+/**
+ * GET http://127.0.0.1:<port>/api/health → true when 200 and `{"status":"ok"}` or
+ * `{"status":"degraded"}`: a degraded sidecar (disk full, read-only…) is alive and says why in
+ * its status; restarting it would not help.
+ */
 export function checkHealth(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/api/health', agent: false, timeout: timeoutMs }, (res) => {
@@ -118,7 +122,8 @@ export function checkHealth(port: number, timeoutMs = 1000): Promise<boolean> {
       res.on('end', () => {
         if (res.statusCode !== 200) return resolve(false);
         try {
-          resolve((JSON.parse(body) as { status?: unknown }).status === 'ok');
+          const status = (JSON.parse(body) as { status?: unknown }).status;
+          resolve(status === 'ok' || status === 'degraded');
         } catch {
           resolve(false);
         }
@@ -419,7 +424,9 @@ export interface SidecarHostStatusDoc {
   lastCodexHookEventAt: string | null;
   lastHookEventAt?: string | null;
   watcher: { running: boolean; files: number; behindBytes: number; lastImportAt?: string | null } | null;
-  spool?: { pending: number; dropped: number };
+  spool?: { pending: number; dropped: number; rejected?: number; quarantined?: number; unwritable?: string | null };
+  health?: { status: 'ok' | 'degraded'; reasons: string[] };
+  posts?: { storeFailures: number; rejected: number; lastRejected: string | null; dropped?: number };
 }
 
 /**
@@ -447,6 +454,8 @@ export function createHostStatusReader({ manager, timeoutMs = 1000 }: { manager:
                 lastCodexHookEventAt: typeof doc.lastCodexHookEventAt === 'string' ? doc.lastCodexHookEventAt : null,
                 watcher: doc.watcher && typeof doc.watcher === 'object' ? doc.watcher : null,
                 ...(doc.spool ? { spool: doc.spool } : {}),
+                ...(doc.health ? { health: doc.health } : {}),
+                ...(doc.posts ? { posts: doc.posts } : {}),
               });
             } catch {
               resolve(null);

@@ -15,6 +15,6 @@ export function createElectronStoreSettings({ cwd }: { cwd: string }): SettingsB
   return settingsOverStore({
     filePath: path.join(cwd, `${SETTINGS_CONFIG_NAME}.json`),
     // A corrupt settings file is reported, never silently reset (same as createConfSettings).
-    open: () => new Store<MonitorSettings>({ cwd, name: SETTINGS_CONFIG_NAME, schema: SETTINGS_SCHEMA, clearInvalidConfig: false }),
+    open: () => new Store<MonitorSettings>({ cwd, name: SETTINGS_CONFIG_NAME, schema: SETTINGS_SCHEMA, clearInvalidConfig: false, configFileMode: 0o600 }),
   });
 }

@@ -131,7 +131,7 @@
       } catch (_) {
         ok = false;
       }
-      data = ok ? parsed : { raw: text };
+      data = delivery.bounded(ok ? parsed : { raw: text });
       data.__provider = 'codex';
       data.__delivery_id = delivery.uuidV4();
       hookType =

@@ -9,7 +9,8 @@
 #   - POST {"hook_type", "data": {...payload, "__provider": "codex", "__delivery_id"}} to the
 #     sidecar, waiting only milliseconds (curl --max-time);
 #   - on any failure, append one line to <dataDir>/spool/events.jsonl (0600, folder 0700),
-#     size-capped; a dropped event is counted in spool/dropped.json and named on stderr.
+#     size-capped; a dropped event is counted (spool/dropped.json, or where am_count_drop finds
+#     room when the spool cannot be written) and named on stderr.
 #
 # Where the sidecar is and the token come from <dataDir>/runtime-curl.conf, a curl config file
 # the sidecar writes next to runtime.json (0600) with its pid on the first line: the token never
@@ -120,6 +121,47 @@ case $am_body in
   *) am_raw ;;
 esac
 
+# Counts a dropped event where the sidecar and `status` read it (src/sidecar/spool-files.ts):
+# spool/dropped.json, else <dataDir>/spool-dropped.json, else a private per-user folder under
+# the temp dir, so an unwritable spool (a file, read-only, another owner) still counts its drops.
+am_bump() {
+  am_n=0
+  if [ -f "$1" ]; then
+    read -r am_prev <"$1" 2>/dev/null
+    am_prev=${am_prev#*\"dropped\":}
+    am_prev=${am_prev%%[!0-9]*}
+    [ -n "$am_prev" ] && am_n=$am_prev
+  fi
+  am_n=$((am_n + 1))
+  if { printf '{"dropped":%s,"lastDroppedAt":"%s"}\n' "$am_n" "$am_now" >"$1.$$.tmp" && mv -f "$1.$$.tmp" "$1"; } 2>/dev/null; then
+    return 0
+  fi
+  rm -f "$1.$$.tmp" 2>/dev/null
+  return 1
+}
+
+am_count_drop() {
+  for am_cf in "$am_dir/spool/dropped.json" "$am_dir/spool-dropped.json" fallback; do
+    if [ "$am_cf" = fallback ]; then
+      am_base="${TMPDIR:-/tmp}/agent-monitor-$(id -u 2>/dev/null)"
+      mkdir -m 700 "$am_base" 2>/dev/null
+      # Only a folder of our own (never one another user planted), private.
+      { [ -d "$am_base" ] && [ ! -L "$am_base" ] && [ -O "$am_base" ]; } || break
+      chmod 700 "$am_base" 2>/dev/null
+      am_abs=$am_dir
+      case $am_abs in /*) ;; *) am_abs="$(pwd)/$am_abs" ;; esac
+      am_key=$(printf '%s' "$am_abs" | tr -c 'A-Za-z0-9._-' '_')
+      [ "${#am_key}" -gt 120 ] && am_key=$(printf '%s' "$am_key" | cut -c$((${#am_key} - 119))-)
+      am_cf="$am_base/$am_key.dropped.json"
+    fi
+    if am_bump "$am_cf"; then
+      am_err "$1; event dropped, $am_n dropped so far ($am_cf)"
+      return 0
+    fi
+  done
+  am_err "$1; event dropped, and it could not be counted anywhere"
+}
+
 am_spool() {
   am_sdir="$am_dir/spool"
   am_file="$am_sdir/events.jsonl"
@@ -149,19 +191,7 @@ am_spool() {
   case $am_max in '' | *[!0-9]* | 0) am_max=67108864 ;; esac
   am_len=${#am_line}
   if [ $((${am_size:-0} + am_len)) -gt "$am_max" ]; then
-    am_dropped=0
-    if [ -f "$am_sdir/dropped.json" ]; then
-      read -r am_prev <"$am_sdir/dropped.json" 2>/dev/null
-      am_prev=${am_prev#*\"dropped\":}
-      am_prev=${am_prev%%[!0-9]*}
-      [ -n "$am_prev" ] && am_dropped=$am_prev
-    fi
-    am_dropped=$((am_dropped + 1))
-    if ! { printf '{"dropped":%s,"lastDroppedAt":"%s"}\n' "$am_dropped" "$am_now" >"$am_sdir/dropped.json.$$.tmp" &&
-      mv -f "$am_sdir/dropped.json.$$.tmp" "$am_sdir/dropped.json"; } 2>/dev/null; then
-      rm -f "$am_sdir/dropped.json.$$.tmp" 2>/dev/null
-    fi
-    am_err "spool is full ($am_max bytes cap, event of $am_len bytes); event dropped, $am_dropped dropped so far ($am_sdir/dropped.json). Start the agent monitor so it can drain the spool."
+    am_count_drop "spool is full ($am_max bytes cap, event of $am_len bytes); start the agent monitor so it can drain it"
     return 0
   fi
   # The whole line (newline included) in ONE write(2) on an O_APPEND descriptor, so concurrent
@@ -177,7 +207,7 @@ am_spool() {
   am_rc=$?
   [ -n "${am_tmp:-}" ] && rm -f "$am_tmp" 2>/dev/null
   if [ "$am_rc" -ne 0 ]; then
-    am_err "could not spool a $am_type event: cannot append to $am_file"
+    am_count_drop "could not spool a $am_type event (cannot append to $am_file)"
   fi
   return 0
 }

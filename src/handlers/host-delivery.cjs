@@ -1,7 +1,8 @@
 /*
  * Delivery for both hook handlers (zero dependencies): where the data folder is, which sidecar
  * to post to (runtime.json), the spool an event goes to when the post does not succeed
- * (`<dataDir>/spool/events.jsonl`, 0600, size-capped with a drop counter), delivery ids and
+ * (`<dataDir>/spool/events.jsonl`, 0600, size-capped with a drop counter that survives an
+ * unwritable spool), payloads nested too deep to serialize (cut and marked), delivery ids and
  * timestamps. One implementation, so the Claude and the Codex handler cannot drift apart on the
  * spool format the sidecar drains (src/sidecar/spool.ts).
  *
@@ -159,8 +160,34 @@ function createHostDelivery(options) {
     return v > 0 ? v : DEFAULT_SPOOL_MAX_BYTES;
   }
 
-  function recordDrop(spoolDir, lineBytes, max) {
-    var file = join(spoolDir, 'dropped.json');
+  // Where a drop is counted: spool/dropped.json, else <dataDir>/spool-dropped.json, else a private
+  // per-user folder under the temp dir (src/sidecar/spool-files.ts fallbackDropFile reads the
+  // same places), so an unwritable spool (a file, read-only, another owner) still counts its drops.
+  function fallbackDropFile(dir) {
+    try {
+      var os = builtin('os');
+      var path = builtin('path');
+      var uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+      var base = path.join(os.tmpdir(), 'agent-monitor-' + uid);
+      try {
+        fs.mkdirSync(base, { mode: 448 }); // 0700
+      } catch (e) {
+        if (!e || e.code !== 'EEXIST') return null;
+      }
+      var st = fs.lstatSync(base);
+      if (!st.isDirectory()) return null;
+      if (typeof process.getuid === 'function' && st.uid !== uid) return null; // someone else's: never use it
+      if ((st.mode & 63) !== 0) fs.chmodSync(base, 448);
+      var key = path.resolve(dir).replace(/[^A-Za-z0-9._-]/g, '_');
+      if (key.length > 120) key = key.slice(key.length - 120);
+      return path.join(base, key + '.dropped.json');
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** Adds one to the counter in `file` (temp + rename); the new count, or 0 when it cannot be written. */
+  function bumpCounter(file) {
     var n = 0;
     try {
       var prev = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -169,27 +196,86 @@ function createHostDelivery(options) {
       /* missing or unreadable: start at 0 */
     }
     n += 1;
+    var tmp = file + '.' + process.pid + '.tmp';
     try {
-      var tmp = file + '.' + process.pid + '.tmp';
-      fs.writeFileSync(tmp, JSON.stringify({ dropped: n, lastDroppedAt: isoNow() }) + '\n', {
-        mode: 384, // 0600
-      });
+      fs.writeFileSync(tmp, JSON.stringify({ dropped: n, lastDroppedAt: isoNow() }) + '\n', { mode: 384 }); // 0600
       fs.renameSync(tmp, file);
+      return n;
     } catch (_) {
-      /* best effort */
+      try {
+        fs.unlinkSync(tmp);
+      } catch (_e) {
+        /* never created */
+      }
+      return 0;
     }
-    stderrLine(
-      'spool is full (' + max + ' bytes cap, event of ' + lineBytes + ' bytes); event dropped, ' + n +
-        ' dropped so far (' + file + '). Start the agent monitor so it can drain the spool.',
-    );
+  }
+
+  /** Counts a dropped event where the sidecar and `status` read it, and says so in one stderr line. */
+  function countDrop(dir, why) {
+    var files = [join(join(dir, 'spool'), 'dropped.json'), join(dir, 'spool-dropped.json')];
+    for (var i = 0; i <= files.length; i++) {
+      var file = i < files.length ? files[i] : fallbackDropFile(dir);
+      if (!file) break;
+      var n = bumpCounter(file);
+      if (n > 0) {
+        stderrLine(why + '; event dropped, ' + n + ' dropped so far (' + file + ')');
+        return;
+      }
+    }
+    stderrLine(why + '; event dropped, and it could not be counted anywhere');
+  }
+
+  // Values nested deeper than this are cut and listed in __truncated, as the sidecar does
+  // (src/sidecar/host/truncate.ts): JSON.stringify recurses and overflows ~10,000 levels down.
+  var MAX_DEPTH = 64;
+  function tooDeep(v, depth) {
+    if (v === null || typeof v !== 'object') return false;
+    if (depth >= MAX_DEPTH) return true;
+    var keys = Object.keys(v);
+    for (var i = 0; i < keys.length; i++) if (tooDeep(v[keys[i]], depth + 1)) return true;
+    return false;
+  }
+  function cutDeep(value, path, depth, cut) {
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= MAX_DEPTH) {
+      cut.push(path);
+      return '[truncated: nested more than ' + MAX_DEPTH + ' levels deep]';
+    }
+    if (Array.isArray(value)) {
+      var arr = new Array(value.length);
+      for (var i = 0; i < value.length; i++) arr[i] = cutDeep(value[i], path + '[' + i + ']', depth + 1, cut);
+      return arr;
+    }
+    var out = {};
+    var keys = Object.keys(value);
+    for (var k = 0; k < keys.length; k++) {
+      // defineProperty: a "__proto__" key stays data, never becomes the prototype.
+      Object.defineProperty(out, keys[k], {
+        value: cutDeep(value[keys[k]], path ? path + '.' + keys[k] : keys[k], depth + 1, cut),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  /** The payload itself, or a copy with everything deeper than 64 levels cut and marked. */
+  function bounded(data) {
+    if (!tooDeep(data, 0)) return data;
+    var cut = [];
+    var out = cutDeep(data, '', 0, cut);
+    out.__truncated = cut;
+    return out;
   }
 
   /** Appends `{hook_type, data, spooled_at}` to `<dir>/spool/events.jsonl`; never throws. */
-  function spool(dir, hookType, data) {
+  function spool(dir, hookType, data, attempt) {
     try {
       var spoolDir = join(dir, 'spool');
       var file = join(spoolDir, 'events.jsonl');
-      var line = Buffer.from(JSON.stringify({ hook_type: hookType, data: data, spooled_at: isoNow() }) + '\n', 'utf8');
+      var line = Buffer.from(JSON.stringify({ hook_type: hookType, data: bounded(data), spooled_at: isoNow() }) + '\n', 'utf8');
+      var moved = false;
       var fd;
       try {
         fd = fs.openSync(file, 'a', 384); // O_APPEND, created 0600
@@ -201,17 +287,29 @@ function createHostDelivery(options) {
       try {
         var max = spoolMaxBytes();
         if (fs.fstatSync(fd).size + line.length > max) {
-          recordDrop(spoolDir, line.length, max);
+          countDrop(dir, 'spool is full (' + max + ' bytes cap, event of ' + line.length + ' bytes); start the agent monitor so it can drain it');
           return;
         }
         // One write on an O_APPEND descriptor: concurrent handlers never interleave their lines.
         var off = 0;
         while (off < line.length) off += fs.writeSync(fd, line, off, line.length - off);
+        // The sidecar may have renamed this file for draining between our open and our write, and
+        // even deleted it after its last read: the line would be lost. If the file we wrote is no
+        // longer the live spool, write the line again (the sidecar dedups a double delivery).
+        var mine = fs.fstatSync(fd);
+        var live = null;
+        try {
+          live = fs.statSync(file);
+        } catch (_) {
+          live = null;
+        }
+        moved = (!live || live.ino !== mine.ino || live.dev !== mine.dev) && (attempt || 0) < 3;
       } finally {
         fs.closeSync(fd);
       }
+      if (moved) spool(dir, hookType, data, (attempt || 0) + 1);
     } catch (e) {
-      stderrLine('could not spool a ' + hookType + ' event: ' + (e && e.message ? e.message : e));
+      countDrop(dir, 'could not spool a ' + hookType + ' event (' + (e && e.message ? e.message : e) + ')');
     }
   }
 
@@ -277,7 +375,7 @@ function createHostDelivery(options) {
     });
   }
 
-  return { dataDir: dataDir, readRuntime: readRuntime, spool: spool, post: post, uuidV4: uuidV4, isoNow: isoNow, stderrLine: stderrLine };
+  return { dataDir: dataDir, readRuntime: readRuntime, spool: spool, post: post, bounded: bounded, uuidV4: uuidV4, isoNow: isoNow, stderrLine: stderrLine };
 }
 
 module.exports = createHostDelivery;

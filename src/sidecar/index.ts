@@ -19,4 +19,4 @@ export {
   type RolloutRecord,
   type EventRecord,
 } from './rollout/parse.js';
-export { MAX_BODY_BYTES, attach, eventTime, handleHookPost, hostStatus, listen, listenPort, route, stop } from './host/server-host.js';
+export { MAX_BODY_BYTES, attach, eventTime, handleHookPost, hostStatus, listen, listenPort, openSchema, route, stop } from './host/server-host.js';

@@ -8,7 +8,7 @@ import type { EventSource } from '../shared/events.js';
 import { migrateUsageSchema } from './usage-schema.js';
 import { migrateDashboardSchema } from './dashboard-schema.js';
 
-export const HOST_SCHEMA_VERSION = 1;
+export const HOST_SCHEMA_VERSION = 2;
 
 function columns(db: Database.Database, table: string): Set<string> {
   const rows = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
@@ -52,7 +52,15 @@ export function migrateHostSchema(db: Database.Database): void {
     `);
     migrateUsageSchema(db);
     migrateDashboardSchema(db);
-    db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
+    // v2: the hash of the bytes just before the cursor, to notice a file rewritten in place.
+    const cursorCols = columns(db, 'codex_rollout_files');
+    if (!cursorCols.has('tail_hash')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_hash TEXT');
+    if (!cursorCols.has('tail_len')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0');
+    // Written only when it changes: a start must not need a write (it may be on a full disk).
+    const current = db.prepare("SELECT value FROM host_meta WHERE key = 'host_schema_version'").get() as { value: string } | undefined;
+    if (current?.value !== String(HOST_SCHEMA_VERSION)) {
+      db.prepare('INSERT OR REPLACE INTO host_meta (key, value) VALUES (?, ?)').run('host_schema_version', String(HOST_SCHEMA_VERSION));
+    }
   })();
 }
 

@@ -13,14 +13,22 @@
  *      tail is processed too. Then the draining file is deleted.
  *   4. A malformed line is counted, logged once with its line number and appended verbatim to
  *      `spool/rejected.jsonl`; it never blocks the lines behind it.
- *   5. When store() throws (e.g. SQLITE_BUSY) the drain stops. The draining file is rewritten
- *      (temp + rename) to hold only the lines not yet stored, and the next drain retries them.
+ *   5. When store() throws because the store is unavailable (SQLITE_BUSY, a full or read-only
+ *      disk, …: see isStoreUnavailable) the drain stops. The draining file is rewritten (temp +
+ *      rename) to hold only the lines not yet stored, and the next drain retries them.
+ *   6. When store() throws for any other reason the line itself is the problem (a poison line):
+ *      it is quarantined in `spool/quarantined.jsonl` with the reason and counted, and the drain
+ *      goes on, so one bad line never blocks the ones after it. If even the quarantine cannot be
+ *      written, the line is kept as in 5.
  *
  * Re-delivery is harmless (store() dedups on `data.__delivery_id`), but within one drain no line
  * is stored twice.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, fstatSync, renameSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { DRAINING_FILE, fileSize, isErrno, spoolPaths } from './spool-files.js';
+
+// The file names, drop counters and status live in spool-files.ts (the runner's status reads them too).
+export * from './spool-files.js';
 
 export interface SpoolDrainOptions {
   dataDir: string;
@@ -44,38 +52,27 @@ export interface SpoolDrainResult {
   failed: number;
   /** lines that were not a valid spool entry, moved to spool/rejected.jsonl */
   malformed: number;
+  /** valid lines whose store() threw for a reason of their own, moved to spool/quarantined.jsonl */
+  quarantined: number;
 }
-
-export const SPOOL_DIR = 'spool';
-export const SPOOL_FILE = 'events.jsonl';
-export const DRAINING_FILE = 'events.jsonl.draining';
-export const REJECTED_FILE = 'rejected.jsonl';
-export const DROPPED_FILE = 'dropped.json';
 
 const NL = 0x0a;
 
-function spoolPaths(dataDir: string) {
-  const dir = join(dataDir, SPOOL_DIR);
-  return {
-    dir,
-    live: join(dir, SPOOL_FILE),
-    draining: join(dir, DRAINING_FILE),
-    rejected: join(dir, REJECTED_FILE),
-    dropped: join(dir, DROPPED_FILE),
-  };
-}
-
-function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return 0;
-    throw e;
-  }
+/**
+ * Whether an error from store() means the store as a whole is unavailable right now (busy,
+ * locked, disk full, read-only, I/O error, not attached yet): the line is fine and must wait.
+ * Anything else is taken to be about the line itself.
+ */
+export function isStoreUnavailable(e: unknown): boolean {
+  const rawCode = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  const code = typeof rawCode === 'string' ? rawCode : '';
+  const msg = e instanceof Error ? e.message : String(e);
+  const text = `${code} ${msg}`;
+  return (
+    /SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB|INTERRUPT)/.test(text) ||
+    /\b(ENOSPC|EROFS|EIO|EDQUOT|EACCES|EPERM)\b/.test(text) ||
+    /database is (locked|closed)|disk is full|host not attached|readonly database/i.test(text)
+  );
 }
 
 /** Reads bytes [from, EOF) of a file; an empty buffer when the file is gone. */
@@ -147,6 +144,21 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
     }
   };
 
+  /** Quarantines a line whose store() threw for its own reason; false when that failed too. */
+  const quarantine = (line: Buffer, err: unknown): boolean => {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const record = JSON.stringify({ quarantined_at: new Date().toISOString(), reason: reason.slice(0, 2000), line: line.toString('utf8') });
+    try {
+      appendFileSync(p.quarantined, `${record}\n`, { mode: 0o600 });
+    } catch (e) {
+      log(`[spool] could not quarantine line ${lineNo} in ${p.quarantined}: ${(e as Error).message}; it waits for the next drain`);
+      return false;
+    }
+    totals.quarantined++;
+    log(`[spool] line ${lineNo} could not be stored (${reason}); quarantined in ${p.quarantined}`);
+    return true;
+  };
+
   for (;;) {
     const chunk = readFrom(p.draining, consumed);
     if (chunk.length === 0) break;
@@ -166,10 +178,12 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
             opts.store(parsed.hookType, parsed.data, parsed.meta);
             totals.drained++;
           } catch (e) {
-            log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it and the lines after it wait for the next drain`);
-            keepRemaining(p, consumed + pos, totals);
-            stopped = true;
-            break;
+            if (isStoreUnavailable(e) || !quarantine(line, e)) {
+              log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it and the lines after it wait for the next drain`);
+              keepRemaining(p, consumed + pos, totals);
+              stopped = true;
+              break;
+            }
           }
         }
       }
@@ -195,9 +209,11 @@ function processDraining(p: ReturnType<typeof spoolPaths>, opts: SpoolDrainOptio
           opts.store(parsed.hookType, parsed.data, parsed.meta);
           totals.drained++;
         } catch (e) {
-          log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it waits for the next drain`);
-          keepRemaining(p, consumed, totals);
-          return false;
+          if (isStoreUnavailable(e) || !quarantine(rest, e)) {
+            log(`[spool] storing line ${lineNo} failed (${(e as Error).message}); it waits for the next drain`);
+            keepRemaining(p, consumed, totals);
+            return false;
+          }
         }
       }
       consumed += rest.length;
@@ -226,7 +242,7 @@ function keepRemaining(p: ReturnType<typeof spoolPaths>, from: number, totals: S
  */
 export function drainSpool(opts: SpoolDrainOptions): SpoolDrainResult {
   const p = spoolPaths(opts.dataDir);
-  const totals: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0 };
+  const totals: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
   if (existsSync(p.draining)) {
     if (!processDraining(p, opts, totals)) return totals;
   }
@@ -249,19 +265,24 @@ export function drainSpool(opts: SpoolDrainOptions): SpoolDrainResult {
  * Drains at start, then checks cheaply (two stats) every `intervalMs` (default 1000) and drains
  * when there is something to drain. Errors are logged, never thrown.
  */
-export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number }): { close(): void } {
+export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDrainError?: (error: string | null) => void }): { close(): void } {
   const p = spoolPaths(opts.dataDir);
   const log = opts.log ?? (() => {});
+  let lastError: string | null = null;
   const tick = (): void => {
     try {
       if (fileSize(p.live) === 0 && !existsSync(p.draining)) return;
       const r = drainSpool(opts);
-      if (r.drained || r.failed || r.malformed) {
-        log(`[spool] drained ${r.drained} event(s)${r.failed ? `, ${r.failed} waiting for retry` : ''}${r.malformed ? `, ${r.malformed} malformed` : ''}`);
+      lastError = null;
+      if (r.drained || r.failed || r.malformed || r.quarantined) {
+        log(`[spool] drained ${r.drained} event(s)${r.failed ? `, ${r.failed} waiting for retry` : ''}${r.malformed ? `, ${r.malformed} malformed` : ''}${r.quarantined ? `, ${r.quarantined} quarantined` : ''}`);
       }
     } catch (e) {
-      log(`[spool] drain failed: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      if (msg !== lastError) log(`[spool] drain failed: ${msg}`);
+      lastError = msg;
     }
+    opts.onDrainError?.(lastError);
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs ?? 1000);
@@ -271,25 +292,4 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number }): {
       clearInterval(timer);
     },
   };
-}
-
-/** Bytes waiting in the spool (live + draining) and the handlers' drop counter. */
-export function spoolStatus(dataDir: string): { pending: number; dropped: number } {
-  const p = spoolPaths(dataDir);
-  let pending = 0;
-  for (const f of [p.live, p.draining]) {
-    try {
-      pending += fileSize(f);
-    } catch {
-      /* unreadable: not counted */
-    }
-  }
-  let dropped = 0;
-  try {
-    const d = JSON.parse(readFileSync(p.dropped, 'utf8')) as { dropped?: unknown };
-    if (typeof d.dropped === 'number' && d.dropped > 0) dropped = d.dropped;
-  } catch {
-    /* missing or malformed: none recorded */
-  }
-  return { pending, dropped };
 }

@@ -59,7 +59,7 @@ describe('spool round trip with real handler processes', () => {
 
     const { db, store, rows } = openDb(dataDir);
     try {
-      expect(drainSpool({ dataDir, store })).toEqual({ drained: 5, failed: 0, malformed: 0 });
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 5, failed: 0, malformed: 0, quarantined: 0 });
       expect(rows().map((r) => r.hook_type)).toEqual(events.map(([n]) => n));
       for (const [i, r] of rows().entries()) {
         const data = JSON.parse(r.data) as Record<string, unknown>;
@@ -68,9 +68,9 @@ describe('spool round trip with real handler processes', () => {
       // Nothing left, a second drain adds nothing.
       expect(existsSync(spoolFile(dataDir))).toBe(false);
       expect(existsSync(spoolFile(dataDir, 'events.jsonl.draining'))).toBe(false);
-      expect(drainSpool({ dataDir, store })).toEqual({ drained: 0, failed: 0, malformed: 0 });
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 0, failed: 0, malformed: 0, quarantined: 0 });
       expect(rows()).toHaveLength(5);
-      expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 0 });
+      expect(spoolStatus(dataDir)).toMatchObject({ pending: 0, dropped: 0, rejected: 0, quarantined: 0 });
     } finally {
       db.close();
     }
@@ -109,7 +109,7 @@ describe('spool round trip with real handler processes', () => {
     for (const l of lines) expect(l.data.tool_response).toBe(pad);
     const { db, store, rows } = openDb(dataDir);
     try {
-      expect(drainSpool({ dataDir, store })).toEqual({ drained: n, failed: 0, malformed: 0 });
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: n, failed: 0, malformed: 0, quarantined: 0 });
       expect(rows()).toHaveLength(n);
     } finally {
       db.close();
@@ -128,7 +128,7 @@ describe('drainSpool', () => {
     const logs: string[] = [];
     const { db, store, rows } = openDb(dataDir);
     try {
-      expect(drainSpool({ dataDir, store, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 0, malformed: 2 });
+      expect(drainSpool({ dataDir, store, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 0, malformed: 2, quarantined: 0 });
       expect(rows().map((r) => r.hook_type)).toEqual(['SessionStart', 'Stop']);
       expect(readFileSync(spoolFile(dataDir, 'rejected.jsonl'), 'utf8')).toBe(bad + '\n[1,2]\n');
       expect(logs.filter((m) => /line 2\b/.test(m))).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('drainSpool', () => {
     writeSpool(dataDir, line('Stop', { __delivery_id: 'a' }) + '{"hook_type":"Stop","da');
     const { db, store, rows } = openDb(dataDir);
     try {
-      expect(drainSpool({ dataDir, store })).toEqual({ drained: 1, failed: 0, malformed: 1 });
+      expect(drainSpool({ dataDir, store })).toEqual({ drained: 1, failed: 0, malformed: 1, quarantined: 0 });
       expect(rows()).toHaveLength(1);
       expect(readFileSync(spoolFile(dataDir, 'rejected.jsonl'), 'utf8')).toBe('{"hook_type":"Stop","da\n');
     } finally {
@@ -167,7 +167,7 @@ describe('drainSpool', () => {
         store(t, d);
       };
       const logs: string[] = [];
-      expect(drainSpool({ dataDir, store: flaky, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 3, malformed: 0 });
+      expect(drainSpool({ dataDir, store: flaky, log: (m) => logs.push(m) })).toEqual({ drained: 2, failed: 3, malformed: 0, quarantined: 0 });
       expect(logs.join('\n')).toMatch(/SQLITE_BUSY/);
       const kept = readFileSync(spoolFile(dataDir, 'events.jsonl.draining'), 'utf8');
       expect(kept.trim().split('\n').map((l) => (JSON.parse(l) as { data: { __delivery_id: string } }).data.__delivery_id)).toEqual(['e3', 'e4', 'e5']);
@@ -175,13 +175,50 @@ describe('drainSpool', () => {
       writeSpool(dataDir, line('Stop', { __delivery_id: 'e6' }));
       expect(spoolStatus(dataDir).pending).toBeGreaterThan(0);
       busy = false;
-      expect(drainSpool({ dataDir, store: flaky })).toEqual({ drained: 4, failed: 0, malformed: 0 });
+      expect(drainSpool({ dataDir, store: flaky })).toEqual({ drained: 4, failed: 0, malformed: 0, quarantined: 0 });
       expect(calls).toEqual(['e1', 'e2', 'e3', 'e3', 'e4', 'e5', 'e6']);
       expect(rows().map((r) => (JSON.parse(r.data) as { __delivery_id: string }).__delivery_id)).toEqual([...ids, 'e6']);
       expect(spoolStatus(dataDir).pending).toBe(0);
     } finally {
       db.close();
     }
+  });
+
+  it('a poison line (store() throws for a reason of its own) is quarantined with the reason and never blocks the lines after it', () => {
+    const dataDir = tempDir();
+    const ids = ['e1', 'poison', 'e3'];
+    writeSpool(dataDir, ids.map((id) => line('Stop', { __delivery_id: id })).join(''));
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      const picky = (t: string, d: Record<string, unknown>): void => {
+        if (d.__delivery_id === 'poison') throw new TypeError('Cannot convert object to primitive value');
+        store(t, d);
+      };
+      expect(drainSpool({ dataDir, store: picky })).toEqual({ drained: 2, failed: 0, malformed: 0, quarantined: 1 });
+      expect(rows().map((r) => (JSON.parse(r.data) as { __delivery_id: string }).__delivery_id)).toEqual(['e1', 'e3']);
+      // Nothing waits behind it: the draining file is gone, later spooled events drain at once.
+      expect(existsSync(spoolFile(dataDir, 'events.jsonl.draining'))).toBe(false);
+      writeSpool(dataDir, line('Stop', { __delivery_id: 'e4' }));
+      expect(drainSpool({ dataDir, store: picky })).toEqual({ drained: 1, failed: 0, malformed: 0, quarantined: 0 });
+      const q = readFileSync(spoolFile(dataDir, 'quarantined.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; line: string });
+      expect(q).toHaveLength(1);
+      expect(q[0]!.reason).toMatch(/TypeError: Cannot convert object/);
+      expect((JSON.parse(q[0]!.line) as { data: { __delivery_id: string } }).data.__delivery_id).toBe('poison');
+      expect(spoolStatus(dataDir)).toMatchObject({ pending: 0, quarantined: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a store that is unavailable (disk full) keeps the line instead of quarantining it', () => {
+    const dataDir = tempDir();
+    writeSpool(dataDir, line('Stop', { __delivery_id: 'e1' }) + line('Stop', { __delivery_id: 'e2' }));
+    const full = (): void => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    expect(drainSpool({ dataDir, store: full })).toEqual({ drained: 0, failed: 2, malformed: 0, quarantined: 0 });
+    expect(existsSync(spoolFile(dataDir, 'quarantined.jsonl'))).toBe(false);
+    expect(spoolStatus(dataDir).pending).toBeGreaterThan(0);
   });
 
   it('passes the line\'s spooled_at to store()', () => {
@@ -201,6 +238,7 @@ describe('drainSpool', () => {
       drained: 2,
       failed: 0,
       malformed: 0,
+      quarantined: 0,
     });
     expect(seen).toEqual(['old', 'new']);
   });
@@ -214,14 +252,14 @@ describe('drainSpool', () => {
       // A handler that opened events.jsonl before the rename appends to the renamed file.
       if (d.__delivery_id === 'a') appendFileSync(spoolFile(dataDir, 'events.jsonl.draining'), line('Stop', { __delivery_id: 'late' }));
     };
-    expect(drainSpool({ dataDir, store })).toEqual({ drained: 3, failed: 0, malformed: 0 });
+    expect(drainSpool({ dataDir, store })).toEqual({ drained: 3, failed: 0, malformed: 0, quarantined: 0 });
     expect(seen).toEqual(['a', 'b', 'late']);
   });
 
   it('no spool folder: nothing to do', () => {
     const dataDir = tempDir();
-    expect(drainSpool({ dataDir, store: () => {} })).toEqual({ drained: 0, failed: 0, malformed: 0 });
-    expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 0 });
+    expect(drainSpool({ dataDir, store: () => {} })).toEqual({ drained: 0, failed: 0, malformed: 0, quarantined: 0 });
+    expect(spoolStatus(dataDir)).toMatchObject({ pending: 0, dropped: 0, rejected: 0, quarantined: 0 });
   });
 });
 
@@ -234,7 +272,7 @@ describe('spoolStatus and the drop counter', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
     }
-    expect(spoolStatus(dataDir)).toEqual({ pending: 0, dropped: 2 });
+    expect(spoolStatus(dataDir)).toMatchObject({ pending: 0, dropped: 2 });
   });
 
   it('a garbage dropped.json counts as 0', () => {

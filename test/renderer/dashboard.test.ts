@@ -193,7 +193,8 @@ describe('dashboard page in Chromium', () => {
     await notePage.waitForSelector('.card');
     const s = { session_id: 'notify-me', cwd: '/home/dev/src/notify', __provider: 'codex', turn_id: 'tn' };
     await post(sidecar, 'PermissionRequest', { ...s, tool_name: 'Bash', tool_input: { command: 'git push origin main' } });
-    await notePage.waitForFunction('window.__notes.length === 1');
+    // A function, not a string: the dashboard's CSP (no 'unsafe-eval') refuses Playwright's eval of a string.
+    await notePage.waitForFunction(() => (window as unknown as { __notes: unknown[] }).__notes.length === 1);
     const [note] = await notePage.evaluate<Array<{ title: string; body: string }>>('window.__notes.map((n) => ({ title: n.title, body: n.body }))');
     expect(note).toEqual({ title: 'Codex needs you', body: '…/src/notify — Bash: git push origin main' });
     // The same request again (a session update) does not notify twice.

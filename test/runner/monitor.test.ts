@@ -2,7 +2,7 @@
 // dir. Serve prints the dashboard URL, applies the consent flags and reconciles hook files;
 // Ctrl-C stops the sidecar cleanly; status/enable/disable reach the same operations as IPC.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { repoRoot } from '../../scripts/build-agent-monitor.js';
@@ -71,6 +71,14 @@ describe('npm run monitor (headless runner)', () => {
     // Which transport each agent uses, and why (Claude: no `claude` on this PATH → command hooks).
     expect(r.stdout).toMatch(/Claude transport (command|http)\b.*; an install here uses (command|http): \S/);
     expect(r.stdout).toMatch(new RegExp(`Codex transport ${codexOurs(join(folders.codex, 'hooks.json')) > 0 && ours(join(folders.codex, 'hooks.json'), 'codex-hook.sh') > 0 ? 'sh-curl' : 'node'}; an install here uses (sh-curl|node): \\S`));
+    // Losses are shown even with no sidecar running: read from the spool folder.
+    expect(r.stdout).toMatch(/sidecar health\s+not running/);
+    expect(r.stdout).toMatch(/spool\s+0 bytes waiting; 0 dropped; 0 malformed .*; 0 quarantined/);
+    mkdirSync(join(folders.data, 'spool'), { recursive: true });
+    writeFileSync(join(folders.data, 'spool', 'dropped.json'), JSON.stringify({ dropped: 3 }));
+    expect(run('status').stdout).toMatch(/spool\s+0 bytes waiting; 3 dropped;/);
+    // settings.json holds the user's choices: private.
+    expect(statSync(join(folders.data, 'settings.json')).mode & 0o777).toBe(0o600);
 
     r = run('disable', 'claude');
     expect(r.stdout).toContain('claude: off');

@@ -24,7 +24,7 @@ describe('migrateHostSchema', () => {
     ]);
     const idx = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'idx_events_dedup'`).get() as { sql: string };
     expect(idx.sql).toMatch(/UNIQUE INDEX idx_events_dedup ON events\(session_id, dedup_key\)/);
-    expect(db.prepare(`SELECT value FROM host_meta WHERE key = 'host_schema_version'`).get()).toEqual({ value: '1' });
+    expect(db.prepare(`SELECT value FROM host_meta WHERE key = 'host_schema_version'`).get()).toEqual({ value: '2' });
     // Rows without a key never collide; rows with one do.
     db.prepare(`INSERT INTO events (session_id, hook_type, created_at) VALUES ('old', 'X', 't'), ('old', 'X', 't')`).run();
     const ins = db.prepare(`INSERT OR IGNORE INTO events (session_id, hook_type, created_at, dedup_key) VALUES ('old', 'X', 't', 'k')`);

@@ -48,13 +48,17 @@ export const HARNESS_OPTIONS: ReadonlyArray<readonly [value: string, text: strin
   ['codex', 'Codex'],
 ];
 
-/** Adds the host stylesheet and the harness filter (initialised from `?harness=`) to the toolbar. */
+/** Adds the host stylesheet, the status banner script and the harness filter (initialised from `?harness=`) to the toolbar. */
 export function installHostUi(up: Upstream): void {
   const doc = up.document;
   const link = doc.createElement('link');
   link.rel = 'stylesheet';
   link.href = '/host.css';
   doc.head.append(link);
+  // The data-loss / degraded banner (src/sidecar/host/public/host-status.js, served next to host.css).
+  const status = doc.createElement('script');
+  status.src = '/host-status.js';
+  doc.head.append(status);
   const label = up.el('label', 'harness-filter', 'Agent ');
   const select = doc.createElement('select');
   select.id = 'harness-filter';

@@ -1,6 +1,6 @@
 // runtime.json tells hook handlers where the sidecar listens and which token to send.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNTIME_CURL_FILE, RUNTIME_CURL_FIRST_LINE_PREFIX, RUNTIME_FILE, type RuntimeInfo } from '../../shared/runtime.js';
 
@@ -28,8 +28,18 @@ export function runtimeCurlConfig(info: Pick<RuntimeInfo, 'port' | 'pid' | 'toke
 
 function writePrivate(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+    // A full disk has no block for a new file, but one left by a sidecar that died still has its
+    // own: overwrite it in place (not atomic; a reader that catches it half-written takes the
+    // sidecar for down and spools, which is safe).
+    overwriteInPlace(file, text);
+  }
 }
 
 /** runtime.json and runtime-curl.conf, each written atomically with mode 0600. */
@@ -37,6 +47,18 @@ export function writeRuntimeFile(dataDir: string, info: RuntimeInfo & { version:
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writePrivate(join(dataDir, RUNTIME_CURL_FILE), runtimeCurlConfig(info));
   writePrivate(runtimeFilePath(dataDir), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+function overwriteInPlace(file: string, text: string): void {
+  const fd = openSync(file, 'r+'); // throws ENOENT when there is no old file to reuse
+  try {
+    const buf = Buffer.from(text);
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, off);
+    ftruncateSync(fd, buf.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Removes runtime.json only if it is ours, so a newer sidecar's file survives an old one stopping. */

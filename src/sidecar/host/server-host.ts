@@ -3,16 +3,19 @@
 // route, the spool drain and the rollout watcher. Upstream modules are handed in by `attach`.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { CLAUDE_HTTP_HOOK_PATH, HOOK_SECRET_FILE } from '../../shared/runtime.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
-import { MAX_FIELD_CHARS, truncateLargeFields } from './truncate.js';
+import { MAX_DEPTH, MAX_FIELD_CHARS, jsonTextDepth, truncateLargeFields } from './truncate.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
-import { spoolStatus, watchSpool } from '../spool.js';
+import { spoolStatus, watchSpool, type SpoolStatus } from '../spool.js';
+import { classifyStorageError, healthOf, type HealthDoc, type StorageProblem } from './health.js';
+import { privateUmask, tightenPrivateFolder } from '../private-files.js';
+import { migrateHostSchema } from '../schema.js';
 import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js';
 import { usageRoute } from './usage-routes.js';
 import { trackAttention } from '../attention.js';
@@ -46,6 +49,19 @@ const state: {
   stopSpool: (() => void) | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
+  /** Set while stores fail for a storage reason (disk full, read-only, corrupt, I/O); cleared by a successful write. */
+  storage: StorageProblem | null;
+  runtimeFileError: string | null;
+  port: number | null;
+  /** Posts answered 503 because the store was unavailable (the handler spools them). */
+  storeFailures: number;
+  /** Posts answered 422 because this one event could not be stored (the handler spools it; the drain quarantines it). */
+  rejectedPosts: number;
+  lastRejected: string | null;
+  /** Answered posts (Claude HTTP hooks) that could be neither stored nor spooled. */
+  droppedPosts: number;
+  healthTimer: NodeJS.Timeout | null;
+  spoolCache: { at: number; value: SpoolStatus } | null;
 } = {
   ctx: null,
   token: newToken(),
@@ -57,7 +73,75 @@ const state: {
   stopSpool: null,
   watcher: null,
   watcherError: null,
+  storage: null,
+  runtimeFileError: null,
+  port: null,
+  storeFailures: 0,
+  rejectedPosts: 0,
+  lastRejected: null,
+  droppedPosts: 0,
+  healthTimer: null,
+  spoolCache: null,
 };
+
+/** How often a degraded sidecar re-checks its storage and retries runtime.json, and how long status reads are cached. */
+const HEALTH_INTERVAL_MS = Number(process.env.AGENT_MONITOR_HEALTH_INTERVAL_MS) || 2_000;
+
+function noteStorageProblem(err: unknown): boolean {
+  const kind = classifyStorageError(err);
+  if (!kind) return false;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (!state.storage || state.storage.kind !== kind) {
+    state.storage = { kind, detail, since: new Date().toISOString() };
+    log(`storage problem: ${kind} (${detail}); reporting degraded health until a write succeeds`);
+  }
+  return true;
+}
+
+function noteStorageOk(): void {
+  if (!state.storage) return;
+  log(`storage works again (was: ${state.storage.kind})`);
+  state.storage = null;
+}
+
+let probeStmt: Database.Statement | null = null;
+
+/** One tiny write: does the store take writes right now? */
+function probeStorage(): void {
+  const ctx = state.ctx;
+  if (!ctx) return;
+  try {
+    probeStmt ??= ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('health_probe_at', ?)");
+    probeStmt.run(new Date().toISOString());
+    noteStorageOk();
+  } catch (err) {
+    if (!noteStorageProblem(err)) log(`storage probe failed: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs in place of upstream's `migrate()` (patches/host-schema.ts): upstream's migration and the
+ * host's. On a full, read-only or failing disk the migration's writes fail; when the schema is
+ * already complete the sidecar still starts, degraded, instead of exiting, and says why.
+ */
+export function openSchema(db: Database.Database, migrate: () => void): void {
+  try {
+    migrate();
+    migrateHostSchema(db);
+  } catch (err) {
+    if (!classifyStorageError(err) || !schemaComplete(db)) throw err;
+    noteStorageProblem(err);
+  }
+}
+
+function schemaComplete(db: Database.Database): boolean {
+  try {
+    const cols = (t: string) => new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((r) => r.name));
+    return cols('events').has('dedup_key') && cols('sessions').has('parent_session_id') && cols('host_meta').has('value') && cols('codex_rollout_files').has('path');
+  } catch {
+    return false;
+  }
+}
 
 const transcripts = new TranscriptCache();
 
@@ -72,6 +156,12 @@ export function listenPort(fallback: number): number {
 export function attach(ctx: UpstreamContext): void {
   state.ctx = ctx;
   state.dataDir = process.env.AGENT_MONITOR_DATA_DIR || dirname(ctx.db.name);
+  privateUmask();
+  const tightened = tightenPrivateFolder(state.dataDir);
+  if (tightened.changed.length) log(`made ${tightened.changed.length} item(s) of ${state.dataDir} private (0700 folders, 0600 files)`);
+  for (const f of tightened.failed) log(`could not make ${f.path} private: ${f.error}`);
+  // The DB file itself may live elsewhere (AGENT_MONITOR_DB): its folder is private data too.
+  if (dirname(ctx.db.name) !== state.dataDir) tightenPrivateFolder(dirname(ctx.db.name), 0);
   try {
     const row = ctx.db.prepare("SELECT value FROM host_meta WHERE key = 'last_codex_hook_event_at'").get() as { value: string } | undefined;
     state.lastCodexHookEventAt = row?.value ?? null;
@@ -137,6 +227,52 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * The dashboard's Content-Security-Policy. Its page, script and styles are same-origin files;
+ * the live stream and the API are same-origin too. `frame-ancestors 'self' file:` lets the Electron
+ * host's window (a file: page) embed it and nothing else.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self' file:",
+].join('; ');
+
+function safeCounts(): { sessions: number | null; events: number | null } {
+  try {
+    const ctx = state.ctx!;
+    const one = (sql: string) => (ctx.db.prepare(sql).get() as { n: number }).n;
+    return { sessions: one('SELECT COUNT(*) AS n FROM sessions'), events: one('SELECT COUNT(*) AS n FROM events') };
+  } catch {
+    return { sessions: null, events: null };
+  }
+}
+
+function spoolNow(): SpoolStatus | null {
+  if (!state.dataDir) return null;
+  const now = Date.now();
+  if (!state.spoolCache || now - state.spoolCache.at > HEALTH_INTERVAL_MS) {
+    state.spoolCache = { at: now, value: spoolStatus(state.dataDir, { checkWritable: true }) };
+  }
+  return state.spoolCache.value;
+}
+
+export function currentHealth(): HealthDoc {
+  const w = state.watcher?.status();
+  return healthOf({
+    storage: state.storage,
+    runtimeFileError: state.runtimeFileError,
+    spoolUnwritable: spoolNow()?.unwritable ?? null,
+    rolloutError: w?.lastError ?? state.watcherError,
+  });
+}
+
 /** Runs before the upstream router. Returns true when it answered the request. */
 export function route(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const hookRoute = url.pathname === '/api/hooks/event' || url.pathname === CLAUDE_HTTP_HOOK_PATH;
@@ -161,6 +297,28 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
     json(res, 200, hostStatus());
     return true;
   }
+  if (url.pathname === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+    const health = currentHealth();
+    if (health.status === 'ok') return false; // upstream's answer (version, uptime, counts)
+    json(res, 200, { ...health, uptime_s: Math.round((Date.now() - Date.parse(state.startedAt)) / 1000), ...safeCounts() });
+    return true;
+  }
+  if (!url.pathname.startsWith('/api/')) {
+    // The dashboard page and its assets: no framing by other origins, no foreign scripts.
+    // (No X-Frame-Options: its SAMEORIGIN would also refuse the Electron host's file: page.)
+    res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+  }
+  if (url.pathname.startsWith('/api/sessions/')) {
+    // Upstream decodes the id with decodeURIComponent, which throws on a bad escape (a 500).
+    try {
+      decodeURIComponent(url.pathname.slice('/api/sessions/'.length));
+    } catch {
+      json(res, 400, { error: 'the session id in the URL is not valid percent-encoding' });
+      return true;
+    }
+  }
   if (state.ctx && dashboardRoute(state.ctx.db, req, res, url, json)) return true;
   if (state.ctx && usageRoute(state.ctx.db, req, res, url)) return true;
   return false;
@@ -168,11 +326,14 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
 
 export function hostStatus(): Record<string, unknown> {
   return {
+    health: currentHealth(),
+    storage: state.storage,
+    posts: { storeFailures: state.storeFailures, rejected: state.rejectedPosts, lastRejected: state.lastRejected, dropped: state.droppedPosts },
     startedAt: state.startedAt,
     lastHookEventAt: state.lastHookEventAt,
     lastCodexHookEventAt: state.lastCodexHookEventAt,
     watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
-    spool: state.dataDir ? spoolStatus(state.dataDir) : null,
+    spool: spoolNow(),
   };
 }
 
@@ -197,6 +358,38 @@ function noteHookEvent(data: Record<string, unknown>): void {
 
 type ParsedPost = { ok: true; hookType: string; data: Record<string, unknown> } | { ok: false; error: string };
 
+/** Payload fields upstream binds to TEXT columns; any other type would make the insert throw. */
+const COLUMN_FIELDS = ['cwd', 'model', 'transcript_path', 'tool_name'] as const;
+
+/**
+ * Makes a payload storable whatever its field types: a column field that is not a string is
+ * moved to `__non_string_fields` (kept, marked, and out of the column). Mutates `data`.
+ */
+export function normalizeFieldTypes(data: Record<string, unknown>): Record<string, unknown> {
+  let moved: Record<string, unknown> | null = null;
+  for (const f of COLUMN_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(data, f)) continue;
+    const v = data[f];
+    if (v === undefined || v === null || typeof v === 'string') continue;
+    moved ??= {};
+    Object.defineProperty(moved, f, { value: v, enumerable: true, writable: true, configurable: true });
+    delete data[f];
+  }
+  if (moved) data.__non_string_fields = moved;
+  return data;
+}
+
+/**
+ * Why a hook type cannot be accepted, or null. Upstream looks hook types up in plain objects, so
+ * the names of Object.prototype members (`constructor`, `__proto__`, `toString`, …) would resolve
+ * to functions and make the insert throw.
+ */
+export function hookTypeProblem(hookType: string): string | null {
+  if (hookType in Object.prototype) return `hook_type "${hookType}" is a reserved name and is not accepted`;
+  if (hookType.length > 200) return 'hook_type is longer than 200 characters';
+  return null;
+}
+
 export function parseHookBody(body: string): ParsedPost {
   let payload: unknown;
   try {
@@ -208,12 +401,16 @@ export function parseHookBody(body: string): ParsedPost {
   if (!p || typeof p !== 'object' || typeof p.hook_type !== 'string' || !p.hook_type) {
     return { ok: false, error: 'expected {"hook_type": string, "data": object}' };
   }
+  const problem = hookTypeProblem(p.hook_type);
+  if (problem) return { ok: false, error: problem };
   if (!p.data || typeof p.data !== 'object' || Array.isArray(p.data)) {
     return { ok: false, error: 'expected {"hook_type": string, "data": object}: data must be an object' };
   }
   const data = p.data as Record<string, unknown>;
-  // No field can be longer than the whole body: small posts skip the walk over every field.
-  return { ok: true, hookType: p.hook_type, data: body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data };
+  // No field can be longer than the whole body, and no value nested deeper than the body's text:
+  // small, shallow posts (nearly all) skip the walk over every field.
+  const walk = body.length > MAX_FIELD_CHARS || jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH;
+  return { ok: true, hookType: p.hook_type, data: normalizeFieldTypes(walk ? truncateLargeFields(data) : data) };
 }
 
 let sessionWithSources: Database.Statement | null = null;
@@ -326,9 +523,20 @@ export async function handleHookPost(
   try {
     stored = await storeInBatch(ctx, hookType, data, transcript);
   } catch (err) {
-    log(`failed to store ${hookType}: ${(err as Error).message}`);
-    return ctx.sendJson(res, 500, { error: `failed to store event: ${(err as Error).message}` });
+    const msg = (err as Error).message;
+    if (noteStorageProblem(err)) {
+      // The store is unavailable: 503, and the handler keeps the event in its spool.
+      state.storeFailures++;
+      return ctx.sendJson(res, 503, { error: `not stored: ${state.storage!.kind} (${msg})` });
+    }
+    // This one event cannot be stored: 422 with the reason. The handler spools it, and the drain
+    // quarantines it with the reason (spool/quarantined.jsonl), counted in the status.
+    state.rejectedPosts++;
+    state.lastRejected = `${new Date().toISOString()} ${hookType}: ${msg}`;
+    log(`could not store ${hookType}: ${msg}`);
+    return ctx.sendJson(res, 422, { error: `this event cannot be stored: ${msg}` });
   }
+  noteStorageOk();
   noteHookEvent(data);
   announce(ctx, stored.event, data, stored.attention);
   const { event } = stored;
@@ -385,15 +593,42 @@ async function handleClaudeHttpHook(req: IncomingMessage, res: ServerResponse): 
   // neither retries nor reads anything from `{}`: waiting for the commit would only add to every
   // tool call. An event whose store fails is logged, and the session-file import brings back
   // whatever the file records (docs/contracts.md "Claude session files").
+  const problem = hookTypeProblem(hookType);
+  if (problem) return json(res, 400, { error: problem });
   json(res, 200, {});
-  const stored = body.length > MAX_FIELD_CHARS ? truncateLargeFields(data) : data;
+  // The same cuts as /api/hooks/event (parseHookBody): long strings, absurd nesting, odd types.
+  const walk = body.length > MAX_FIELD_CHARS || jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH;
+  const stored = normalizeFieldTypes(walk ? truncateLargeFields(data) : data);
   try {
     const transcript = await transcripts.read(stored.transcript_path);
     const result = await storeInBatch(ctx, hookType, stored, transcript);
+    noteStorageOk();
     noteHookEvent(stored);
     announce(ctx, result.event, stored, result.attention);
   } catch (err) {
-    log(`failed to store ${hookType} from a Claude HTTP hook: ${(err as Error).message}`);
+    // Already answered: nobody will resend it. Keep it in the spool for the drain (which retries
+    // an unavailable store and quarantines an event that cannot be stored), counted either way.
+    const msg = (err as Error).message;
+    if (noteStorageProblem(err)) state.storeFailures++;
+    else {
+      state.rejectedPosts++;
+      state.lastRejected = `${new Date().toISOString()} ${hookType}: ${msg}`;
+    }
+    log(`failed to store ${hookType} from a Claude HTTP hook (${msg}); keeping it in the spool`);
+    keepInSpool(hookType, stored);
+  }
+}
+
+/** Appends an event the sidecar could not store to its own spool; counts it as dropped if even that fails. */
+function keepInSpool(hookType: string, data: Record<string, unknown>): void {
+  if (!state.dataDir) return;
+  try {
+    const dir = join(state.dataDir, 'spool');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    appendFileSync(join(dir, 'events.jsonl'), `${JSON.stringify({ hook_type: hookType, data, spooled_at: new Date().toISOString() })}\n`, { mode: 0o600 });
+  } catch (err) {
+    state.droppedPosts++;
+    log(`could not keep ${hookType} in the spool either (${(err as Error).message}); counted as dropped`);
   }
 }
 
@@ -459,10 +694,19 @@ export function eventTime(data: Record<string, unknown>): string {
 function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { spooledAt: string | null }): void {
   const ctx = state.ctx;
   if (!ctx) throw new Error('host not attached');
-  const stored = truncateLargeFields(data);
+  const problem = hookTypeProblem(hookType);
+  if (problem) throw new TypeError(problem); // quarantined by the drain, with this reason
+  const stored = normalizeFieldTypes(truncateLargeFields(data));
   if (meta?.spooledAt) stored.__spooled_at = meta.spooledAt;
   else delete stored.__spooled_at;
-  const result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
+  let result: ReturnType<typeof storeOne>;
+  try {
+    result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
+  } catch (err) {
+    noteStorageProblem(err);
+    throw err;
+  }
+  noteStorageOk();
   noteHookEvent(data);
   announce(ctx, result.event, stored, result.attention);
 }
@@ -470,9 +714,17 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
 function startAddOns(port: number): void {
   const ctx = state.ctx;
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
-  writeRuntimeFile(state.dataDir, { version: 1, port, pid: process.pid, token: state.token, startedAt: state.startedAt });
+  state.port = port;
+  publishRuntimeFile();
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
+  probeStorage();
+  state.healthTimer = setInterval(() => {
+    if (state.storage) probeStorage();
+    if (state.runtimeFileError) publishRuntimeFile();
+  }, HEALTH_INTERVAL_MS);
+  state.healthTimer.unref();
+
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
   startRolloutWatcher({
@@ -501,6 +753,20 @@ function startAddOns(port: number): void {
   );
 }
 
+/** Writes runtime.json; on failure (e.g. a full disk) stays up, reports it, and retries later. */
+function publishRuntimeFile(): void {
+  if (!state.dataDir || state.port === null) return;
+  try {
+    writeRuntimeFile(state.dataDir, { version: 1, port: state.port, pid: process.pid, token: state.token, startedAt: state.startedAt });
+    if (state.runtimeFileError) log('runtime.json written');
+    state.runtimeFileError = null;
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (state.runtimeFileError !== msg) log(`could not write runtime.json: ${msg}; retrying every ${HEALTH_INTERVAL_MS} ms`);
+    state.runtimeFileError = msg;
+  }
+}
+
 /** server.listen with a fallback to any free port when the requested one is taken. */
 export function listen(server: Server, port: number, host: string, onListening?: () => void): void {
   server.once('listening', () => {
@@ -517,6 +783,8 @@ export function listen(server: Server, port: number, host: string, onListening?:
 }
 
 export function stop(): void {
+  if (state.healthTimer) clearInterval(state.healthTimer);
+  state.healthTimer = null;
   state.stopSpool?.();
   state.stopSpool = null;
   const watcher = state.watcher;

@@ -29,6 +29,10 @@ export interface WatcherStatus {
   behindBytes: number;
   lastImportAt: string | null;
   malformedLines: number;
+  /** Files whose last import failed (they are retried with a growing delay, never in a hot loop). */
+  failingFiles: number;
+  /** The last import error, or null once every file imports again. */
+  lastError: string | null;
 }
 
 export interface EngineOptions {
@@ -69,6 +73,9 @@ const CHECKPOINT_BYTES = 512 * 1024;
 const IMPORT_BATCH_BYTES = 128 * 1024;
 
 type FileKind = 'codex' | 'claude';
+/** Retry delay after a failed import of a file: doubles per failure up to the maximum. */
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 interface Known {
   size: number;
@@ -108,6 +115,7 @@ export class RolloutEngine {
   private readonly known = new Map<string, Known>();
   private lastImportAt: string | null = null;
   private malformedLines = 0;
+  private readonly failures = new Map<string, { count: number; until: number; error: string }>();
   private readonly getScanned: Database.Statement<[string], { size: number }>;
   private readonly getClaudeScanned: Database.Statement<[string], { size: number }>;
 
@@ -144,7 +152,12 @@ export class RolloutEngine {
   status(): WatcherStatus {
     let behind = 0;
     for (const k of this.known.values()) behind += Math.max(0, k.size - k.scanned);
-    return { running: !this.closed, files: this.known.size, behindBytes: behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines };
+    let lastError: string | null = null;
+    for (const f of this.failures.values()) lastError = f.error;
+    return {
+      running: !this.closed, files: this.known.size, behindBytes: behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines,
+      failingFiles: this.failures.size, lastError,
+    };
   }
 
   /** Sweep now (every file) and resolve when everything found so far is imported. */
@@ -336,7 +349,10 @@ export class RolloutEngine {
   }
 
   private enqueue(p: string): void {
-    this.queue.add(path.resolve(p));
+    const file = path.resolve(p);
+    const failed = this.failures.get(file);
+    if (failed && Date.now() < failed.until) return; // waiting out its retry delay
+    this.queue.add(file);
   }
 
   private loadCursors(): Map<string, { size: number; ino: string | null; dev: string | null }> {
@@ -456,10 +472,17 @@ export class RolloutEngine {
           // gone
         }
         this.known.set(file, { size, scanned: row?.size ?? 0, mtimeMs });
+        this.failures.delete(file);
+        this.scheduleRecheck(file);
       } catch (err) {
-        this.opts.log(`[rollout] import of ${file} failed: ${(err as Error).message}`);
+        // Retried later with a growing delay (a full disk, a locked DB…), never in a hot loop.
+        const prev = this.failures.get(file);
+        const count = (prev?.count ?? 0) + 1;
+        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (count - 1));
+        const error = `${file}: ${(err as Error).message}`;
+        this.failures.set(file, { count, until: Date.now() + delay, error });
+        if (!prev || prev.error !== error) this.opts.log(`[rollout] import of ${file} failed: ${(err as Error).message}; retrying in ${delay} ms and later`);
       }
-      this.scheduleRecheck(file);
       await yieldToLoop(); // let watcher events and messages through between files
     }
     if (this.uncheckpointed > 0 && !this.closed) this.checkpoint();

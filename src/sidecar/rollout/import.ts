@@ -4,8 +4,14 @@
  * - A byte cursor per file (codex_rollout_files) advances in the SAME transaction as the rows the
  *   consumed lines produced, so a crash at any point neither loses nor repeats work.
  * - Only complete lines (ending in \n) are consumed; a partial last line waits for the next call.
- * - A file that shrank, has a new inode/device, or whose first bytes changed is re-read from 0;
- *   the dedup keys make that harmless.
+ * - A file that shrank, has a new inode/device, whose first bytes changed, or whose bytes just
+ *   before the cursor changed (rewritten in place: truncated and written again longer, or
+ *   overwritten without truncation while the first line stayed the same) is re-read from 0; the
+ *   dedup keys make that harmless. A rewrite that keeps both the first bytes and the bytes before
+ *   the cursor identical but changes the middle is not detected (that would mean re-reading the
+ *   whole prefix on every append).
+ * - A line that cannot be mapped (e.g. nested so deep that serializing it overflows the stack) is
+ *   counted as malformed with its reason, like unparsable JSON; the lines around it are imported.
  * - Every insert is INSERT OR IGNORE on UNIQUE(session_id, dedup_key); a hit on a row some hook
  *   stored only adds 'rollout' to its seen_by. Session counters move only for rows really inserted.
  */
@@ -47,6 +53,8 @@ const DEFAULT_BATCH_BYTES = 1024 * 1024;
 const READ_CHUNK = 4 * 1024 * 1024;
 /** First-line identity: sha256 of up to this many bytes of line 1. */
 const HEAD_BYTES = 4_096;
+/** Prefix identity at the cursor: sha256 of up to this many bytes just before it. */
+const TAIL_BYTES = 4_096;
 /** Malformed lines logged per file per call; all are counted. */
 const MAX_MALFORMED_LOGS = 20;
 
@@ -81,6 +89,8 @@ interface CursorRow {
   line_no: number;
   head_hash: string | null;
   head_len: number;
+  tail_hash: string | null;
+  tail_len: number;
   session_id: string | null;
   parser_state: string | null;
   malformed_count: number;
@@ -95,6 +105,8 @@ interface Cursor {
   lineNo: number;
   headHash: string | null;
   headLen: number;
+  tailHash: string | null;
+  tailLen: number;
   state: ParserState;
   malformed: number;
 }
@@ -120,10 +132,11 @@ function prepare(db: Database.Database): Stmts {
   const s = {
     getCursor: db.prepare<[string], CursorRow>('SELECT * FROM codex_rollout_files WHERE path = ?'),
     putCursor: db.prepare(`
-      INSERT INTO codex_rollout_files (path, dev, ino, size, mtime_ms, offset, line_no, head_hash, head_len, session_id, parser_state, malformed_count, updated_at)
-      VALUES (@path, @dev, @ino, @size, @mtimeMs, @offset, @lineNo, @headHash, @headLen, @sessionId, @state, @malformed, @now)
+      INSERT INTO codex_rollout_files (path, dev, ino, size, mtime_ms, offset, line_no, head_hash, head_len, tail_hash, tail_len, session_id, parser_state, malformed_count, updated_at)
+      VALUES (@path, @dev, @ino, @size, @mtimeMs, @offset, @lineNo, @headHash, @headLen, @tailHash, @tailLen, @sessionId, @state, @malformed, @now)
       ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
         offset = excluded.offset, line_no = excluded.line_no, head_hash = excluded.head_hash, head_len = excluded.head_len,
+        tail_hash = excluded.tail_hash, tail_len = excluded.tail_len,
         session_id = excluded.session_id, parser_state = excluded.parser_state, malformed_count = excluded.malformed_count,
         updated_at = excluded.updated_at`),
     ensureSession: db.prepare(`INSERT OR IGNORE INTO sessions (id, status, started_at, updated_at, harness)
@@ -192,8 +205,7 @@ function prepare(db: Database.Database): Stmts {
                 if (pre.tool_input !== null) rec.data.tool_input = safeJson(pre.tool_input);
               }
             }
-            json = eventJson(rec.data);
-            summary = summarizeEvent(rec.hookType, rec.data);
+            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data));
           }
           const info = s.insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
@@ -230,6 +242,8 @@ function prepare(db: Database.Database): Stmts {
       lineNo: cursor.lineNo,
       headHash: cursor.headHash,
       headLen: cursor.headLen,
+      tailHash: cursor.tailHash,
+      tailLen: cursor.tailLen,
       sessionId: cursor.state.sessionId,
       state: JSON.stringify(cursor.state),
       malformed: cursor.malformed,
@@ -251,12 +265,13 @@ interface Staged {
 function stage(rec: RolloutRecord): Staged {
   // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
   if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null };
-  return { rec, json: eventJson(rec.data), summary: summarizeEvent(rec.hookType, rec.data) };
+  return { rec, ...eventJsonAndSummary(rec.hookType, rec.data) };
 }
 
 /** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
-function eventJson(data: Record<string, unknown>): string {
-  return JSON.stringify(truncateLargeFields(data));
+function eventJsonAndSummary(hookType: string, data: Record<string, unknown>): { json: string; summary: string } {
+  const stored = truncateLargeFields(data);
+  return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
 }
 
 function assertNever(x: never): never {
@@ -283,10 +298,16 @@ function hashBytes(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-function readHeadHash(fd: number, len: number): string {
+/** sha256 of `len` bytes of the file from `at` (fewer if the file is shorter). */
+function readHash(fd: number, at: number, len: number): string {
   const buf = Buffer.alloc(len);
-  const n = fs.readSync(fd, buf, 0, len, 0);
-  return hashBytes(buf.subarray(0, n));
+  let got = 0;
+  while (got < len) {
+    const n = fs.readSync(fd, buf, got, len - got, at + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return hashBytes(buf.subarray(0, got));
 }
 
 /**
@@ -317,16 +338,18 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
     let fresh = true;
     if (row) {
       let replaced = st.size < row.offset || row.ino !== ino || row.dev !== dev;
-      // Same file, same size: nothing new (a partial last line may still be waiting). No read.
-      if (!replaced && st.size === row.size) return result;
-      if (!replaced && row.head_hash !== null) replaced = readHeadHash(fd, row.head_len) !== row.head_hash;
-      if (replaced) log(`[rollout] ${filePath} was truncated or replaced; re-reading it from the start`);
+      // Same file, same size, same mtime: nothing new (a partial last line may still be waiting). No read.
+      if (!replaced && st.size === row.size && st.mtimeMs === row.mtime_ms) return result;
+      if (!replaced && row.head_hash !== null) replaced = readHash(fd, 0, row.head_len) !== row.head_hash;
+      if (!replaced && row.tail_hash !== null) replaced = readHash(fd, row.offset - row.tail_len, row.tail_len) !== row.tail_hash;
+      if (replaced) log(`[rollout] ${filePath} was truncated, replaced or rewritten; re-reading it from the start`);
       else fresh = false;
       cursor = fresh
         ? newCursor(filePath, dev, ino)
         : {
             dev, ino, size: row.size, mtimeMs: row.mtime_ms, offset: row.offset, lineNo: row.line_no,
-            headHash: row.head_hash, headLen: row.head_len, state: restoreState(row, filePath), malformed: row.malformed_count,
+            headHash: row.head_hash, headLen: row.head_len, tailHash: row.tail_hash, tailLen: row.tail_len,
+            state: restoreState(row, filePath), malformed: row.malformed_count,
           };
     } else {
       cursor = newCursor(filePath, dev, ino);
@@ -341,6 +364,8 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
 
     const commit = (scannedTo: number): void => {
       cursor.size = scannedTo;
+      cursor.tailLen = Math.min(TAIL_BYTES, cursor.offset);
+      cursor.tailHash = cursor.tailLen > 0 ? readHash(fd, cursor.offset - cursor.tailLen, cursor.tailLen) : null;
       const batch = records;
       records = [];
       linesInBatch = 0;
@@ -373,14 +398,22 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
           cursor.headHash = hashBytes(data.subarray(0, cursor.headLen));
         }
         if (nl > start && !isInertLine(data, start, nl)) {
-          const decoded = decodeLine(data.toString('utf8', start, nl));
-          if (decoded.ok) {
-            const recs = parseRolloutLine(cursor.state, decoded.value, { file: filePath, offset: lineOffset, line: cursor.lineNo });
-            for (const r of recs) records.push(stage(r));
-          } else if (data.subarray(start, nl).toString('utf8').trim()) {
+          let bad: string | null = null;
+          try {
+            const decoded = decodeLine(data.toString('utf8', start, nl));
+            if (decoded.ok) {
+              const staged: Staged[] = [];
+              // Stage the whole line first: a line that throws half-way adds nothing.
+              for (const r of parseRolloutLine(cursor.state, decoded.value, { file: filePath, offset: lineOffset, line: cursor.lineNo })) staged.push(stage(r));
+              records.push(...staged);
+            } else if (data.subarray(start, nl).toString('utf8').trim()) bad = decoded.reason;
+          } catch (err) {
+            bad = `could not be mapped: ${(err as Error).message}`;
+          }
+          if (bad !== null) {
             cursor.malformed++;
             result.malformed++;
-            if (malformedLogged++ < MAX_MALFORMED_LOGS) log(`[rollout] malformed line skipped: ${filePath}:${cursor.lineNo} (${decoded.reason})`);
+            if (malformedLogged++ < MAX_MALFORMED_LOGS) log(`[rollout] malformed line skipped: ${filePath}:${cursor.lineNo} (${bad})`);
           }
         }
         start = nl + 1;
@@ -399,5 +432,5 @@ export function importRolloutFile(db: Database.Database, filePath: string, opts:
 }
 
 function newCursor(filePath: string, dev: string, ino: string): Cursor {
-  return { dev, ino, size: 0, mtimeMs: 0, offset: 0, lineNo: 0, headHash: null, headLen: 0, state: initialParserState(filePath), malformed: 0 };
+  return { dev, ino, size: 0, mtimeMs: 0, offset: 0, lineNo: 0, headHash: null, headLen: 0, tailHash: null, tailLen: 0, state: initialParserState(filePath), malformed: 0 };
 }

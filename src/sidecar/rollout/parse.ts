@@ -8,6 +8,7 @@
  * stopped (current turn id, calls awaiting their output, …).
  */
 import { dedupKeys } from '../../shared/dedup.js';
+import { truncateLargeFields } from '../host/truncate.js';
 import {
   canonicalToolName,
   HOOK_TYPES,
@@ -171,7 +172,8 @@ export function outputText(output: unknown): string {
 }
 
 function remember(state: ParserState, callId: string, call: PendingCall): void {
-  state.pending[callId] = call;
+  // The state is persisted as JSON: keep an input nested absurdly deep from making it unserializable.
+  state.pending[callId] = { tool_name: call.tool_name, tool_input: truncateLargeFields({ tool_input: call.tool_input }).tool_input };
   const keys = Object.keys(state.pending);
   if (keys.length > MAX_PENDING) delete state.pending[keys[0]!];
 }
