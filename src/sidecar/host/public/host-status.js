@@ -29,6 +29,9 @@
       const res = await fetch('/api/host/status', { headers: { Accept: 'application/json' } });
       if (!res.ok) return;
       const parts = describe(await res.json());
+      // The dashboard (src/dashboard/main.ts) builds its page by replacing the body's children;
+      // put the banner back on top whenever that took it away.
+      if (!banner.isConnected) document.body.prepend(banner);
       banner.hidden = parts.length === 0;
       banner.dataset.level = parts.length && /degraded|cannot|unwritable|failing/.test(parts.join(' ')) ? 'error' : 'warn';
       banner.textContent = parts.length ? `Agent monitor: ${parts.join(' · ')}` : '';
