@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { checkRows, defaultPatchesDir, formatCheckTable, loadPatchList, runGates } from '../src/patcher/index.js';
 import type { CheckRow, PatchSpec } from '../src/patcher/index.js';
-import { UsageError, parseCli } from './lib/cli.js';
+import { UsageError, parseFolderCli } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 
 const USAGE = 'usage: npm run check-upstream -- <upstream snapshot dir> [--patches <patches dir>]';
@@ -39,17 +39,9 @@ export async function runCheckUpstream({
 }
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let args: { positional: string[]; options: Map<string, string>; help: boolean };
+  let args: ReturnType<typeof parseFolderCli<'patches'>>;
   try {
-    const { values, positionals } = parseCli({ argv, usage: USAGE, options: { patches: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-    // Relative folders resolve against the working directory, which `npm run` sets to the repo
-    // root; that is also what the printed hints assume (src/patcher/hints.ts).
-    const options = new Map<string, string>();
-    for (const name of ['patches'] as const) {
-      const v = values[name];
-      if (v !== undefined) options.set(name, path.resolve(v));
-    }
-    args = { positional: positionals, options, help: values.help === true };
+    args = parseFolderCli({ argv, usage: USAGE, folders: ['patches'] });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`${e.message}\n`);
@@ -60,7 +52,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     err(`${USAGE}\n`);
     return 2;
   }
-  const { table, details, exitCode } = await runCheckUpstream({ upstreamDir: dir, patchesDir: args.options.get('patches') ?? defaultPatchesDir });
+  const { table, details, exitCode } = await runCheckUpstream({ upstreamDir: dir, patchesDir: args.folders.patches ?? defaultPatchesDir });
   out(`${table}\n${details ? `\n${details}\n` : ''}`);
   return exitCode;
 }

@@ -22,7 +22,7 @@ import {
   takePin,
 } from '../src/patcher/index.js';
 import type { PatchSpec } from '../src/patcher/index.js';
-import { UsageError, parseCli } from './lib/cli.js';
+import { UsageError, parseFolderCli } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 
 const PREFIX = '[monitor-build]';
@@ -165,29 +165,21 @@ function pinDiff(oldText: string, taken: ReturnType<typeof takePin>, parse: (tex
 }
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let args: { positional: string[]; options: Map<string, string>; help: boolean };
+  let args: ReturnType<typeof parseFolderCli<'upstream' | 'patches'>>;
   try {
-    const { values, positionals } = parseCli({ argv, usage: USAGE, options: { upstream: { type: 'string' }, patches: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-    // Relative folders resolve against the working directory, which `npm run` sets to the repo
-    // root; that is also what the printed hints assume (src/patcher/hints.ts).
-    const options = new Map<string, string>();
-    for (const name of ['upstream', 'patches'] as const) {
-      const v = values[name];
-      if (v !== undefined) options.set(name, path.resolve(v));
-    }
-    args = { positional: positionals, options, help: values.help === true };
+    args = parseFolderCli({ argv, usage: USAGE, folders: ['upstream', 'patches'] });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`${e.message}\n`);
     return 2;
   }
   const id = args.positional[0];
-  const upstream = args.options.get('upstream');
+  const upstream = args.folders.upstream;
   if (!id || args.positional.length > 1 || args.help || !upstream) {
     err(`${USAGE}\n${!upstream && id ? 'The upstream snapshot to pin against must be named: --upstream vendor/agent-monitor for the vendored one.\n' : ''}`);
     return 2;
   }
-  const patchesDir = args.options.get('patches') ?? defaultPatchesDir;
+  const patchesDir = args.folders.patches ?? defaultPatchesDir;
   const result = repinPatch({ id, patches: await loadPatchList(patchesDir), patchesDir, upstreamDir: upstream });
   out(`${result.report}\n`);
   return result.appliesNow ? 0 : 1;

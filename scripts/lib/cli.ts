@@ -3,6 +3,7 @@
  * option missing its value or a stray argument stops the script with what was wrong and its usage
  * text (exit code 2) instead of being silently ignored.
  */
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake on the command line: reported with the usage text, exit code 2. */
@@ -46,4 +47,25 @@ export function benchRunsArg(argv: string[], { script, defaultRuns }: { script: 
   if (values.runs === undefined) return defaultRuns;
   if (!/^[1-9]\d*$/.test(values.runs)) throw new UsageError(`--runs takes a positive integer, got "${values.runs}"`, usage);
   return Number(values.runs);
+}
+
+/**
+ * The command line of the patch tools (check-upstream, repin): positionals, folder options and
+ * `--help`. Relative folders resolve against the working directory, which `npm run` sets to the
+ * repo root; that is also what the printed hints assume (src/patcher/hints.ts).
+ */
+export function parseFolderCli<N extends string>({ argv, usage, folders }: { argv: string[]; usage: string; folders: readonly N[] }): {
+  positional: string[];
+  folders: Partial<Record<N, string>>;
+  help: boolean;
+} {
+  const options: Options = { help: { type: 'boolean', short: 'h' } };
+  for (const name of folders) options[name] = { type: 'string' };
+  const { values, positionals } = parseCli({ argv, usage, options, allowPositionals: true });
+  const resolved: Partial<Record<N, string>> = {};
+  for (const name of folders) {
+    const v = values[name];
+    if (typeof v === 'string') resolved[name] = path.resolve(v);
+  }
+  return { positional: positionals, folders: resolved, help: values.help === true };
 }
