@@ -15,6 +15,8 @@ const OUTSIDE_SHARED = 'src/shared/ imports only itself: it is what every other 
 const CORE_IN_SIDECAR = 'the sidecar is bundled on its own and never depends on src/core/ (host-side code)';
 const DEDUP_IN_RENDERER = 'src/shared/dedup.ts uses node:crypto, which the sandboxed preload and renderer do not have';
 const BENCH = 'tests do not import benchmarks: shared harness code lives in scripts/lib/ or test/helpers/';
+const SERVER_IN_DASHBOARD = 'src/dashboard/ runs in the browser: from src/sidecar/ it takes types only (`import type`, erased by the bundler); code both sides run lives in src/shared/';
+const HOST_IN_DASHBOARD = 'src/dashboard/ runs in the browser: no Node built-ins, no host-side src/core/ or src/electron-main/';
 
 /** no-restricted-imports covers static imports; these catch import() and require() of the same. */
 function dynamicLoads(source, message) {
@@ -150,6 +152,27 @@ export default tseslint.config(
     files: ['src/preload/**', 'src/renderer/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/shared/dedup', '**/shared/dedup.*'], message: DEDUP_IN_RENDERER }] }],
+    },
+  },
+  {
+    // The dashboard page is bundled for the browser. The typescript-eslint form of the rule
+    // tells `import type` (erased) from a value import (which would bundle server code).
+    files: ['src/dashboard/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [...electronBan.paths, ...nodeBuiltins.map((name) => ({ name, message: HOST_IN_DASHBOARD }))],
+          patterns: [
+            ...electronBan.patterns,
+            { regex: '^node:', message: HOST_IN_DASHBOARD },
+            { group: ['**/core', '**/core/**'], message: HOST_IN_DASHBOARD },
+            { group: ['**/shared/dedup', '**/shared/dedup.*'], message: DEDUP_IN_RENDERER },
+            { group: ['**/sidecar', '**/sidecar/**'], message: SERVER_IN_DASHBOARD, allowTypeImports: true },
+          ],
+        },
+      ],
+      'no-restricted-syntax': ['error', ...electronSyntaxBan, ...dynamicLoads('/(^node:|(^|\\u002F)(core|sidecar)\\u002F)/', `${HOST_IN_DASHBOARD}; ${SERVER_IN_DASHBOARD}`)],
     },
   },
   {

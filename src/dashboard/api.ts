@@ -1,21 +1,21 @@
 /**
  * Typed client for the sidecar's read API (docs/contracts.md "Dashboard API") and its live
- * stream. Browser code: no Node imports. Panels added later (usage, cost, …) extend this file
+ * stream. Browser code: no Node imports. The response shapes are the sidecar's own types,
+ * imported as types only (erased by the bundler); the snippet markers both sides use at run
+ * time come from src/shared/. Panels added later (usage, cost, …) extend this file
  * with their own endpoint functions next to these.
  */
 
-export type Harness = 'claude' | 'codex';
-export type AttentionKind = 'approval' | 'question' | 'input';
+import type { Harness } from '../shared/events.js';
+import type { NeedsYou } from '../sidecar/attention.js';
+import type { SearchHit, SearchPage, SessionFilter, TimelinePage as RowsPage } from '../sidecar/host/dashboard-routes.js';
+import type { EventDetail, TimelineRow } from '../sidecar/host/timeline.js';
 
-/** sessions.needs_you, parsed (src/sidecar/attention.ts). */
-export interface NeedsYou {
-  key: number;
-  kind: AttentionKind;
-  tool: string | null;
-  detail: string;
-  since: string;
-  count: number;
-}
+export { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/search.js';
+export type { AttentionKind, NeedsYou } from '../sidecar/attention.js';
+export type { Harness, SearchHit, SessionFilter, EventDetail };
+/** One event as the timeline shows it: the server's row shape. */
+export type TimelineEvent = TimelineRow;
 
 /** A row of GET /api/session-list, /api/needs-you and of `session_updated` frames. */
 export interface SessionRow {
@@ -48,59 +48,10 @@ export function needsYouOf(s: Pick<SessionRow, 'needs_you'>): NeedsYou | null {
   }
 }
 
-/** One event as the timeline shows it (src/sidecar/host/timeline.ts). */
-export interface TimelineEvent {
-  id: number;
-  session_id: string;
-  hook_type: string;
-  tool_name: string | null;
-  summary: string | null;
-  created_at: string;
-  source: string | null;
-  seen_by: string | null;
-  call_id: string | null;
-  turn_id: string | null;
-  failure: string | null;
-  exit_code: number | null;
-  duration_ms: number | null;
-  text: string | null;
-}
-
-export interface EventDetail extends TimelineEvent {
-  data: Record<string, unknown>;
-}
-
-export interface TimelinePage {
+/** GET /api/sessions/:id/timeline: the session row and a page of its events. */
+export interface TimelinePage extends RowsPage {
   session: SessionRow;
-  events: TimelineEvent[];
-  older: string | null;
-  newer: string | null;
 }
-
-export interface SessionFilter {
-  harness?: string;
-  status?: string;
-  attention?: boolean;
-  cwd?: string;
-  from?: string;
-  to?: string;
-}
-
-export interface SearchHit {
-  event_id: number;
-  session_id: string;
-  hook_type: string;
-  tool_name: string | null;
-  created_at: string;
-  /** Text with matches between SNIPPET_OPEN and SNIPPET_CLOSE. */
-  snippet: string;
-  harness: Harness | null;
-  cwd: string | null;
-  session_name: string | null;
-}
-
-export const SNIPPET_OPEN = '\u0002';
-export const SNIPPET_CLOSE = '\u0003';
 
 export interface Project {
   cwd: string;
@@ -145,7 +96,7 @@ export const api = {
   timeline: (sessionId: string, at: { before?: string | null; after?: string | null; around?: number | null; limit?: number } = {}) =>
     getJson<TimelinePage>(`/api/sessions/${encodeURIComponent(sessionId)}/timeline`, { before: at.before, after: at.after, around: at.around, limit: at.limit }),
   event: (id: number) => getJson<{ event: EventDetail }>(`/api/events/${id}`),
-  search: (q: string, before: number | null = null, limit = 50) => getJson<{ results: SearchHit[]; next: number | null }>('/api/search', { q, before, limit }),
+  search: (q: string, before: number | null = null, limit = 50) => getJson<SearchPage>('/api/search', { q, before, limit }),
   exportUrl: (sessionId: string, format: 'md' | 'json') => `/api/sessions/${encodeURIComponent(sessionId)}/export.${format}`,
 };
 

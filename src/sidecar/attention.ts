@@ -176,15 +176,6 @@ function cleared(hookType: string, data: Record<string, unknown>, open: OpenRequ
   return out;
 }
 
-export function parseNeedsYou(value: unknown): NeedsYou | null {
-  if (typeof value !== 'string') return null;
-  try {
-    return JSON.parse(value) as NeedsYou;
-  } catch {
-    return null;
-  }
-}
-
 function needsYouValue(open: OpenRequest[]): string | null {
   const first = open[0];
   if (!first) return null;

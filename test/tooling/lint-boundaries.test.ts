@@ -16,7 +16,7 @@ async function boundaryHits(rel: string, code: string): Promise<string[]> {
   const fatal = result!.messages.filter((m) => m.fatal);
   if (fatal.length) throw new Error(`${rel}: ${fatal.map((m) => m.message).join('; ')}`);
   return result!.messages
-    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === '@typescript-eslint/no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
     .map((m) => m.message);
 }
 
@@ -54,6 +54,24 @@ describe('import boundaries', () => {
     // src/electron-main/ itself may use Electron.
     expect(await boundaryHits('src/electron-main/probe.js', "import { app } from 'electron';\nexport { app };\n")).toEqual([]);
   });
+
+  it('src/dashboard/: from src/sidecar/ types only; no Node, no host-side code', async () => {
+    // A real dashboard file (it already imports sidecar types), so typescript-eslint has its types.
+    const file = 'src/dashboard/api.ts';
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    expect(text).toContain("import type { NeedsYou } from '../sidecar/attention.js';");
+    expect(await boundaryHits(file, text)).toEqual([]);
+    for (const line of [
+      "import { trackAttention } from '../sidecar/attention.js';",
+      "import { type NeedsYou, trackAttention } from '../sidecar/attention.js';",
+      "import fs from 'node:fs';",
+      "import { x } from '../core/paths.js';",
+      "import { sha16 } from '../shared/dedup.js';",
+    ]) {
+      expect(await boundaryHits(file, `${line}\n${text}`), line).toHaveLength(1);
+    }
+    expect(await boundaryHits(file, `export const m = () => import('../sidecar/attention.js');\n${text}`)).toHaveLength(1);
+  }, 120_000);
 
   it('test/ does not import benchmarks (shared harness code is in scripts/lib/)', async () => {
     expect(await boundaryHits('test/server/probe.js', "import { x } from '../../scripts/bench/ingest.js';\nexport { x };\n")).toHaveLength(1);

@@ -2,19 +2,10 @@
  * Typed client for the usage routes (docs/contracts.md "Usage API"). Browser code: the types
  * come from the sidecar's query module as types only (erased by the bundler).
  */
-import type { DailySeries, SessionUsage, ToolStats, TurnUsage } from '../../sidecar/usage/queries.js';
+import type { DailySeries, SessionDetail, SessionUsage, ToolStats, TurnUsage } from '../../sidecar/usage/queries.js';
 import type { PriceTable, Rates } from '../../sidecar/pricing/pricing.js';
 
-export type { DailySeries, SessionUsage, ToolStats, TurnUsage, PriceTable, Rates };
-
-export interface SessionDetail {
-  label: string;
-  session: SessionUsage | null;
-  turns: TurnUsage[];
-  gauge: { model: string | null; contextTokens: number | null; contextWindow: number | null; at: string | null };
-  rateLimits: unknown;
-  descendants: SessionUsage[];
-}
+export type { DailySeries, SessionDetail, SessionUsage, ToolStats, TurnUsage, PriceTable, Rates };
 
 export interface UsageApi {
   sessions(): Promise<{ label: string; sessions: SessionUsage[] }>;

@@ -5,8 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
+import type { Harness } from '../../shared/events.js';
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/search.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
-import { parseData, timelineRow, type StoredRow, type TimelineRow } from './timeline.js';
+import { parseData, timelineRow, type EventDetail, type StoredRow, type TimelineRow } from './timeline.js';
 import { exportJson, exportMarkdown } from './export.js';
 
 export const SESSION_PAGE_MAX = 500;
@@ -205,19 +207,23 @@ export function ftsQuery(q: string, prefix = true): string | null {
     .join(' ');
 }
 
-export const SNIPPET_OPEN = '\u0002';
-export const SNIPPET_CLOSE = '\u0003';
-
 export interface SearchHit {
   event_id: number;
   session_id: string;
   hook_type: string;
   tool_name: string | null;
   created_at: string;
+  /** Text with the matches between SNIPPET_OPEN and SNIPPET_CLOSE (src/shared/search.ts). */
   snippet: string;
-  harness: string | null;
+  harness: Harness | null;
   cwd: string | null;
   session_name: string | null;
+}
+
+/** GET /api/search: newest hits first; `next` is the `before` of the following page, or null. */
+export interface SearchPage {
+  results: SearchHit[];
+  next: number | null;
 }
 
 /**
@@ -226,7 +232,7 @@ export interface SearchHit {
  * first merges the matches of every word with that prefix (tens of ms for a word in half the
  * events). So the prefix form runs only when the exact words do not fill the page.
  */
-export function search(db: Database.Database, q: string, limit: number, before: number | null): { results: SearchHit[]; next: number | null } {
+export function search(db: Database.Database, q: string, limit: number, before: number | null): SearchPage {
   const exact = ftsQuery(q, false);
   if (!exact) throw new BadRequest('q must contain at least one word');
   const prefixed = ftsQuery(q, true)!;
@@ -316,7 +322,8 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
         return true;
       }
       const data = parseData(row.data);
-      json(res, 200, { event: { ...timelineRow(row, data), data } });
+      const event: EventDetail = { ...timelineRow(row, data), data };
+      json(res, 200, { event });
       return true;
     }
     const m = /^\/api\/sessions\/([^/]+)\/(timeline|export\.md|export\.json)$/.exec(p);

@@ -25,6 +25,11 @@ export interface TimelineRow {
   text: string | null;
 }
 
+/** GET /api/events/:id: the row plus the event's full `data`. */
+export interface EventDetail extends TimelineRow {
+  data: Record<string, unknown>;
+}
+
 export const ROW_TEXT_CHARS = 4000;
 
 function str(v: unknown): string | null {

@@ -127,14 +127,17 @@ export interface TurnUsage extends Money {
   tokens: Tokens;
 }
 
-export function sessionDetail(db: Database.Database, id: string, table = loadPricing(db)): {
+/** GET /api/usage/session: one session's usage, per turn, with its context gauge and sub-agents. */
+export interface SessionDetail {
   label: string;
   session: SessionUsage | null;
   turns: TurnUsage[];
   gauge: { model: string | null; contextTokens: number | null; contextWindow: number | null; at: string | null };
   rateLimits: unknown;
   descendants: SessionUsage[];
-} {
+}
+
+export function sessionDetail(db: Database.Database, id: string, table = loadPricing(db)): SessionDetail {
   const all = sessionsUsage(db, table);
   const byId = new Map(all.sessions.map((s) => [s.id, s]));
   const session = byId.get(id) ?? null;
