@@ -52,10 +52,13 @@ export function migrateHostSchema(db: Database.Database): void {
     `);
     migrateUsageSchema(db);
     migrateDashboardSchema(db);
-    // v2: the hash of the bytes just before the cursor, to notice a file rewritten in place.
-    const cursorCols = columns(db, 'codex_rollout_files');
-    if (!cursorCols.has('tail_hash')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_hash TEXT');
-    if (!cursorCols.has('tail_len')) db.exec('ALTER TABLE codex_rollout_files ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0');
+    // v2: the hash of the bytes just before the cursor, to notice a file rewritten in place (both
+    // importers' cursor tables: src/sidecar/tail-import.ts). Added by column, so no version bump.
+    for (const table of ['codex_rollout_files', 'claude_transcript_files']) {
+      const cursorCols = columns(db, table);
+      if (!cursorCols.has('tail_hash')) db.exec(`ALTER TABLE ${table} ADD COLUMN tail_hash TEXT`);
+      if (!cursorCols.has('tail_len')) db.exec(`ALTER TABLE ${table} ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0`);
+    }
     // Written only when it changes: a start must not need a write (it may be on a full disk).
     const current = db.prepare("SELECT value FROM host_meta WHERE key = 'host_schema_version'").get() as { value: string } | undefined;
     if (current?.value !== String(HOST_SCHEMA_VERSION)) {

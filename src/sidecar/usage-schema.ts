@@ -10,7 +10,8 @@
  *   session for a Claude sidechain file); roll-ups into the parent are computed, never stored.
  * - usage_session_state: the latest context-window reading and Codex rate-limit windows.
  * - claude_transcript_files: the Claude importer's byte cursors (same shape and rule as
- *   codex_rollout_files: advanced in the same transaction as the rows).
+ *   codex_rollout_files: advanced in the same transaction as the rows; src/sidecar/tail-import.ts).
+ *   Its tail_hash/tail_len columns are added by migrateHostSchema, as for codex_rollout_files.
  * - pricing_overrides: the user's edits of the shipped price table.
  */
 import type Database from 'better-sqlite3';

@@ -4,7 +4,7 @@
  * shape Claude Code 2.1.197 writes, the same keys as the hook inputs, incremental import by cursor,
  * no row twice.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hookDedupKey } from '../../src/shared/dedup.js';
@@ -109,5 +109,24 @@ describe('importClaudeFile (Claude session file → events)', () => {
     expect(importClaudeFile(db, file).inserted).toBe(4);
     const pre = db.prepare(`SELECT seen_by FROM events WHERE dedup_key = 'pre:toolu_1'`).all();
     expect(pre).toEqual([{ seen_by: 'hook,rollout' }]);
+  });
+
+  it('a transcript rewritten in place with the same size and first line is re-read (bytes before the cursor changed)', () => {
+    const { db } = openTestDb();
+    const file = path.join(createTempDirectory('claude-import-'), `${SID}.jsonl`);
+    const text = LINES.map((l) => JSON.stringify(l) + '\n').join('');
+    writeFileSync(file, text);
+    expect(importClaudeFile(db, file).inserted).toBe(5);
+    // Another tool call id of the same width: same size, same first line, other events.
+    const rewritten = text.replace(/toolu_1/g, 'toolu_9');
+    expect(Buffer.byteLength(rewritten)).toBe(statSync(file).size);
+    writeFileSync(file, rewritten);
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(file, later, later);
+    expect(importClaudeFile(db, file).inserted).toBe(2);
+    const keys = (db.prepare('SELECT dedup_key FROM events WHERE session_id = ? ORDER BY dedup_key').all(SID) as Array<{ dedup_key: string }>).map((r) => r.dedup_key);
+    expect(keys).toEqual(expect.arrayContaining(['pre:toolu_1', 'post:toolu_1', 'pre:toolu_9', 'post:toolu_9']));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(importClaudeFile(db, file).inserted).toBe(0);
   });
 });

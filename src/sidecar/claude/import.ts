@@ -1,78 +1,38 @@
 /**
- * Incremental, idempotent import of one Claude Code transcript (main or subagent file), by the
- * same rules as the Codex rollout importer (src/sidecar/rollout/import.ts):
+ * Incremental, idempotent import of one Claude Code transcript (main or subagent file). The cursor
+ * (claude_transcript_files), rewrite detection, batching and malformed-line counting are
+ * src/sidecar/tail-import.ts, shared with the Codex rollout importer; this file maps the lines:
  *
- * - the byte cursor (claude_transcript_files) advances in the SAME transaction as the rows the
- *   consumed lines produced; only complete lines are consumed;
- * - a file that shrank, changed inode/device or whose first bytes changed is re-read from 0;
  * - events are INSERT OR IGNORE on UNIQUE(session_id, dedup_key) with the hooks' keys (a hit only
  *   adds to seen_by); usage rows are INSERT OR IGNORE on their global key. Nothing counts twice.
  */
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
 import { truncateLargeFields } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
-import { decodeLine } from '../rollout/parse.js';
-import type { ImportChange, ImportOptions, ImportResult } from '../rollout/import.js';
+import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
 import { initialClaudeState, parseClaudeLine, type ClaudeParserState, type ClaudeRecord } from './parse.js';
 
-const DEFAULT_BATCH_LINES = 2_000;
 /**
  * Smaller than the rollout importer's 1 MiB: a Claude transcript's lines are nearly all stored
  * (tool results go into the timeline rows), so a batch costs more per byte, and each write-lock
  * hold must stay short for the hook route's inserts on the HTTP thread.
  */
 const DEFAULT_BATCH_BYTES = 128 * 1024;
-const READ_CHUNK = 4 * 1024 * 1024;
-const HEAD_BYTES = 4_096;
-const MAX_MALFORMED_LOGS = 20;
 /** Only these lines can produce a record; the rest (attachments, queue operations, summaries…) are skipped unparsed. */
 const USEFUL = [Buffer.from('"type":"assistant"'), Buffer.from('"type":"user"')];
 
-interface CursorRow {
-  dev: string | null;
-  ino: string | null;
-  size: number;
-  offset: number;
-  line_no: number;
-  head_hash: string | null;
-  head_len: number;
-  parser_state: string | null;
-  malformed_count: number;
-}
+type Cursor = TailCursor<ClaudeParserState>;
 
-interface Cursor {
-  dev: string;
-  ino: string;
-  size: number;
-  mtimeMs: number;
-  offset: number;
-  lineNo: number;
-  headHash: string | null;
-  headLen: number;
-  state: ClaudeParserState;
-  malformed: number;
-}
-
-interface Stmts {
-  getCursor: Database.Statement<[string], CursorRow>;
-  apply: (path: string, records: ClaudeRecord[], cursor: Cursor) => { inserted: number; sessionIds: string[] };
-}
+type Stmts = TailStatements<ClaudeParserState, ClaudeRecord>;
 
 const cache = new WeakMap<Database.Database, Stmts>();
 
 function prepare(db: Database.Database): Stmts {
   const hit = cache.get(db);
   if (hit) return hit;
-  const putCursor = db.prepare(`
-    INSERT INTO claude_transcript_files (path, dev, ino, size, mtime_ms, offset, line_no, head_hash, head_len, session_id, parser_state, malformed_count, updated_at)
-    VALUES (@path, @dev, @ino, @size, @mtimeMs, @offset, @lineNo, @headHash, @headLen, @sessionId, @state, @malformed, @now)
-    ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
-      offset = excluded.offset, line_no = excluded.line_no, head_hash = excluded.head_hash, head_len = excluded.head_len,
-      session_id = excluded.session_id, parser_state = excluded.parser_state, malformed_count = excluded.malformed_count, updated_at = excluded.updated_at`);
+  const cursorStmts = cursorStatements<ClaudeParserState>(db, 'claude_transcript_files');
   const ensureSession = db.prepare(`INSERT OR IGNORE INTO sessions (id, status, started_at, updated_at, harness) VALUES (?, 'active', ?, ?, 'claude')`);
   const sessionMeta = db.prepare(`
     UPDATE sessions SET cwd = COALESCE(cwd, @cwd), started_at = MIN(started_at, @startedAt),
@@ -173,38 +133,20 @@ function prepare(db: Database.Database): Stmts {
     for (const [id, s] of statuses) setStatus.run({ id, status: s.status, ts: s.ts });
     for (const id of spent) sumTokens.run({ id });
     for (const st of states.values()) storeUsageState(db, st);
-    putCursor.run({
-      path, dev: cursor.dev, ino: cursor.ino, size: cursor.size, mtimeMs: cursor.mtimeMs, offset: cursor.offset, lineNo: cursor.lineNo,
-      headHash: cursor.headHash, headLen: cursor.headLen, sessionId: cursor.state.sessionId, state: JSON.stringify(cursor.state),
-      malformed: cursor.malformed, now: new Date().toISOString(),
-    });
+    cursorStmts.put(path, cursor);
     return { inserted, sessionIds: [...touched] };
   });
-  const s: Stmts = { getCursor: db.prepare<[string], CursorRow>('SELECT * FROM claude_transcript_files WHERE path = ?'), apply };
+  const s: Stmts = { cursor: cursorStmts, apply };
   cache.set(db, s);
   return s;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-const hashBytes = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
-
-function restoreState(row: CursorRow): ClaudeParserState {
-  if (row.parser_state) {
-    const parsed = safeJson(row.parser_state) as ClaudeParserState | string;
-    if (typeof parsed === 'object' && parsed !== null && parsed.v === 1) {
-      // A cursor stored before the parser emitted SessionStart rows: its first line is behind it.
-      parsed.started ??= parsed.sessionId !== null;
-      return parsed;
-    }
-  }
-  return initialClaudeState();
+function restoreState(stored: unknown): ClaudeParserState | null {
+  if (typeof stored !== 'object' || stored === null || (stored as ClaudeParserState).v !== 1) return null;
+  const parsed = stored as ClaudeParserState;
+  // A cursor stored before the parser emitted SessionStart rows: its first line is behind it.
+  parsed.started ??= parsed.sessionId !== null;
+  return parsed;
 }
 
 function useful(data: Buffer, start: number, end: number): boolean {
@@ -214,101 +156,16 @@ function useful(data: Buffer, start: number, end: number): boolean {
   return line.indexOf(USEFUL[0]!) !== -1 || line.indexOf(USEFUL[1]!) !== -1;
 }
 
+const CLAUDE_FORMAT: TailFormat<ClaudeParserState, ClaudeRecord> = {
+  tag: '[claude]',
+  defaultBatchBytes: DEFAULT_BATCH_BYTES,
+  initialState: initialClaudeState,
+  restoreState,
+  isInert: (data, start, end) => !useful(data, start, end),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset),
+};
+
 /** Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous (run it in the worker). */
 export function importClaudeFile(db: Database.Database, filePath: string, opts: ImportOptions = {}): ImportResult {
-  const result: ImportResult = { inserted: 0, sessionIds: [], malformed: 0 };
-  const log = opts.log ?? (() => {});
-  const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
-  const batchBytes = Math.max(1, opts.batchBytes ?? DEFAULT_BATCH_BYTES);
-  const stmts = prepare(db);
-  let fd: number;
-  try {
-    fd = fs.openSync(filePath, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return result;
-    throw err;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    const row = stmts.getCursor.get(filePath);
-    const dev = String(st.dev);
-    const ino = String(st.ino);
-    let cursor: Cursor | null = null;
-    if (row) {
-      let replaced = st.size < row.offset || row.ino !== ino || row.dev !== dev;
-      if (!replaced && st.size === row.size) return result;
-      if (!replaced && row.head_hash !== null) {
-        const head = Buffer.alloc(row.head_len);
-        const n = fs.readSync(fd, head, 0, row.head_len, 0);
-        replaced = hashBytes(head.subarray(0, n)) !== row.head_hash;
-      }
-      if (replaced) log(`[claude] ${filePath} was truncated or replaced; re-reading it from the start`);
-      else {
-        cursor = { dev, ino, size: row.size, mtimeMs: st.mtimeMs, offset: row.offset, lineNo: row.line_no, headHash: row.head_hash,
-          headLen: row.head_len, state: restoreState(row), malformed: row.malformed_count };
-      }
-    }
-    cursor ??= { dev, ino, size: 0, mtimeMs: st.mtimeMs, offset: 0, lineNo: 0, headHash: null, headLen: 0, state: initialClaudeState(), malformed: 0 };
-    const c = cursor;
-    const end = st.size;
-    const touched = new Set<string>();
-    let records: ClaudeRecord[] = [];
-    let lines = 0;
-    let batchStart = c.offset;
-    let malformedLogged = 0;
-    const commit = (scannedTo: number): void => {
-      c.size = scannedTo;
-      const batch = records;
-      records = [];
-      lines = 0;
-      const bytes = scannedTo - batchStart;
-      batchStart = scannedTo;
-      const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
-      result.inserted += change.inserted;
-      for (const id of change.sessionIds) touched.add(id);
-      if (batch.length > 0 && opts.onBatch) opts.onBatch(change);
-    };
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, end - c.offset)));
-    let carry: Buffer | null = null;
-    let carryStart = c.offset;
-    let pos = c.offset;
-    while (pos < end) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
-      if (n <= 0) break;
-      pos += n;
-      const data: Buffer = carry ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
-      const dataStart = carryStart;
-      let start = 0;
-      for (;;) {
-        const nl = data.indexOf(10, start);
-        if (nl === -1) break;
-        const lineOffset = dataStart + start;
-        c.lineNo++;
-        if (lineOffset === 0 && c.headHash === null) {
-          c.headLen = Math.min(nl, HEAD_BYTES);
-          c.headHash = hashBytes(data.subarray(0, c.headLen));
-        }
-        if (nl > start && useful(data, start, nl)) {
-          const decoded = decodeLine(data.toString('utf8', start, nl));
-          if (decoded.ok) {
-            for (const r of parseClaudeLine(c.state, decoded.value, filePath, lineOffset)) records.push(r);
-          } else {
-            c.malformed++;
-            result.malformed++;
-            if (malformedLogged++ < MAX_MALFORMED_LOGS) log(`[claude] malformed line skipped: ${filePath}:${c.lineNo} (${decoded.reason})`);
-          }
-        }
-        start = nl + 1;
-        c.offset = dataStart + start;
-        if (++lines >= batchLines || c.offset - batchStart >= batchBytes) commit(c.offset);
-      }
-      carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
-      carryStart = dataStart + start;
-    }
-    commit(pos);
-    result.sessionIds = [...touched];
-    return result;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return importTail(filePath, CLAUDE_FORMAT, prepare(db), opts);
 }

@@ -1,0 +1,280 @@
+/**
+ * The machinery both transcript importers share (Codex rollouts: src/sidecar/rollout/import.ts,
+ * Claude Code transcripts: src/sidecar/claude/import.ts), so the rules below exist once:
+ *
+ * - A byte cursor per file (a row of the format's cursor table) advances in the SAME transaction as
+ *   the rows the consumed lines produced, so a crash at any point neither loses nor repeats work.
+ * - Only complete lines (ending in \n) are consumed; a partial last line waits for the next call.
+ * - A file that shrank, has a new inode/device, whose first bytes changed, or whose bytes just
+ *   before the cursor changed (rewritten in place: truncated and written again longer, or
+ *   overwritten without truncation while the first line stayed the same) is re-read from 0; the
+ *   formats' dedup keys make that harmless. A rewrite that keeps both the first bytes and the bytes
+ *   before the cursor identical but changes the middle is not detected (that would mean re-reading
+ *   the whole prefix on every append).
+ * - Lines are consumed in batches bounded by a line count and a byte count, whichever comes first,
+ *   so each write-lock hold stays short for the hook route's inserts on the HTTP thread.
+ * - A line that is not JSON, or that the format cannot map (its parser throws), is counted as
+ *   malformed with its reason and logged (the first few per call); the lines around it are imported.
+ *   A line's records are collected whole before any is kept: a line that throws half-way adds nothing.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type Database from 'better-sqlite3';
+import { decodeLine } from './rollout/parse.js';
+
+export interface ImportChange {
+  sessionIds: string[];
+  inserted: number;
+  /** Bytes of the file this batch consumed (the engine checkpoints the WAL by input volume). */
+  bytes?: number;
+}
+
+export interface ImportOptions {
+  /** Lines per transaction (default 2,000). */
+  batchLines?: number;
+  /**
+   * Bytes of input per transaction (default: the format's), whichever limit comes first. Keeps each
+   * write-lock hold short so the server's own inserts (hook route) never wait long behind an import.
+   */
+  batchBytes?: number;
+  /** Called after each committed batch that touched something: one coalesced update per batch. */
+  onBatch?: (change: ImportChange) => void;
+  log?: (msg: string) => void;
+}
+
+export interface ImportResult extends ImportChange {
+  malformed: number;
+}
+
+/** A row of a cursor table (codex_rollout_files, claude_transcript_files: same columns). */
+export interface CursorRow {
+  dev: string | null;
+  ino: string | null;
+  size: number;
+  mtime_ms: number;
+  offset: number;
+  line_no: number;
+  head_hash: string | null;
+  head_len: number;
+  tail_hash: string | null;
+  tail_len: number;
+  parser_state: string | null;
+  malformed_count: number;
+}
+
+export interface Cursor<S extends { sessionId: string | null }> {
+  dev: string;
+  ino: string;
+  size: number;
+  mtimeMs: number;
+  offset: number;
+  lineNo: number;
+  headHash: string | null;
+  headLen: number;
+  tailHash: string | null;
+  tailLen: number;
+  state: S;
+  malformed: number;
+}
+
+export interface CursorStatements<S extends { sessionId: string | null }> {
+  get: Database.Statement<[string], CursorRow>;
+  /** Upsert the cursor; call it inside the batch's transaction, after the batch's rows. */
+  put: (path: string, cursor: Cursor<S>) => void;
+}
+
+/** Read/write statements for a cursor table. `table` is one of the fixed table names above. */
+export function cursorStatements<S extends { sessionId: string | null }>(db: Database.Database, table: string): CursorStatements<S> {
+  const put = db.prepare(`
+    INSERT INTO ${table} (path, dev, ino, size, mtime_ms, offset, line_no, head_hash, head_len, tail_hash, tail_len, session_id, parser_state, malformed_count, updated_at)
+    VALUES (@path, @dev, @ino, @size, @mtimeMs, @offset, @lineNo, @headHash, @headLen, @tailHash, @tailLen, @sessionId, @state, @malformed, @now)
+    ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
+      offset = excluded.offset, line_no = excluded.line_no, head_hash = excluded.head_hash, head_len = excluded.head_len,
+      tail_hash = excluded.tail_hash, tail_len = excluded.tail_len,
+      session_id = excluded.session_id, parser_state = excluded.parser_state, malformed_count = excluded.malformed_count,
+      updated_at = excluded.updated_at`);
+  return {
+    get: db.prepare<[string], CursorRow>(`SELECT * FROM ${table} WHERE path = ?`),
+    put: (path, c) => {
+      put.run({
+        path, dev: c.dev, ino: c.ino, size: c.size, mtimeMs: c.mtimeMs, offset: c.offset, lineNo: c.lineNo,
+        headHash: c.headHash, headLen: c.headLen, tailHash: c.tailHash, tailLen: c.tailLen,
+        sessionId: c.state.sessionId, state: JSON.stringify(c.state), malformed: c.malformed, now: new Date().toISOString(),
+      });
+    },
+  };
+}
+
+/** What one transcript format adds to the shared machinery (a constant per format). */
+export interface TailFormat<S extends { sessionId: string | null }, R> {
+  /** Log prefix, e.g. '[rollout]'. */
+  tag: string;
+  defaultBatchBytes: number;
+  initialState: (file: string) => S;
+  /** The stored parser state, or null when it is missing or of an unknown version (start fresh). */
+  restoreState: (stored: unknown) => S | null;
+  /** True for a line that can never produce a record: skipped without parsing (nor malformed check). */
+  isInert: (data: Buffer, start: number, end: number) => boolean;
+  /** The records of one decoded line; may throw (the line is then counted as malformed). */
+  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number }) => Iterable<R>;
+}
+
+/** A format's statements on one DB. */
+export interface TailStatements<S extends { sessionId: string | null }, R> {
+  cursor: CursorStatements<S>;
+  /** One transaction: the batch's rows, then the cursor (`cursor.put`). */
+  apply: (path: string, records: R[], cursor: Cursor<S>) => { inserted: number; sessionIds: string[] };
+}
+
+const DEFAULT_BATCH_LINES = 2_000;
+const READ_CHUNK = 4 * 1024 * 1024;
+/** First-line identity: sha256 of up to this many bytes of line 1. */
+const HEAD_BYTES = 4_096;
+/** Prefix identity at the cursor: sha256 of up to this many bytes just before it. */
+const TAIL_BYTES = 4_096;
+/** Malformed lines logged per file per call; all are counted. */
+const MAX_MALFORMED_LOGS = 20;
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function hashBytes(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** sha256 of `len` bytes of the file from `at` (fewer if the file is shorter). */
+function readHash(fd: number, at: number, len: number): string {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const n = fs.readSync(fd, buf, got, len - got, at + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return hashBytes(buf.subarray(0, got));
+}
+
+/**
+ * Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous: call
+ * it off the HTTP thread for large files (the rollout worker does).
+ */
+export function importTail<S extends { sessionId: string | null }, R>(
+  filePath: string, format: TailFormat<S, R>, stmts: TailStatements<S, R>, opts: ImportOptions = {},
+): ImportResult {
+  const result: ImportResult = { inserted: 0, sessionIds: [], malformed: 0 };
+  const log = opts.log ?? (() => {});
+  const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
+  const batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+
+  let fd: number;
+  try {
+    fd = fs.openSync(filePath, 'r');
+  } catch (err) {
+    // Gone between discovery and import (archived, deleted): routine, not an error.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return result;
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const row = stmts.cursor.get.get(filePath);
+    const dev = String(st.dev);
+    const ino = String(st.ino);
+    let cursor: Cursor<S> | null = null;
+    if (row) {
+      let replaced = st.size < row.offset || row.ino !== ino || row.dev !== dev;
+      // Same file, same size, same mtime: nothing new (a partial last line may still be waiting). No read.
+      if (!replaced && st.size === row.size && st.mtimeMs === row.mtime_ms) return result;
+      if (!replaced && row.head_hash !== null) replaced = readHash(fd, 0, row.head_len) !== row.head_hash;
+      if (!replaced && row.tail_hash !== null) replaced = readHash(fd, row.offset - row.tail_len, row.tail_len) !== row.tail_hash;
+      if (replaced) log(`${format.tag} ${filePath} was truncated, replaced or rewritten; re-reading it from the start`);
+      else {
+        cursor = {
+          dev, ino, size: row.size, mtimeMs: row.mtime_ms, offset: row.offset, lineNo: row.line_no,
+          headHash: row.head_hash, headLen: row.head_len, tailHash: row.tail_hash, tailLen: row.tail_len,
+          state: (row.parser_state ? format.restoreState(safeJson(row.parser_state)) : null) ?? format.initialState(filePath),
+          malformed: row.malformed_count,
+        };
+      }
+    }
+    cursor ??= { dev, ino, size: 0, mtimeMs: 0, offset: 0, lineNo: 0, headHash: null, headLen: 0, tailHash: null, tailLen: 0, state: format.initialState(filePath), malformed: 0 };
+    const c = cursor;
+    c.mtimeMs = st.mtimeMs;
+    const end = st.size; // read only what exists now; later growth is a later change event
+    const touched = new Set<string>();
+    let records: R[] = [];
+    let linesInBatch = 0;
+    let batchStart = c.offset;
+    let malformedLogged = 0;
+
+    const commit = (scannedTo: number): void => {
+      c.size = scannedTo;
+      c.tailLen = Math.min(TAIL_BYTES, c.offset);
+      c.tailHash = c.tailLen > 0 ? readHash(fd, c.offset - c.tailLen, c.tailLen) : null;
+      const batch = records;
+      records = [];
+      linesInBatch = 0;
+      const bytes = scannedTo - batchStart;
+      batchStart = scannedTo;
+      const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
+      result.inserted += change.inserted;
+      for (const id of change.sessionIds) touched.add(id);
+      if (batch.length > 0 && opts.onBatch) opts.onBatch(change);
+    };
+
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, end - c.offset)));
+    let carry: Buffer | null = null;
+    let carryStart = c.offset; // file offset of carry[0] (or of the next read when no carry)
+    let pos = c.offset;
+    while (pos < end) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      const data: Buffer = carry ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      const dataStart = carryStart;
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(10, start);
+        if (nl === -1) break;
+        const lineOffset = dataStart + start;
+        c.lineNo++;
+        if (lineOffset === 0 && c.headHash === null) {
+          c.headLen = Math.min(nl, HEAD_BYTES);
+          c.headHash = hashBytes(data.subarray(0, c.headLen));
+        }
+        if (nl > start && !format.isInert(data, start, nl)) {
+          let bad: string | null = null;
+          try {
+            const decoded = decodeLine(data.toString('utf8', start, nl));
+            if (decoded.ok) {
+              // Collect the whole line first: a line that throws half-way adds nothing.
+              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo })];
+              for (const r of lineRecords) records.push(r);
+            } else if (data.subarray(start, nl).toString('utf8').trim()) bad = decoded.reason;
+          } catch (err) {
+            bad = `could not be mapped: ${(err as Error).message}`;
+          }
+          if (bad !== null) {
+            c.malformed++;
+            result.malformed++;
+            if (malformedLogged++ < MAX_MALFORMED_LOGS) log(`${format.tag} malformed line skipped: ${filePath}:${c.lineNo} (${bad})`);
+          }
+        }
+        start = nl + 1;
+        c.offset = dataStart + start;
+        if (++linesInBatch >= batchLines || c.offset - batchStart >= batchBytes) commit(c.offset);
+      }
+      carry = start < data.length ? Buffer.from(data.subarray(start)) : null;
+      carryStart = dataStart + start;
+    }
+    commit(pos); // everything up to `pos` is scanned; a partial tail stays unconsumed (offset < size)
+    result.sessionIds = [...touched];
+    return result;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
