@@ -3,6 +3,7 @@
  * benchmark measures it). Bars are drawn with uPlot's bar path builder; a stacked chart draws
  * cumulative values, top of the stack first, and its legend shows each series' own value.
  */
+import './locale-guard.js'; // must run before uPlot's module body
 import uPlot from 'uplot';
 
 export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
