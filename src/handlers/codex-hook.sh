@@ -198,14 +198,24 @@ am_spool() {
   # handlers never interleave their lines. A shell's printf does one write for a line up to 4 KiB
   # (dash: any size; bash's stdio splits bigger ones), so a bigger line goes through dd, which
   # writes a block read from a regular file as one write.
-  if [ "$am_len" -le 4096 ]; then
-    { printf '%s' "$am_line" >>"$am_file"; } 2>/dev/null
-  else
-    am_tmp="$am_sdir/.line.$$.tmp"
-    { printf '%s' "$am_line" >"$am_tmp" && dd if="$am_tmp" bs="$am_len" count=1 >>"$am_file"; } 2>/dev/null
-  fi
-  am_rc=$?
-  [ -n "${am_tmp:-}" ] && rm -f "$am_tmp" 2>/dev/null
+  am_try=0
+  while :; do
+    if [ "$am_len" -le 4096 ]; then
+      { printf '%s' "$am_line" >>"$am_file"; } 2>/dev/null
+    else
+      am_tmp="$am_sdir/.line.$$.tmp"
+      { printf '%s' "$am_line" >"$am_tmp" && dd if="$am_tmp" bs="$am_len" count=1 >>"$am_file"; } 2>/dev/null
+    fi
+    am_rc=$?
+    [ -n "${am_tmp:-}" ] && rm -f "$am_tmp" 2>/dev/null
+    [ "$am_rc" -ne 0 ] && break
+    # The sidecar may have renamed the live spool for draining between our open and our write,
+    # and even deleted it after its last read: the line would be lost. If the live spool does not
+    # hold our line (by its delivery id), write it again; the sidecar dedups a double delivery.
+    am_try=$((am_try + 1))
+    [ "$am_try" -ge 3 ] && break
+    tail -c 1048576 "$am_file" 2>/dev/null | grep -qF "$am_id" && break
+  done
   if [ "$am_rc" -ne 0 ]; then
     am_count_drop "could not spool a $am_type event (cannot append to $am_file)"
   fi
