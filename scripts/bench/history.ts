@@ -21,13 +21,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
-import { migrateHostSchema, startRolloutWatcher } from '../../src/sidecar/index.js';
+import { startRolloutWatcher } from '../../src/sidecar/index.js';
 import { RolloutEngine } from '../../src/sidecar/rollout/engine.js';
 import { dailyUsage } from '../../src/sidecar/usage/queries.js';
 import { isMainModule } from '../lib/is-main.js';
 import { REPO_ROOT, startPatched } from '../lib/servers.js';
 import { generateRollout } from './rollout.js';
 import { launchChromium } from '../lib/browser.js';
+import { openUpstreamDb } from '../lib/upstream-schema.js';
 
 export interface HistoryBenchRow {
   metric: string;
@@ -61,23 +62,6 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-function upstreamDb(dbPath: string): Database.Database {
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-    CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL DEFAULT 'active', cwd TEXT, model TEXT,
-      transcript_path TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, ended_at TEXT, input_tokens INTEGER NOT NULL DEFAULT 0,
-      output_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
-      event_count INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, hook_type TEXT NOT NULL,
-      tool_name TEXT, summary TEXT, data TEXT, created_at TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS idx_events_session ON events(session_id, created_at);`);
-  migrateHostSchema(db);
-  return db;
-}
 
 const TEXT = 'The parser test fails because the tokenizer drops the trailing newline; fixing it in lexer.rs now. ';
 
@@ -283,7 +267,7 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       if (!n) throw new Error('no lines');
 
       const dbPath = path.join(dir, `import-${r}.db`);
-      upstreamDb(dbPath).close();
+      openUpstreamDb(dbPath).close();
       const t1 = performance.now();
       const c1 = process.cpuUsage();
       const engine = await RolloutEngine.start({ dbPath, codexHome: hist.codexHome, claudeDir: hist.claudeDir, onChange: () => {}, sweepIntervalMs: 3_600_000 });
@@ -329,7 +313,7 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
       await build({ entryPoints: [path.join(REPO_ROOT, 'src/sidecar/rollout/worker.ts')], outfile: path.join(outDir, 'rollout-worker.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['better-sqlite3'], logLevel: 'silent' });
       const dbPath = path.join(dir, 'worker.db');
-      upstreamDb(dbPath).close();
+      openUpstreamDb(dbPath).close();
       const mainDb = new Database(dbPath);
       mainDb.pragma('journal_mode = WAL');
       mainDb.pragma('busy_timeout = 5000');

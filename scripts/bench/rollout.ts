@@ -14,9 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
-import { importRolloutFile, migrateHostSchema, startRolloutWatcher } from '../../src/sidecar/index.js';
+import { importRolloutFile, startRolloutWatcher } from '../../src/sidecar/index.js';
 import { benchRunsArg, runCli } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
+import { openUpstreamDb } from '../lib/upstream-schema.js';
 
 export interface RolloutBenchRow {
   metric: string;
@@ -87,23 +88,6 @@ export function generateRollout(targetBytes: number, sessionId = SID): string {
   return parts.join('');
 }
 
-function upstreamDb(dbPath: string): Database.Database {
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-    CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL DEFAULT 'active', cwd TEXT, model TEXT,
-      transcript_path TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, ended_at TEXT, input_tokens INTEGER NOT NULL DEFAULT 0,
-      output_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
-      event_count INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, hook_type TEXT NOT NULL,
-      tool_name TEXT, summary TEXT, data TEXT, created_at TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS idx_events_session ON events(session_id, created_at);`);
-  migrateHostSchema(db);
-  return db;
-}
 
 function appendLine(file: string, n: number): void {
   const line = { timestamp: new Date().toISOString(), type: 'response_item', payload: { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"echo x"}', call_id: `call_append_${n}_${Date.now()}` } };
@@ -140,7 +124,7 @@ export async function runRolloutBench(opts: { runs?: number; sizeMB?: number; la
     const importCpu: number[] = [];
     let inserted = 0;
     for (let r = 0; r < runs; r++) {
-      const db = upstreamDb(path.join(dir, `import-${r}.db`));
+      const db = openUpstreamDb(path.join(dir, `import-${r}.db`));
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       inserted = importRolloutFile(db, big).inserted;
@@ -172,7 +156,7 @@ export async function runRolloutBench(opts: { runs?: number; sizeMB?: number; la
     for (const sz of [5, sizeMB]) {
       const file = path.join(dir, `rollout-incr-${sz}-${SID}.jsonl`);
       fs.writeFileSync(file, generateRollout(sz * 1024 * 1024));
-      const db = upstreamDb(path.join(dir, `incr-${sz}.db`));
+      const db = openUpstreamDb(path.join(dir, `incr-${sz}.db`));
       importRolloutFile(db, file);
       const times: number[] = [];
       for (let i = 0; i < 30; i++) {
@@ -206,7 +190,7 @@ export async function runRolloutBench(opts: { runs?: number; sizeMB?: number; la
     const day = path.join(home, 'sessions', '2026', '09', '14');
     fs.mkdirSync(day, { recursive: true });
     const dbPath = path.join(dir, 'watch.db');
-    upstreamDb(dbPath).close();
+    openUpstreamDb(dbPath).close();
     let lastChange = 0;
     let changeCount = 0;
     const watcher = await startRolloutWatcher({

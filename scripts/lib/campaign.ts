@@ -26,6 +26,7 @@ import { spoolStatus } from '../../src/sidecar/spool.js';
 import { importRolloutFile, migrateHostSchema } from '../../src/sidecar/index.js';
 import { installClaudeHooks } from '../../src/core/claude-hooks.js';
 import { installCodexHooks } from '../../src/core/codex-hooks.js';
+import { createUpstreamSchema } from './upstream-schema.js';
 
 // The installed copies, as the build makes them (the delivery module inlined).
 const CODEX_HANDLER = path.join(REPO_ROOT, 'build', 'agent-monitor', 'scripts', 'codex-hook-handler.js');
@@ -509,7 +510,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const dbFile = path.join(root.dir, 'rollout-fuzz.db');
       const db = new Database(dbFile);
       try {
-        createUpstreamTables(db);
+        db.pragma('journal_mode = WAL');
+        createUpstreamSchema(db);
         migrateHostSchema(db);
         let file = 0;
         while (t.tried < opts.count && Date.now() < end) {
@@ -587,19 +589,6 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     root.cleanup();
   }
   return { options: opts, durationMs: Date.now() - started, targets, integrity };
-}
-
-/** The upstream tables (what server/db.js creates), for in-process imports into a fresh DB. */
-function createUpstreamTables(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL DEFAULT 'active', cwd TEXT, model TEXT,
-      transcript_path TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, ended_at TEXT, input_tokens INTEGER NOT NULL DEFAULT 0,
-      output_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
-      event_count INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, hook_type TEXT NOT NULL,
-      tool_name TEXT, summary TEXT, data TEXT, created_at TEXT NOT NULL);
-  `);
 }
 
 export function soakMarkdown(rep: SoakReport): string {

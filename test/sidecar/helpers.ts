@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { onCleanup, tempDir } from '../helpers/temp.js';
 import { hookDedupKey, hookSessionId, markSeen, migrateHostSchema, summarizeEvent } from '../../src/sidecar/index.js';
-import { createUpstreamSchema } from './upstream-schema.js';
+import { createUpstreamSchema } from '../../scripts/lib/upstream-schema.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/rollout');
 export const REAL_CODEX = path.resolve(import.meta.dirname, '../fixtures/real/codex');

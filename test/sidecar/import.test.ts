@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importRolloutFile, migrateHostSchema } from '../../src/sidecar/index.js';
 import { createTempDirectory, f8Text, openDb, openTestDb, placeF8, rows, SID } from './helpers.js';
-import { createUpstreamSchema } from './upstream-schema.js';
+import { createUpstreamSchema } from '../../scripts/lib/upstream-schema.js';
 
 describe('migrateHostSchema', () => {
   it('migrates an existing DB with rows (defaults applied), twice without change', () => {

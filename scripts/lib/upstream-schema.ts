@@ -1,5 +1,9 @@
-/** The upstream schema exactly as docs/contracts.md "Upstream schema" states it (before our patches). */
-import type Database from 'better-sqlite3';
+/**
+ * The upstream schema exactly as docs/contracts.md "Upstream schema" states it (before our
+ * patches), for tests and benchmarks that import into a database without starting the server.
+ */
+import Database from 'better-sqlite3';
+import { migrateHostSchema } from '../../src/sidecar/index.js';
 
 export function createUpstreamSchema(db: Database.Database): void {
   db.exec(`
@@ -17,4 +21,15 @@ export function createUpstreamSchema(db: Database.Database): void {
     );
     CREATE INDEX IF NOT EXISTS idx_events_session ON events(session_id, created_at);
   `);
+}
+
+/** A database as the patched server opens it: WAL, the upstream tables, then our migration. */
+export function openUpstreamDb(dbPath: string): Database.Database {
+  const db = new Database(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  createUpstreamSchema(db);
+  migrateHostSchema(db);
+  return db;
 }
