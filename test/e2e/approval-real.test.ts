@@ -106,9 +106,20 @@ async function checkApproval(
     throw new Error(`${err.message}\n--- ${agent} screen ---\n${onScreen()}`);
   });
   run.write(approval.keys);
+  // On a loaded machine the TUI can draw the dialog before it reads keys; a keypress that arrives
+  // then is lost. While the session still needs us, answer again every few seconds (the same
+  // answer to the same dialog, so a repeat cannot approve anything else).
+  let answeredAt = Date.now();
   const cleared = await waitFor(
     `${agent}: needs-you cleared`,
-    () => frames.slice(frames.indexOf(pending) + 1).find((f) => f.session.id === pending.session.id && !f.session.needs_you),
+    () => {
+      const done = frames.slice(frames.indexOf(pending) + 1).find((f) => f.session.id === pending.session.id && !f.session.needs_you);
+      if (!done && Date.now() - answeredAt > 3000) {
+        run.write(approval.keys);
+        answeredAt = Date.now();
+      }
+      return done;
+    },
     WAIT_MS,
     50,
   ).catch((err: Error) => {
