@@ -344,15 +344,7 @@ async function swapIfUnchanged({ path: filePath, data, mode, expected }: { path:
     renamed = true;
   } catch (error) {
     if (error instanceof ConfigFileError) throw error;
-    if (isErrno(error, 'EACCES') || isErrno(error, 'EPERM') || isErrno(error, 'EROFS')) {
-      throw new ConfigFileError({
-        code: 'read-only',
-        path: filePath,
-        message: `${filePath} could not be written (${errText(error)}). Make it and its folder writable and try again; ${NOTHING_CHANGED}.`,
-        cause: error,
-      });
-    }
-    throw ioError(filePath, error);
+    throw writeError(filePath, error);
   } finally {
     if (!renamed) await unlink(tmp).catch(() => undefined);
   }
@@ -503,6 +495,19 @@ function modeText(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 }
 
+/** What a failed write of `filePath` means for the user: a read-only file or folder, or another I/O error. */
+function writeError(filePath: string, error: unknown): ConfigFileError {
+  if (isErrno(error, 'EACCES') || isErrno(error, 'EPERM') || isErrno(error, 'EROFS')) {
+    return new ConfigFileError({
+      code: 'read-only',
+      path: filePath,
+      message: `${filePath} could not be written (${errText(error)}). Make it and its folder writable and try again; ${NOTHING_CHANGED}.`,
+      cause: error,
+    });
+  }
+  return ioError(filePath, error);
+}
+
 /**
  * The one atomic writer of the TypeScript side: `atomically` (temp file in the same folder,
  * fsync, rename; retries the transient errors Windows and busy disks give). A reader sees the old
@@ -514,15 +519,7 @@ export async function writeFileAtomic({ path: filePath, data, mode = 0o644 }: { 
     await mkdir(path.dirname(filePath), { recursive: true });
     await atomicWriteFile(filePath, data, { mode, timeout: 1_000 });
   } catch (error) {
-    if (isErrno(error, 'EACCES') || isErrno(error, 'EPERM') || isErrno(error, 'EROFS')) {
-      throw new ConfigFileError({
-        code: 'read-only',
-        path: filePath,
-        message: `${filePath} could not be written (${errText(error)}). Make it and its folder writable and try again; ${NOTHING_CHANGED}.`,
-        cause: error,
-      });
-    }
-    throw ioError(filePath, error);
+    throw writeError(filePath, error);
   }
 }
 

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
 import { createHookService } from '../../src/core/hook-service.js';
 import { chooseClaudeTransport } from '../../src/core/hook-transport.js';
@@ -18,6 +18,7 @@ import { runClaude } from '../real-clients/run.js';
 import { sessionEvents, type ApiSession } from '../helpers/api.js';
 import { startPatched } from '../../scripts/lib/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { onCleanup } from '../helpers/temp.js';
 
 /** Events a Claude session file also records (docs/contracts.md "Claude session files"). */
 const FILE_VISIBLE = new Set(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop']);
@@ -34,10 +35,6 @@ function hostEnv(dataDir: string, claudeConfigDir: string, codexHome: string, ex
   return { codexHome, env: { ...env, ...extra } };
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 beforeAll(() => {
   ensureRealClients();
@@ -46,13 +43,13 @@ beforeAll(() => {
 describe('real Claude Code CLI end to end', () => {
   test('one scripted session with a tool call appears in the API with its events, each once', async () => {
     const layout = makeTempLayout('am-e2e-claude-');
-    cleanups.push(() => layout.cleanup());
+    onCleanup(() => layout.cleanup());
     const dataDir = join(layout.root, 'data');
     mkdirSync(dataDir, { recursive: true });
     const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello'] }) });
-    cleanups.push(() => fake.close());
+    onCleanup(() => fake.close());
     const sidecar = await startPatched({ dir: dataDir });
-    cleanups.push(async () => void (await sidecar.stop()));
+    onCleanup(async () => void (await sidecar.stop()));
 
     const service = createHookService({
       settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),
@@ -113,15 +110,15 @@ describe('real Claude Code CLI end to end', () => {
   test('HTTP hooks (type: "http", detected from the real CLI): every event once, posted by Claude Code itself', async () => {
     const { claudeBin, claudeVersion } = ensureRealClients();
     const layout = makeTempLayout('am-e2e-claude-http-');
-    cleanups.push(() => layout.cleanup());
+    onCleanup(() => layout.cleanup());
     const dataDir = join(layout.root, 'data');
     mkdirSync(dataDir, { recursive: true });
     const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello', 'echo again'] }) });
-    cleanups.push(() => fake.close());
+    onCleanup(() => fake.close());
     const claudeConfigDir = join(layout.home, '.claude');
     // The sidecar also imports this Claude config dir's session files, as it does for a user.
     const sidecar = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome) });
-    cleanups.push(async () => void (await sidecar.stop()));
+    onCleanup(async () => void (await sidecar.stop()));
 
     const service = createHookService({
       settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false }),
@@ -186,11 +183,11 @@ describe('real Claude Code CLI end to end', () => {
   test('HTTP hooks with the sidecar down for the whole session, started afterwards: every event from the session files, none twice', async () => {
     const { claudeBin } = ensureRealClients();
     const layout = makeTempLayout('am-e2e-claude-down-');
-    cleanups.push(() => layout.cleanup());
+    onCleanup(() => layout.cleanup());
     const dataDir = join(layout.root, 'data');
     mkdirSync(dataDir, { recursive: true });
     const fake = await startFakeAnthropic({ script: claudeToolScript({ commands: ['echo hello', 'echo again'] }) });
-    cleanups.push(() => fake.close());
+    onCleanup(() => fake.close());
     const claudeConfigDir = join(layout.home, '.claude');
     // Where the sidecar will listen: nothing listens there during the session.
     const port = await new Promise<number>((resolve) => {
@@ -216,7 +213,7 @@ describe('real Claude Code CLI end to end', () => {
     expect(fake.issuedToolUseIds).toHaveLength(2);
 
     const sidecar = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome, { AGENT_MONITOR_PORT: String(port) }) });
-    cleanups.push(async () => void (await sidecar.stop()));
+    onCleanup(async () => void (await sidecar.stop()));
     const { sessions } = await waitFor('the session row', async () => {
       const doc = await sidecar.get<{ sessions: ApiSession[] }>('/api/sessions');
       return doc.sessions.length ? doc : null;
@@ -248,7 +245,7 @@ describe('real Claude Code CLI end to end', () => {
     // A restart imports nothing twice.
     await sidecar.stop();
     const again = await startPatched({ dir: dataDir, ...hostEnv(dataDir, claudeConfigDir, layout.codexHome) });
-    cleanups.push(async () => void (await again.stop()));
+    onCleanup(async () => void (await again.stop()));
     await new Promise((r) => setTimeout(r, 2500));
     const after = await sessionEvents(again, session.id);
     expect(after.map((e) => e.dedup_key).sort()).toEqual(events.map((e) => e.dedup_key).sort());

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
 import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 import { readCodexHooks } from '../../src/core/codex-hooks.js';
@@ -20,11 +20,8 @@ import { findRollouts, makeTempLayout, type TempLayout } from '../real-clients/c
 import { ensureRealClients } from '../real-clients/ensure.js';
 import { startFakeOpenAI, toolScript, type FakeOpenAI } from '../real-clients/fake-openai.js';
 import { runCodex, writeCodexConfig } from '../real-clients/run.js';
+import { onCleanup } from '../helpers/temp.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 beforeAll(() => {
   ensureRealClients();
@@ -43,11 +40,11 @@ interface Setup {
 /** Temp folders, the fake model, and our hooks installed with the sh + curl transport. */
 async function setup(prefix: string): Promise<Setup> {
   const layout = makeTempLayout(prefix);
-  cleanups.push(() => layout.cleanup());
+  onCleanup(() => layout.cleanup());
   const dataDir = join(layout.root, 'data');
   mkdirSync(dataDir, { recursive: true });
   const fake = await startFakeOpenAI({ script: toolScript({ commands: COMMANDS }) });
-  cleanups.push(() => fake.close());
+  onCleanup(() => fake.close());
   writeCodexConfig({ codexHome: layout.codexHome, baseUrl: fake.url });
   const service = createHookService({
     settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true }),
@@ -105,7 +102,7 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
   test('sidecar up: every event once, posted live (nothing spooled)', async () => {
     const s = await setup('am-e2e-codex-sh-up-');
     const sidecar = await startPatched({ dir: s.dataDir, codexHome: s.layout.codexHome });
-    cleanups.push(async () => void (await sidecar.stop()));
+    onCleanup(async () => void (await sidecar.stop()));
     // A patient wait (Codex passes its environment to hooks), so a loaded machine does not turn
     // a live post into a spooled one; the default wait is what the benchmark measures.
     const sessionId = await run(s, { AGENT_MONITOR_HOOK_WAIT_MS: '5000' });
@@ -123,7 +120,7 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
     expect(new Set(lines.map((l) => l.data.__delivery_id)).size).toBe(lines.length);
 
     const sidecar = await startPatched({ dir: s.dataDir, codexHome: s.layout.codexHome });
-    cleanups.push(async () => void (await sidecar.stop()));
+    onCleanup(async () => void (await sidecar.stop()));
     const events = await settled(sidecar, sessionId);
     expectEachOnce(events);
     await waitFor('the spool to be drained', async () => ((await sidecar.get<{ spool: { pending: number } }>('/api/host/status')).spool.pending === 0 ? true : null), 10_000);
@@ -131,7 +128,7 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
     // A restart drains nothing twice.
     await sidecar.stop();
     const again = await startPatched({ dir: s.dataDir, codexHome: s.layout.codexHome });
-    cleanups.push(async () => void (await again.stop()));
+    onCleanup(async () => void (await again.stop()));
     expectEachOnce(await settled(again, sessionId));
   }, 240_000);
 
@@ -143,7 +140,7 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
       sockets.push(sock);
     });
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { for (const x of sockets) x.destroy(); hung.close(() => r()); }));
+    onCleanup(() => new Promise<void>((r) => { for (const x of sockets) x.destroy(); hung.close(() => r()); }));
     const port = (hung.address() as net.AddressInfo).port;
     // What a live sidecar would have written, naming this (live) process and the hung port.
     writeRuntimeFile(s.dataDir, { version: 1, port, pid: process.pid, token: 'b2'.repeat(32), startedAt: new Date().toISOString() });

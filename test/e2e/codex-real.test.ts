@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { defaultOutDir } from '../../scripts/build-agent-monitor.js';
 import { createHookService } from '../../src/core/hook-service.js';
 import { detectCodexVersion } from '../../src/core/codex-diagnostics.js';
@@ -16,11 +16,8 @@ import { runCodex, writeCodexConfig } from '../real-clients/run.js';
 import { sessionEvents, type ApiEvent, type ApiSession } from '../helpers/api.js';
 import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { onCleanup } from '../helpers/temp.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 beforeAll(() => {
   ensureRealClients();
@@ -39,14 +36,14 @@ interface Run {
 
 async function runScriptedSession(opts: { hooks: boolean; bypassTrust: boolean; commands: string[] }): Promise<Run> {
   const layout = makeTempLayout('am-e2e-codex-');
-  cleanups.push(() => layout.cleanup());
+  onCleanup(() => layout.cleanup());
   const dataDir = join(layout.root, 'data');
   mkdirSync(dataDir, { recursive: true });
   const fake = await startFakeOpenAI({ script: toolScript({ commands: opts.commands }) });
-  cleanups.push(() => fake.close());
+  onCleanup(() => fake.close());
   writeCodexConfig({ codexHome: layout.codexHome, baseUrl: fake.url });
   const sidecar = await startPatched({ dir: dataDir, codexHome: layout.codexHome });
-  cleanups.push(async () => void (await sidecar.stop()));
+  onCleanup(async () => void (await sidecar.stop()));
 
   const service = createHookService({
     settings: createMemorySettings({ agentMonitorEnabled: true, hooksEnabled: opts.hooks, codexOptIn: opts.hooks }),
