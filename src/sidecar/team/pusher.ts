@@ -160,7 +160,7 @@ export class TeamPusher {
   private wake: (() => void) | null = null;
   private readonly st: TeamSyncStatus;
   private lastLoggedError: string | null = null;
-  private readonly stmts: {
+  private stmtCache: {
     sessions: Database.Statement;
     events: Database.Statement;
     eventsText: Database.Statement;
@@ -168,7 +168,7 @@ export class TeamPusher {
     pendingSessions: Database.Statement;
     pendingEvents: Database.Statement;
     pendingUsage: Database.Statement;
-  };
+  } | null = null;
 
   constructor(options: TeamPusherOptions) {
     this.opts = {
@@ -196,11 +196,19 @@ export class TeamPusher {
     // Short: a write lock held by the rollout worker delays the cursor write (retried next cycle),
     // never the HTTP thread for seconds.
     this.db.pragma('busy_timeout = 1000');
+  }
+
+  /**
+   * The change feeds (created on first use; a busy database makes this throw, and the loop retries
+   * with backoff) and the statements over them.
+   */
+  private get stmts(): NonNullable<TeamPusher['stmtCache']> {
+    if (this.stmtCache) return this.stmtCache;
     ensureTeamChangeFeeds(this.db);
     const textCols = 'e.summary, e.data';
     const eventsSql = (text: boolean): string => `SELECT e.id, e.session_id, e.dedup_key, e.created_at, e.hook_type, e.tool_name, e.source,
         ${text ? textCols : 'NULL AS summary, NULL AS data'} FROM events e WHERE e.id > ? ORDER BY e.id LIMIT ?`;
-    this.stmts = {
+    this.stmtCache = {
       sessions: this.db.prepare(`SELECT r.rev, s.id, s.harness, s.parent_session_id, s.cwd, COALESCE(s.model, u.model) AS model, s.name,
           s.started_at, s.updated_at, s.ended_at, s.status, s.event_count,
           EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND e.seen_by IN ('hook', 'hook,rollout')) AS live
@@ -215,6 +223,7 @@ export class TeamPusher {
       pendingEvents: this.db.prepare('SELECT COUNT(*) AS n FROM events WHERE id > ?'),
       pendingUsage: this.db.prepare('SELECT COUNT(*) AS n FROM team_usage_log WHERE seq > ?'),
     };
+    return this.stmtCache;
   }
 
   status(): TeamSyncStatus {
