@@ -11,7 +11,8 @@
  * Then every fact is in PostgreSQL exactly once (the union of the three local stores, by key),
  * per-machine token totals equal the local stores' sums for the sessions each machine owns, the
  * schema version table is right, no text column is filled by default, and a fourth sidecar with
- * AGENT_MONITOR_SHARE_TEXT=1 fills them. The connection string's password never reaches a log
+ * AGENT_MONITOR_SHARE_TEXT=1 fills them (rows PostgreSQL refuses are skipped and counted; NULs
+ * cleaned), a newer schema is refused untouched. The connection string's password never reaches a log
  * line or the status document.
  */
 import fs from 'node:fs';
@@ -305,23 +306,60 @@ describe('team sync to PostgreSQL', () => {
     writeClaudeTranscript(transcriptPath(d0, sid), 20_000, { sessionId: sid });
     const d = await start(d0);
     await hookCalls(d, sid, 0, 3);
+    // Rows PostgreSQL cannot take as they are: a NUL in text (cleaned to U+FFFD) and a time past
+    // PostgreSQL's range (refused: counted as skipped, never retried forever, the rest goes on).
+    const local = new Database(d.server.dbPath);
+    const insert = local.prepare(`INSERT INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)
+                                  VALUES (?, 'PostToolUse', 'Bash', ?, ?, ?, 'hook', 'hook', ?)`);
+    insert.run(sid, 'out\u0000put', JSON.stringify({ tool_response: 'a\u0000b' }), new Date().toISOString(), 'post:nul');
+    insert.run(sid, 'far future', '{}', '+275760-09-13T00:00:00.000Z', 'post:far-future');
+    local.close();
+    await hookCalls(d, sid, 3, 1);
     await caughtUp(d);
     const status = await teamSync(d);
-    expect(status).toMatchObject({ state: 'idle', pending: 0, last_error: null });
+    expect(status).toMatchObject({ state: 'idle', pending: 0, last_error: null, skipped: 1 });
+    expect(d.server.output()).toMatch(/team sync: the server refused a team_events row at cursor \d+ \(.*\); skipped/);
     const q = await pgServer.connect('team_text');
     try {
       const r = await q.query<{ summary: string | null; command: string | null }>(
         `SELECT summary, body->'tool_input'->>'command' AS command FROM am_events WHERE session_id = $1 AND hook_type = 'PreToolUse' ORDER BY dedup_key`, [sid]);
-      expect(r.rows.length).toBe(3);
+      expect(r.rows.length).toBe(4);
       for (const row of r.rows) {
         expect(row.command).toBe('cargo test -p demo-parser');
         expect(row.summary).toContain('cargo test');
       }
       expect((await q.query('SELECT count(*)::int AS n FROM am_events WHERE body IS NULL')).rows[0]).toEqual({ n: 0 });
+      expect((await q.query(`SELECT summary, body->>'tool_response' AS out FROM am_events WHERE dedup_key = 'post:nul'`)).rows).toEqual([{ summary: 'out\uFFFDput', out: 'a\uFFFDb' }]);
+      expect((await q.query(`SELECT count(*)::int AS n FROM am_events WHERE dedup_key = 'post:far-future'`)).rows[0]).toEqual({ n: 0 });
+      expect((await q.query(`SELECT count(*)::int AS n FROM am_events WHERE hook_type = 'PreToolUse'`)).rows[0]).toEqual({ n: 4 });
     } finally {
       await q.end();
     }
   }, 120_000);
+
+  it('a team database newer than the sidecar is refused: status error, nothing written', async () => {
+    const admin = await pgServer.connect('postgres');
+    await admin.query('CREATE DATABASE team_newer');
+    await admin.end();
+    const q = await pgServer.connect('team_newer');
+    try {
+      await q.query(`CREATE TABLE am_schema_version (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text)`);
+      await q.query(`INSERT INTO am_schema_version (version, description) VALUES (99, 'from the future')`);
+      const e0 = prepare('echo', 'team_newer');
+      writeClaudeTranscript(transcriptPath(e0, S4), 10_000, { sessionId: S4, idPrefix: 'e' });
+      const e = await start(e0);
+      // Refused at every retry, while the imported rows wait (pending is counted before each try).
+      const s = await waitFor('the refusal in the status, with rows waiting', async () => {
+        const t = await teamSync(e);
+        return t.state === 'error' && t.pending > 0 ? t : null;
+      });
+      expect(s.last_error).toBe(`the team database's schema is version 99, newer than this agent monitor knows (${TEAM_MIGRATIONS.length}); update the agent monitor on this machine. Nothing was changed in the database.`);
+      const tables = (await q.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.t);
+      expect(tables).toEqual(['am_schema_version']);
+    } finally {
+      await q.end();
+    }
+  });
 
   it('without AGENT_MONITOR_TEAM_DB_URL nothing is pushed and the status says off', async () => {
     const dir = tempDir('am-team-off-');
