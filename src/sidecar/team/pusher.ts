@@ -236,11 +236,6 @@ export class TeamPusher {
     this.loop = this.run();
   }
 
-  /** Push now instead of at the next poll (e.g. after a hook commit). */
-  nudge(): void {
-    this.wake?.();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
