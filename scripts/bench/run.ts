@@ -8,6 +8,7 @@
  *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
  *   - Dashboard      (scripts/bench/dashboard.ts): search, list, timeline, hook → screen [--events N]
  *   - History import, charts, idle cost (scripts/bench/history.ts): runHistoryBench
+ *   - Team sync      (scripts/bench/team-push.ts): push throughput, catch-up after 1 h offline, CPU
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,13 +19,14 @@ import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
 import { dashboardBenchMarkdown, runDashboardBench } from './dashboard.js';
 import { historyBenchMarkdown, runHistoryBench } from './history.js';
+import { runTeamPushBench, teamPushBenchMarkdown } from './team-push.js';
 import { parseCli, runCli, UsageError } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history' | 'team-push';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
@@ -33,6 +35,7 @@ export const SECTIONS: Record<SectionKey, { title: string; command: string }> = 
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
   dashboard: { title: 'Dashboard reads', command: 'npm run bench -- --only dashboard --write' },
   history: { title: 'History import, charts and idle cost', command: 'npm run bench -- --only history --write' },
+  'team-push': { title: 'Team sync to PostgreSQL', command: 'npm run bench -- --only team-push --write' },
 };
 
 const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>]
@@ -197,6 +200,12 @@ async function main(): Promise<void> {
     const rows = await runDashboardBench(events ? { events } : {});
     results.dashboard = dashboardBenchMarkdown(rows);
     console.log(`\n## ${SECTIONS.dashboard.title}\n\n${results.dashboard}`);
+  }
+
+  if (only.has('team-push')) {
+    const rows = await runTeamPushBench(runs ? { runs } : {});
+    results['team-push'] = teamPushBenchMarkdown(rows);
+    console.log(`\n## ${SECTIONS['team-push'].title}\n\n${results['team-push']}`);
   }
 
   if (write) {

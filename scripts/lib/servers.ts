@@ -191,7 +191,10 @@ export interface TranscriptTotals {
  * shaped as Claude Code writes them (message.id, model, usage), each assistant message once.
  * Returns the totals the server should report for it.
  */
-export function writeClaudeTranscript(file: string, targetBytes: number, opts: { model?: string; sessionId?: string } = {}): TranscriptTotals {
+export function writeClaudeTranscript(file: string, targetBytes: number, opts: { model?: string; sessionId?: string; idPrefix?: string } = {}): TranscriptTotals {
+  // Message and request ids are globally unique in real transcripts; give each file its own prefix
+  // when several must not share token records.
+  const idPrefix = opts.idPrefix ?? '';
   const model = opts.model ?? 'claude-sonnet-4-5-20250929';
   const sessionId = opts.sessionId ?? randomUUID();
   mkdirSync(dirname(file), { recursive: true });
@@ -238,7 +241,7 @@ export function writeClaudeTranscript(file: string, targetBytes: number, opts: {
         version: '2.0.0',
         type: 'assistant',
         message: {
-          id: `msg_${String(i).padStart(8, '0')}`,
+          id: `msg_${idPrefix}${String(i).padStart(8, '0')}`,
           type: 'message',
           role: 'assistant',
           model,
@@ -246,7 +249,7 @@ export function writeClaudeTranscript(file: string, targetBytes: number, opts: {
           stop_reason: 'end_turn',
           usage,
         },
-        requestId: `req_${i}`,
+        requestId: `req_${idPrefix}${i}`,
         uuid: `a-${i}`,
         timestamp: ts,
       })}\n`);

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { EventSource } from '../shared/events.js';
 import { migrateUsageSchema } from './usage-schema.js';
 import { migrateDashboardSchema } from './dashboard-schema.js';
+import { migrateOutboxSchema } from './team/outbox.js';
 
 export const HOST_SCHEMA_VERSION = 2;
 
@@ -52,6 +53,8 @@ export function migrateHostSchema(db: Database.Database): void {
     `);
     migrateUsageSchema(db);
     migrateDashboardSchema(db);
+    // Cursors of team sync and export (src/sidecar/team/outbox.ts).
+    migrateOutboxSchema(db);
     // v2: the hash of the bytes just before the cursor, to notice a file rewritten in place (both
     // importers' cursor tables: src/sidecar/tail-import.ts). Added by column, so no version bump.
     for (const table of ['codex_rollout_files', 'claude_transcript_files']) {

@@ -21,6 +21,9 @@ import { usageRoute } from './usage-routes.js';
 import { trackAttention } from '../attention.js';
 import { dashboardRoute } from './dashboard-routes.js';
 import { timelineRow } from './timeline.js';
+import { machineIdentity } from '../team/machine.js';
+import { TeamPusher, teamSyncConfig, type TeamSyncStatus } from '../team/pusher.js';
+import { redactSecretsIn } from '../../shared/redact-url.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -62,6 +65,10 @@ const state: {
   droppedPosts: number;
   healthTimer: NodeJS.Timeout | null;
   spoolCache: { at: number; value: SpoolStatus } | null;
+  /** Team sync (src/sidecar/team/pusher.ts): null while off. */
+  team: TeamPusher | null;
+  /** Why team sync is configured but could not start (redacted). */
+  teamError: string | null;
 } = {
   ctx: null,
   token: newToken(),
@@ -82,6 +89,8 @@ const state: {
   droppedPosts: 0,
   healthTimer: null,
   spoolCache: null,
+  team: null,
+  teamError: null,
 };
 
 /** How often a degraded sidecar re-checks its storage and retries runtime.json, and how long status reads are cached. */
@@ -334,7 +343,42 @@ export function hostStatus(): Record<string, unknown> {
     lastCodexHookEventAt: state.lastCodexHookEventAt,
     watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
     spool: spoolNow(),
+    team_sync: teamSyncStatus(),
   };
+}
+
+type TeamSyncDoc = TeamSyncStatus | { state: 'off' | 'error'; last_push_at: null; pending: 0; last_error: string | null };
+
+/** `team_sync` in GET /api/host/status: {state, last_push_at, pending, last_error (redacted)} and details. */
+function teamSyncStatus(): TeamSyncDoc {
+  if (state.team) return state.team.status();
+  if (state.teamError) return { state: 'error', last_push_at: null, pending: 0, last_error: state.teamError };
+  return { state: 'off', last_push_at: null, pending: 0, last_error: null };
+}
+
+/** Starts the pusher when AGENT_MONITOR_TEAM_DB_URL is set (opt-in; docs/team.md). Never throws. */
+function startTeamSync(ctx: UpstreamContext, dataDir: string): void {
+  const config = teamSyncConfig();
+  if (!config) return;
+  try {
+    const interval = Number(process.env.AGENT_MONITOR_TEAM_PUSH_INTERVAL_MS);
+    const backoffMax = Number(process.env.AGENT_MONITOR_TEAM_BACKOFF_MAX_MS);
+    const batchRows = Number(process.env.AGENT_MONITOR_TEAM_BATCH_ROWS);
+    state.team = new TeamPusher({
+      dbPath: ctx.db.name,
+      url: config.url,
+      shareText: config.shareText,
+      identity: machineIdentity(dataDir),
+      log,
+      ...(interval > 0 ? { intervalMs: interval } : {}),
+      ...(Number.isInteger(batchRows) && batchRows > 0 ? { batchRows } : {}),
+      ...(backoffMax > 0 ? { backoffMaxMs: backoffMax, backoffMinMs: Math.min(1000, backoffMax) } : {}),
+    });
+    state.team.start();
+  } catch (err) {
+    state.teamError = redactSecretsIn((err as Error).message, config.url);
+    log(`team sync did not start: ${state.teamError}`);
+  }
 }
 
 let persistLastCodexEvent: Database.Statement | null = null;
@@ -724,6 +768,7 @@ function startAddOns(port: number): void {
     if (state.runtimeFileError) publishRuntimeFile();
   }, HEALTH_INTERVAL_MS);
   state.healthTimer.unref();
+  startTeamSync(ctx, state.dataDir);
 
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
@@ -787,6 +832,9 @@ export function stop(): void {
   state.healthTimer = null;
   state.stopSpool?.();
   state.stopSpool = null;
+  const team = state.team;
+  state.team = null;
+  void team?.stop().catch(() => undefined);
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
