@@ -109,6 +109,10 @@ export function seedSessionTree(db: Database.Database, sessions: SeedTreeSession
       const model = s.model ?? (harness === 'codex' ? 'gpt-5' : 'claude-sonnet-4-5');
       const at = s.updatedAt ?? new Date().toISOString();
       insertSession.run({ id: s.id, name: s.name ?? null, status: s.status ?? 'completed', cwd: s.cwd ?? '/home/dev/src/app', model, at, harness, parent: s.parent ?? null });
+      // The session's running counters, as the importers keep them next to the records.
+      const sum = (k: 'input' | 'output' | 'cacheRead' | 'cacheWrite'): number => (s.usage ?? []).reduce((n, u) => n + (u[k] ?? 0), 0);
+      db.prepare('UPDATE sessions SET input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ? WHERE id = ?')
+        .run(sum('input'), sum('output'), sum('cacheRead'), sum('cacheWrite'), s.id);
       (s.usage ?? []).forEach((u, i) => {
         insertUsage.run({
           key: `seed:${s.id}:${i}`, session: s.id, harness, model: u.model === undefined ? model : u.model, at,

@@ -88,7 +88,8 @@ function buildLayout(): void {
   document.body.className = 'amh';
   const brand = h('div.brand', null, h('span.logo', { 'aria-hidden': 'true' }), h('span', null, TITLE));
   const top = h('header.top', null, brand, h('div.search-wrap', null, ui.search), ui.needsCount, ui.notifyBtn, ui.conn);
-  ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions'), ui.list, ui.listFoot);
+  const costNote = h('span.cost-note', { title: PRICE_NOTE }, '$ = API list-price estimate');
+  ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions', costNote), ui.list, ui.listFoot);
   document.body.replaceChildren(top, h('div.shell', null, ui.side, ui.main));
   renderFilters();
   showEmptyMain();
@@ -282,7 +283,10 @@ function card(s: SessionRow, depth = 0): HTMLLIElement {
     cardUsage(node),
   ];
   li.append(...parts.filter((p): p is HTMLElement => p !== null));
-  li.addEventListener('click', () => void selectSession(s.id));
+  li.addEventListener('click', (ev) => {
+    ev.stopPropagation(); // a subagent's card sits inside its parent's
+    void selectSession(s.id);
+  });
   return li;
 }
 
