@@ -395,7 +395,7 @@ function isNested(id: string): boolean {
 /**
  * A live session row (`session_updated`). A top-level session moves to the top; a subagent stays
  * nested under its parent. Its tokens and cost (and its parent's roll-up) come with the next tree
- * refresh, scheduled here.
+ * refresh, scheduled here when they can have changed.
  */
 function applySession(s: SessionRow): void {
   const before = state.sessions.get(s.id);
@@ -411,7 +411,10 @@ function applySession(s: SessionRow): void {
   maybeNotify(before, s);
   renderList();
   if (s.id === state.selectedId) renderSessionHeader(s);
-  scheduleTreeRefresh([s.id]);
+  // New usage records come with the importer's `sessions_changed` frames (refetched there); a
+  // hook's row changes the numbers only where the page shows them from a tree: a subagent (and
+  // its parent's roll-up), a parent, or a row still on its running counters.
+  if (sub || (node && (node.children.length > 0 || !node.usage.own.exact))) scheduleTreeRefresh([s.id]);
 }
 
 // Live tree refresh: the trees holding updated sessions, fetched at most every 400 ms.
