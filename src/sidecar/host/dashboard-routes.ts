@@ -106,7 +106,7 @@ type Row = Record<string, unknown>;
 export type SessionTreeRow = Row & SessionTreeFields<Row>;
 
 function whereOf(filter: SessionFilter, params: Record<string, unknown>): string[] {
-  const where: string[] = [TOP_LEVEL];
+  const where: string[] = [];
   if (filter.harness) {
     where.push('harness = @harness');
     params.harness = filter.harness;
@@ -130,6 +130,8 @@ function whereOf(filter: SessionFilter, params: Record<string, unknown>): string
     where.push('started_at < @to');
     params.to = filter.to;
   }
+  // Last: its correlated lookups run only for rows the cheap filters kept.
+  where.push(TOP_LEVEL);
   return where;
 }
 
