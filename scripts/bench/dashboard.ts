@@ -7,7 +7,8 @@
  *
  *  - search: GET /api/search for a rare command, a common word, a phrase and a prefix, p50/p99;
  *    baseline in the same run: the scan a search without the index does (`data LIKE '%…%'`).
- *  - list first page over the 100,000 sessions (GET /api/session-list, unfiltered and filtered);
+ *  - list first page over the 100,000 sessions, a fifth of them subagents nested under another
+ *    (GET /api/session-list, unfiltered and filtered: rows priced, parents rolled up);
  *    baseline: upstream's GET /api/sessions (200 newest, same server).
  *  - timeline first page of the 50,000-event session (GET /api/sessions/:id/timeline, newest);
  *    baseline: upstream's GET /api/sessions/:id/events (oldest page, same size).
@@ -100,6 +101,23 @@ function seedToolEvents(db: ReturnType<typeof openDb>, events: number, sessions:
   }
 }
 
+/**
+ * The list's subagent trees: every 5th bulk session becomes a subagent of the one before it (a
+ * fifth of the sessions are nested, never counted by the paging), and every session gets one usage
+ * record, so a page prices its rows and rolls its parents up as it does for real history.
+ */
+function seedSubagents(db: ReturnType<typeof openDb>, sessions: number, prefix: string): void {
+  const nest = db.prepare('UPDATE sessions SET parent_session_id = ? WHERE id = ?');
+  const usage = db.prepare(`INSERT OR IGNORE INTO usage_records (usage_key, session_id, harness, model, turn_id, at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, context_tokens, source_file)
+                            SELECT 'bench:' || id, id, harness, model, NULL, updated_at, 1200, 300, 4000, 200, 0, NULL, 'bench' FROM sessions WHERE id = ?`);
+  db.transaction(() => {
+    for (let i = 0; i < sessions; i++) {
+      if (i % 5 === 4) nest.run(`${prefix}-${i - 1}`, `${prefix}-${i}`);
+      usage.run(`${prefix}-${i}`);
+    }
+  })();
+}
+
 async function hookToScreen(server: RunningServer, samples: number): Promise<{ p50: number; p99: number; n: number } | null> {
   const { browser } = await launchChromium();
   try {
@@ -143,6 +161,7 @@ export async function runDashboardBench(opts: DashboardBenchOptions = {}): Promi
     const sessions = Math.min(100_000, Math.max(1000, Math.floor(total / 10)));
     const longEvents = Math.min(50_000, Math.floor(total / 20) * 2);
     seedManySessions(db, sessions, { prefix: 'list' });
+    seedSubagents(db, sessions, 'list');
     seedSession(db, { sessionId: 'long-session', calls: longEvents / 2, start: new Date(Date.now() - 86_400_000) });
     seedToolEvents(db, Math.max(0, total - sessions - longEvents), 1000);
     const count = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;

@@ -77,3 +77,48 @@ export function seedManySessions(db: Database.Database, count: number, opts: { d
     }
   })();
 }
+
+/** One session of a subagent tree, with its token usage records (one per entry of `usage`). */
+export interface SeedTreeSession {
+  id: string;
+  /** Parent session id (a subagent); it need not exist (an orphan). */
+  parent?: string | null;
+  harness?: 'claude' | 'codex';
+  name?: string | null;
+  model?: string;
+  cwd?: string;
+  status?: string;
+  /** ISO time of the last activity (list order); default now. */
+  updatedAt?: string;
+  usage?: Array<{ model?: string | null; input: number; output: number; cacheRead?: number; cacheWrite?: number; reasoning?: number }>;
+}
+
+/**
+ * Sessions with parent links and exact usage records (docs/contracts.md "Token accounting": one
+ * row per model response, keyed uniquely), as the importers store them. One transaction.
+ */
+export function seedSessionTree(db: Database.Database, sessions: SeedTreeSession[]): void {
+  const insertSession = db.prepare(`INSERT OR IGNORE INTO sessions (id, name, status, cwd, model, started_at, updated_at, harness, parent_session_id, event_count)
+                                    VALUES (@id, @name, @status, @cwd, @model, @at, @at, @harness, @parent, 0)`);
+  const insertUsage = db.prepare(`INSERT OR IGNORE INTO usage_records
+      (usage_key, session_id, harness, model, turn_id, at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, context_tokens, source_file)
+      VALUES (@key, @session, @harness, @model, NULL, @at, @input, @output, @cacheRead, @cacheWrite, @reasoning, NULL, 'seed')`);
+  db.transaction(() => {
+    for (const s of sessions) {
+      const harness = s.harness ?? 'claude';
+      const model = s.model ?? (harness === 'codex' ? 'gpt-5' : 'claude-sonnet-4-5');
+      const at = s.updatedAt ?? new Date().toISOString();
+      insertSession.run({ id: s.id, name: s.name ?? null, status: s.status ?? 'completed', cwd: s.cwd ?? '/home/dev/src/app', model, at, harness, parent: s.parent ?? null });
+      // The session's running counters, as the importers keep them next to the records.
+      const sum = (k: 'input' | 'output' | 'cacheRead' | 'cacheWrite'): number => (s.usage ?? []).reduce((n, u) => n + (u[k] ?? 0), 0);
+      db.prepare('UPDATE sessions SET input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ? WHERE id = ?')
+        .run(sum('input'), sum('output'), sum('cacheRead'), sum('cacheWrite'), s.id);
+      (s.usage ?? []).forEach((u, i) => {
+        insertUsage.run({
+          key: `seed:${s.id}:${i}`, session: s.id, harness, model: u.model === undefined ? model : u.model, at,
+          input: u.input, output: u.output, cacheRead: u.cacheRead ?? 0, cacheWrite: u.cacheWrite ?? 0, reasoning: u.reasoning ?? 0,
+        });
+      });
+    }
+  })();
+}

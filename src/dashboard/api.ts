@@ -8,12 +8,12 @@
 
 import type { Harness } from '../shared/events.js';
 import type { NeedsYou } from '../sidecar/attention.js';
-import type { SearchHit, SearchPage, SessionFilter, TimelinePage as RowsPage } from '../sidecar/host/dashboard-routes.js';
+import type { RowUsage, SearchHit, SearchPage, SessionFamily, SessionFilter, SessionTreeFields, TimelinePage as RowsPage } from '../sidecar/host/dashboard-routes.js';
 import type { EventDetail, TimelineRow } from '../sidecar/host/timeline.js';
 
 export { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/search.js';
 export type { AttentionKind, NeedsYou } from '../sidecar/attention.js';
-export type { Harness, SearchHit, SessionFilter, EventDetail };
+export type { Harness, RowUsage, SearchHit, SessionFilter, EventDetail };
 /** One event as the timeline shows it: the server's row shape. */
 export type TimelineEvent = TimelineRow;
 
@@ -48,9 +48,19 @@ export function needsYouOf(s: Pick<SessionRow, 'needs_you'>): NeedsYou | null {
   }
 }
 
-/** GET /api/sessions/:id/timeline: the session row and a page of its events. */
+/**
+ * A row of GET /api/session-list: a top-level session with its tokens and cost (own and rolled
+ * up) and its subagent sessions nested below it, each a row of the same shape.
+ */
+export type SessionListRow = SessionRow & SessionTreeFields<SessionRow>;
+
+/** The session view's parent link and subagents (GET /api/sessions/:id/timeline `family`). */
+export type Family = Omit<SessionFamily, 'children'> & { children: SessionListRow[] };
+
+/** GET /api/sessions/:id/timeline: the session row, its family and a page of its events. */
 export interface TimelinePage extends RowsPage {
   session: SessionRow;
+  family: Family;
 }
 
 export interface Project {
@@ -90,7 +100,9 @@ async function getJson<T>(path: string, params: Record<string, string | number |
 
 export const api = {
   sessions: (filter: SessionFilter, cursor: string | null, limit = 50) =>
-    getJson<{ sessions: SessionRow[]; next: string | null }>('/api/session-list', { ...filter, cursor, limit }),
+    getJson<{ sessions: SessionListRow[]; next: string | null }>('/api/session-list', { ...filter, cursor, limit }),
+  /** The top-level trees (matching the filter) that hold these sessions: a live update's rows. */
+  trees: (filter: SessionFilter, ids: string[]) => getJson<{ sessions: SessionListRow[] }>('/api/session-list', { ...filter, sessions: ids.join(',') }),
   needsYou: () => getJson<{ sessions: SessionRow[] }>('/api/needs-you'),
   projects: () => getJson<{ projects: Project[] }>('/api/projects'),
   timeline: (sessionId: string, at: { before?: string | null; after?: string | null; around?: number | null; limit?: number } = {}) =>

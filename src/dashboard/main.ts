@@ -6,8 +6,9 @@
  * Mount points for further panels: the session view has one `[data-panel]` element per panel
  * (`data-panel="summary"`, `data-panel="usage"`); `registerPanel` fills one for each session.
  */
-import { api, connectStream, needsYouOf, SNIPPET_CLOSE, SNIPPET_OPEN, type Project, type SearchHit, type SessionFilter, type SessionRow, type StreamFrame, type TimelineEvent } from './api.js';
+import { api, connectStream, needsYouOf, SNIPPET_CLOSE, SNIPPET_OPEN, type Family, type Project, type RowUsage, type SearchHit, type SessionFilter, type SessionListRow, type SessionRow, type StreamFrame, type TimelineEvent } from './api.js';
 import { agentName, fmtAgo, fmtDateTime, fmtTokens, h, shortFolder } from './dom.js';
+import { money, PRICE_NOTE } from './usage/format.js';
 import { TimelineModel, type Item } from './timeline-model.js';
 import { openRow, renderItem, replaceRow } from './timeline-view.js';
 
@@ -26,7 +27,13 @@ export function registerPanel(panel: SessionPanel): void {
 
 interface State {
   sessions: Map<string, SessionRow>;
-  /** Order of the paged list (excluding sessions that need you, shown above it). */
+  /** The newest list row of every session seen in a tree (top-level and subagents): usage and children. */
+  nodes: Map<string, SessionListRow>;
+  /** Sessions whose subagents are shown; kept across live refreshes and re-renders. */
+  expanded: Set<string>;
+  /** The selected session's parent and subagents (from its timeline, updated by live refreshes). */
+  family: Family | null;
+  /** Order of the paged list: top-level sessions only (excluding those that need you, shown above it). */
   listIds: string[];
   listCursor: string | null;
   listLoading: boolean;
@@ -45,6 +52,9 @@ interface State {
 
 const state: State = {
   sessions: new Map(),
+  nodes: new Map(),
+  expanded: new Set(),
+  family: null,
   listIds: [],
   listCursor: null,
   listLoading: false,
@@ -78,7 +88,8 @@ function buildLayout(): void {
   document.body.className = 'amh';
   const brand = h('div.brand', null, h('span.logo', { 'aria-hidden': 'true' }), h('span', null, TITLE));
   const top = h('header.top', null, brand, h('div.search-wrap', null, ui.search), ui.needsCount, ui.notifyBtn, ui.conn);
-  ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions'), ui.list, ui.listFoot);
+  const costNote = h('span.cost-note', { title: PRICE_NOTE }, '$ = API list-price estimate');
+  ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions', costNote), ui.list, ui.listFoot);
   document.body.replaceChildren(top, h('div.shell', null, ui.side, ui.main));
   renderFilters();
   showEmptyMain();
@@ -146,15 +157,98 @@ function needsYouIds(): string[] {
     .map((s) => s.id);
 }
 
-/** Sessions in the order shown (needs-you first), for keyboard navigation. */
+/** Sessions in the order shown (needs-you first, then the list with its expanded subagents), for keyboard navigation. */
 function visibleOrder(): string[] {
   const needs = needsYouIds();
   const set = new Set(needs);
-  return [...needs, ...state.listIds.filter((id) => !set.has(id))];
+  const out = [...needs];
+  const walk = (id: string, seen: Set<string>): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (!set.has(id)) out.push(id);
+    if (state.expanded.has(id)) for (const c of state.nodes.get(id)?.children ?? []) walk(c.id, seen);
+  };
+  const seen = new Set<string>();
+  for (const id of state.listIds) walk(id, seen);
+  return out;
 }
 
-function card(s: SessionRow): HTMLLIElement {
+// ---------- tokens and cost of a row ----------
+
+function exactTokens(u: RowUsage['total']): string {
+  const t = u.tokens;
+  return `${t.total.toLocaleString('en-US')} tokens (in ${t.input} · out ${t.output} · cache read ${t.cacheRead} · cache write ${t.cacheWrite})`;
+}
+
+/** "12.3k tokens · $0.042": own usage; the exact counts in the title, the estimate labelled. */
+function usageLine(cls: string, label: string | null, u: RowUsage['total'], exact: boolean): HTMLElement {
+  const cost = exact ? money(u.cost, u.unpricedTokens) : '—';
+  return h(
+    `span.${cls}`,
+    { 'data-tokens': String(u.tokens.total), 'data-cost': u.cost === null ? '' : String(u.cost), title: `${exactTokens(u)}${exact ? ` · ${money(u.cost, u.unpricedTokens)}: ${PRICE_NOTE}` : ' · running counters, not yet priced'}` },
+    label ? `${label} ` : '',
+    h('span.u-tokens', null, `${fmtTokens(u.tokens.total)} tok`),
+    ' · ',
+    h('span.u-cost', null, cost),
+  );
+}
+
+function cardUsage(node: SessionListRow | undefined): HTMLElement | null {
+  if (!node) return null;
+  const own = usageLine('u-own', null, node.usage.own, node.usage.own.exact);
+  if (!node.children.length) return h('div.card-usage', null, own);
+  return h('div.card-usage', null, own, usageLine('u-total', `with ${node.descendants} subagent${node.descendants === 1 ? '' : 's'}:`, node.usage.total, true));
+}
+
+/** Stores a tree from the list route: every row and node, at any depth. */
+function absorb(node: SessionListRow, seen = new Set<string>()): void {
+  if (seen.has(node.id)) return;
+  seen.add(node.id);
+  state.nodes.set(node.id, node);
+  const { usage: _u, children, descendants: _d, parent_unknown: _p, ...row } = node;
+  state.sessions.set(node.id, row);
+  for (const c of children) absorb(c, seen);
+}
+
+/** Ids of every session below a node (to drop them from the top level once they are nested). */
+function below(node: SessionListRow, out = new Set<string>()): Set<string> {
+  for (const c of node.children) {
+    if (out.has(c.id)) continue;
+    out.add(c.id);
+    below(c, out);
+  }
+  return out;
+}
+
+function byRecency(a: string, b: string): number {
+  const x = state.sessions.get(a);
+  const y = state.sessions.get(b);
+  const ua = x?.updated_at ?? '';
+  const ub = y?.updated_at ?? '';
+  return ua === ub ? (a < b ? 1 : a > b ? -1 : 0) : ua < ub ? 1 : -1;
+}
+
+/** Top-level trees from the list route (a page or a live refresh) into the list, newest first. */
+function applyTrees(trees: SessionListRow[]): void {
+  const nested = new Set<string>();
+  const before = new Map(state.sessions);
+  for (const t of trees) {
+    absorb(t);
+    for (const id of below(t)) nested.add(id);
+  }
+  for (const [id, row] of state.sessions) if (row !== before.get(id)) maybeNotify(before.get(id), row);
+  const ids = new Set(state.listIds.filter((id) => !nested.has(id)));
+  for (const t of trees) if (matchesFilter(t)) ids.add(t.id);
+  state.listIds = [...ids].sort(byRecency);
+  const selected = state.selectedId ? state.sessions.get(state.selectedId) : undefined;
+  if (selected && selected !== before.get(selected.id)) renderSessionHeader(selected);
+  refreshFamily();
+}
+
+function card(s: SessionRow, depth = 0): HTMLLIElement {
   const needs = needsYouOf(s);
+  const node = state.nodes.get(s.id);
+  const parent = s.parent_session_id && s.parent_session_id !== s.id ? state.sessions.get(s.parent_session_id) : undefined;
   const li = h('li.card', { 'data-id': s.id, tabindex: '-1', role: 'option', 'aria-selected': String(s.id === state.selectedId) });
   if (s.id === state.selectedId) li.classList.add('selected');
   if (needs) li.classList.add('needs-you');
@@ -165,9 +259,13 @@ function card(s: SessionRow): HTMLLIElement {
       'div.card-top',
       null,
       h(`span.agent.agent-${harness}`, { title: agentName(harness) }, harness === 'codex' ? 'Codex' : 'Claude'),
+      depth > 0 || parent ? h('span.sub-mark', { title: `subagent of ${parent ? parent.name || shortFolder(parent.cwd) : s.parent_session_id}` }, '↳') : null,
       h('span.card-title', { title: s.cwd ?? s.id }, title),
       h(`span.status.status-${s.status}`, null, s.status),
     ),
+    node?.parent_unknown
+      ? h('div.card-orphan', { title: `parent session ${s.parent_session_id ?? ''} is not in the monitor's history` }, 'subagent · parent session not seen')
+      : null,
     needs
       ? h(
           'div.card-needs',
@@ -182,9 +280,50 @@ function card(s: SessionRow): HTMLLIElement {
       `${s.model ?? 'model unknown'} · ${s.event_count} events · ${fmtAgo(s.updated_at)}`,
       s.sources ? h('span.sources', { title: 'where this session was seen' }, s.sources === 'hook,rollout' ? 'hook+rollout' : s.sources) : null,
     ),
+    cardUsage(node),
   ];
   li.append(...parts.filter((p): p is HTMLElement => p !== null));
-  li.addEventListener('click', () => void selectSession(s.id));
+  li.addEventListener('click', (ev) => {
+    ev.stopPropagation(); // a subagent's card sits inside its parent's
+    void selectSession(s.id);
+  });
+  return li;
+}
+
+/**
+ * A list entry: the session's card and, when it has subagents, a toggle and (expanded) their
+ * entries nested below it, at any depth. `seen` guards against bad parent data looping.
+ */
+function treeItem(id: string, depth: number, seen: Set<string>): HTMLLIElement | null {
+  const s = state.sessions.get(id);
+  if (!s || seen.has(id)) return null;
+  seen.add(id);
+  const li = card(s, depth);
+  if (depth > 0) li.classList.add('sub-card');
+  const kids = (state.nodes.get(id)?.children ?? []).filter((c) => !seen.has(c.id));
+  if (!kids.length) return li;
+  const open = state.expanded.has(id);
+  li.setAttribute('aria-expanded', String(open));
+  const toggle = h(
+    'button.ghost.sub-toggle',
+    { type: 'button', 'aria-expanded': String(open), 'aria-label': `${open ? 'hide' : 'show'} ${kids.length} subagent${kids.length === 1 ? '' : 's'}` },
+    `${open ? '▾' : '▸'} ${kids.length} subagent${kids.length === 1 ? '' : 's'}`,
+  );
+  toggle.addEventListener('click', (ev) => {
+    ev.stopPropagation(); // not a click on the card (which opens the session)
+    if (state.expanded.has(id)) state.expanded.delete(id);
+    else state.expanded.add(id);
+    renderList();
+  });
+  li.append(toggle);
+  if (open) {
+    const ul = h('ul.cards.sub-cards', { role: 'group', 'aria-label': `Subagents of ${s.name || shortFolder(s.cwd)}` });
+    for (const k of kids) {
+      const item = treeItem(k.id, depth + 1, seen);
+      if (item) ul.append(item);
+    }
+    li.append(ul);
+  }
   return li;
 }
 
@@ -195,7 +334,8 @@ function renderList(): void {
   ui.needsHead.hidden = needs.length === 0;
   ui.needsHead.textContent = `Needs you · ${needs.length}`;
   const rest = state.listIds.filter((id) => !needSet.has(id) && state.sessions.has(id));
-  ui.list.replaceChildren(...rest.map((id) => card(state.sessions.get(id)!)));
+  const seen = new Set<string>();
+  ui.list.replaceChildren(...rest.map((id) => treeItem(id, 0, seen)).filter((li): li is HTMLLIElement => li !== null));
   const anyFilter = Object.values(state.filter).some(Boolean);
   if (!rest.length && !needs.length && !state.listLoading) {
     ui.listFoot.replaceChildren(
@@ -235,9 +375,9 @@ async function loadMoreSessions(first = false): Promise<void> {
   try {
     const page = await api.sessions(filter, first ? null : state.listCursor);
     if (JSON.stringify(filter) !== JSON.stringify(state.filter)) return; // filters changed meanwhile
-    for (const s of page.sessions) {
-      state.sessions.set(s.id, s);
-      if (!state.listIds.includes(s.id)) state.listIds.push(s.id);
+    for (const t of page.sessions) {
+      absorb(t);
+      if (!state.listIds.includes(t.id)) state.listIds.push(t.id);
     }
     state.listCursor = page.next;
   } finally {
@@ -246,10 +386,24 @@ async function loadMoreSessions(first = false): Promise<void> {
   }
 }
 
+/** Sessions nested under a parent in some tree the page holds. */
+function isNested(id: string): boolean {
+  for (const n of state.nodes.values()) if (n.children.some((c) => c.id === id)) return true;
+  return false;
+}
+
+/**
+ * A live session row (`session_updated`). A top-level session moves to the top; a subagent stays
+ * nested under its parent. Its tokens and cost (and its parent's roll-up) come with the next tree
+ * refresh, scheduled here when they can have changed.
+ */
 function applySession(s: SessionRow): void {
   const before = state.sessions.get(s.id);
   state.sessions.set(s.id, s);
-  if (matchesFilter(s)) {
+  const node = state.nodes.get(s.id);
+  if (node) state.nodes.set(s.id, { ...node, ...s });
+  const sub = Boolean(s.parent_session_id && s.parent_session_id !== s.id && (isNested(s.id) || state.sessions.has(s.parent_session_id)));
+  if (!sub && matchesFilter(s)) {
     state.listIds = [s.id, ...state.listIds.filter((id) => id !== s.id)];
   } else {
     state.listIds = state.listIds.filter((id) => id !== s.id);
@@ -257,6 +411,39 @@ function applySession(s: SessionRow): void {
   maybeNotify(before, s);
   renderList();
   if (s.id === state.selectedId) renderSessionHeader(s);
+  // New usage records come with the importer's `sessions_changed` frames (refetched there); a
+  // hook's row changes the numbers only where the page shows them from a tree: a subagent (and
+  // its parent's roll-up), a parent, or a row still on its running counters.
+  if (sub || (node && (node.children.length > 0 || !node.usage.own.exact))) scheduleTreeRefresh([s.id]);
+}
+
+// Live tree refresh: the trees holding updated sessions, fetched at most every 400 ms.
+const treeRefresh = { ids: new Set<string>(), timer: null as ReturnType<typeof setTimeout> | null, running: false };
+function scheduleTreeRefresh(ids: string[]): void {
+  for (const id of ids) treeRefresh.ids.add(id);
+  if (treeRefresh.timer || treeRefresh.running) return;
+  treeRefresh.timer = setTimeout(() => void runTreeRefresh(), 400);
+}
+
+async function runTreeRefresh(): Promise<void> {
+  treeRefresh.timer = null;
+  const ids = [...treeRefresh.ids];
+  treeRefresh.ids.clear();
+  if (!ids.length) return;
+  treeRefresh.running = true;
+  const filter = { ...state.filter };
+  try {
+    const { sessions } = await api.trees(filter, ids);
+    if (JSON.stringify(filter) === JSON.stringify(state.filter)) {
+      applyTrees(sessions);
+      renderList();
+    }
+  } catch {
+    // the next update retries; the list keeps what it shows
+  } finally {
+    treeRefresh.running = false;
+    if (treeRefresh.ids.size) scheduleTreeRefresh([]);
+  }
 }
 
 // ---------- web notifications (headless runner page; the desktop host notifies natively) ----------
@@ -295,6 +482,7 @@ function maybeNotify(before: SessionRow | undefined, s: SessionRow): void {
 
 const view = {
   header: h('div.s-header'),
+  family: h('div.s-family', { hidden: true }),
   needs: h('div.s-needs', { hidden: true }),
   panels: h('div.s-panels'),
   scroller: h('div.tl-scroll', { tabindex: '0', 'aria-label': 'Timeline' }),
@@ -371,6 +559,60 @@ function renderSessionHeader(s: SessionRow): void {
   }
 }
 
+/**
+ * The selected session's family: "Subagent of <parent>" (a link), and its subagents as links,
+ * each with its own tokens and cost, plus the session's own and rolled-up figures. A live tree
+ * refresh that holds the session replaces the subagents and figures.
+ */
+function refreshFamily(): void {
+  const f = state.family;
+  const id = state.selectedId;
+  if (!f || !id) {
+    view.family.hidden = true;
+    return;
+  }
+  const node = state.nodes.get(id);
+  if (node) {
+    f.usage = node.usage;
+    f.children = node.children;
+    f.descendants = node.descendants;
+  }
+  const link = (sid: string, text: string): HTMLElement => h('a.family-link', { href: `#session=${encodeURIComponent(sid)}`, 'data-session': sid }, text);
+  const parts: HTMLElement[] = [];
+  if (f.parent) {
+    parts.push(h('div.family-parent', null, 'Subagent of ', link(f.parent.id, f.parent.name || shortFolder(f.parent.cwd)), h(`span.status.status-${f.parent.status ?? 'unknown'}`, null, f.parent.status ?? '')));
+  } else if (f.unknownParentId) {
+    parts.push(h('div.family-parent.orphan', { title: f.unknownParentId }, 'Subagent of a session the monitor has not seen (', h('code', null, f.unknownParentId), ')'));
+  }
+  if (f.children.length) {
+    parts.push(
+      h(
+        'div.family-usage',
+        null,
+        usageLine('f-own', 'This session:', f.usage.own, f.usage.own.exact),
+        usageLine('f-total', `With its ${f.descendants} subagent${f.descendants === 1 ? '' : 's'}:`, f.usage.total, true),
+      ),
+    );
+    const item = (c: SessionListRow, depth: number, seen: Set<string>): HTMLElement[] => {
+      if (seen.has(c.id)) return [];
+      seen.add(c.id);
+      const li = h(
+        'li.family-child',
+        { 'data-id': c.id, style: depth ? `margin-left: ${depth * 16}px` : null },
+        link(c.id, c.name || c.id.slice(0, 8)),
+        h(`span.status.status-${c.status}`, null, c.status),
+        usageLine('c-own', null, c.usage.own, c.usage.own.exact),
+        c.children.length ? usageLine('c-total', 'with its subagents:', c.usage.total, true) : null,
+      );
+      return [li, ...c.children.flatMap((k) => item(k, depth + 1, seen))];
+    };
+    const seen = new Set<string>([id]);
+    parts.push(h('h3.family-h', null, `Subagents · ${f.descendants}`), h('ul.family-children', null, ...f.children.flatMap((c) => item(c, 0, seen))));
+  }
+  view.family.replaceChildren(...parts);
+  view.family.hidden = parts.length === 0;
+}
+
 function renderPanels(s: SessionRow): void {
   view.panels.replaceChildren(
     ...panels.map((p) => {
@@ -422,7 +664,9 @@ async function selectSession(id: string, opts: { around?: number } = {}): Promis
   view.list.replaceChildren();
   view.top.replaceChildren(h('div.edge-end', null, 'Loading…'));
   view.bottom.replaceChildren();
-  ui.main.replaceChildren(view.header, view.needs, view.panels, view.scroller);
+  ui.main.replaceChildren(view.header, view.family, view.needs, view.panels, view.scroller);
+  state.family = null;
+  view.family.hidden = true;
   const cached = state.sessions.get(id);
   if (cached) renderSessionHeader(cached);
   let page;
@@ -435,6 +679,8 @@ async function selectSession(id: string, opts: { around?: number } = {}): Promis
   if (state.timeline !== tl) return; // another session was selected meanwhile
   state.sessions.set(id, page.session);
   renderSessionHeader(page.session);
+  state.family = page.family;
+  refreshFamily();
   renderPanels(page.session);
   tl.older = page.older;
   tl.newer = page.newer;
@@ -513,6 +759,8 @@ async function catchUp(sessionId: string): Promise<void> {
   applyChange(tl.model.append(page.events.filter((e) => !tl.model.has(e.id))), 'bottom');
   state.sessions.set(sessionId, page.session);
   renderSessionHeader(page.session);
+  state.family = page.family;
+  refreshFamily();
 }
 
 // ---------- search ----------
@@ -650,9 +898,12 @@ let refreshing: Promise<void> | null = null;
 async function refreshSessions(ids: string[]): Promise<void> {
   if (refreshing) return;
   refreshing = (async () => {
-    const page = await api.sessions(state.filter, null);
-    // Oldest first: each one applied moves to the top, so the newest ends up first.
-    for (const s of [...page.sessions].reverse()) applySession(s);
+    const filter = { ...state.filter };
+    const [page, trees] = await Promise.all([api.sessions(filter, null), ids.length ? api.trees(filter, ids) : Promise.resolve({ sessions: [] as SessionListRow[] })]);
+    if (JSON.stringify(filter) === JSON.stringify(state.filter)) {
+      applyTrees([...page.sessions, ...trees.sessions]);
+      renderList();
+    }
     for (const id of ids) await catchUp(id);
   })().finally(() => {
     refreshing = null;

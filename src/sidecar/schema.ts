@@ -34,6 +34,8 @@ export function migrateHostSchema(db: Database.Database): void {
       -- A session's sources (src/sidecar/host/session-sql.ts) are two index seeks, not a scan
       -- of all its events, on every live update.
       CREATE INDEX IF NOT EXISTS idx_events_seen ON events(session_id, seen_by);
+      -- A page of the session list fetches the subagents of its sessions (dashboard-routes.ts).
+      CREATE INDEX IF NOT EXISTS idx_sessions_parent ON sessions(parent_session_id);
       CREATE TABLE IF NOT EXISTS codex_rollout_files (
         path TEXT PRIMARY KEY,
         dev TEXT,

@@ -30,6 +30,11 @@ export interface FakeToolCall {
   arguments?: string;
   /** Call id; default `<callIdPrefix>_<step>_<index>`. */
   callId?: string;
+  /**
+   * The tool's namespace, for a tool offered inside a `{"type":"namespace"}` entry of `tools`
+   * (Codex 0.169.0 offers `spawn_agent`, `wait_agent`, … in namespace `multi_agent_v1`).
+   */
+  namespace?: string;
 }
 
 export type FakeOpenAIStep =
@@ -159,6 +164,7 @@ export async function startFakeOpenAI(opts: StartFakeOpenAIOptions = {}): Promis
             id: `fc_${responseSeq}_${i}`,
             status: 'completed',
             name: c.name ?? 'exec_command',
+            ...(c.namespace ? { namespace: c.namespace } : {}),
             arguments: c.arguments ?? JSON.stringify({ cmd: c.cmd ?? 'echo hello' }),
             call_id: callId,
           });

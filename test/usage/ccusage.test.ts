@@ -14,6 +14,7 @@ import type Database from 'better-sqlite3';
 import { startRolloutWatcher } from '../../src/sidecar/index.js';
 import { costOf, loadPricing, ratesFor, setPriceOverride } from '../../src/sidecar/pricing/pricing.js';
 import { sessionsUsage } from '../../src/sidecar/usage/queries.js';
+import { listSessions } from '../../src/sidecar/host/dashboard-routes.js';
 import { cleanEnv } from '../real-clients/run.js';
 import { createTempDirectory, openTestDb } from '../sidecar/helpers.js';
 import { CLAUDE_MODEL, CODEX_MODEL, runClaudeSession, runCodexSession, type ClaudeRun, type CodexRun } from './real-sessions.js';
@@ -93,6 +94,17 @@ describe('token totals equal ccusage@20.0.24 on files the real CLIs wrote', () =
         .toEqual({ input: m.inputTokens, output: m.outputTokens, cacheRead: m.cacheReadTokens, cacheWrite: m.cacheCreationTokens });
     }
     expect([...models.keys()]).toEqual([CLAUDE_MODEL]);
+
+    // The dashboard's session list: the subagent nested under its parent (not a row of its own),
+    // its own tokens, and the parent's roll-up equal to ccusage's session total.
+    const list = listSessions(db, { harness: 'claude' }, null, 50).sessions;
+    expect(list.map((r) => r.id)).toEqual([ccs.sessionId]);
+    expect(list[0]!.children.map((c) => c.id)).toEqual([child.id]);
+    expect(list[0]!.children[0]!.usage.own.tokens).toEqual(child.own.tokens);
+    const rolled = list[0]!.usage.total.tokens;
+    expect({ input: rolled.input, output: rolled.output, cacheRead: rolled.cacheRead, cacheWrite: rolled.cacheWrite })
+      .toEqual({ input: ccs.inputTokens, output: ccs.outputTokens, cacheRead: ccs.cacheReadTokens, cacheWrite: ccs.cacheCreationTokens });
+    expect(list[0]!.usage.total.cost).toBeCloseTo(ccs.totalCost, 9);
   });
 
   it('Codex: per session and per model (input net of cached, output including reasoning)', () => {

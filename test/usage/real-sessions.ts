@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropicStep } from '../real-clients/fake-anthropic.js';
-import { startFakeOpenAI, toolScript } from '../real-clients/fake-openai.js';
+import { startFakeOpenAI, toolScript, type FakeOpenAI, type FakeOpenAIStep, type FakeUsage } from '../real-clients/fake-openai.js';
 import { runClaude, runCodex, writeCodexConfig, type RunResult } from '../real-clients/run.js';
 
 export const SUBAGENT_MARKER = 'SUBTASK-7Q';
@@ -103,4 +103,75 @@ export async function runCodexSession(root: string): Promise<CodexRun> {
   } finally {
     await server.close();
   }
+}
+
+// ---------------------------------------------------------------- Codex with a subagent
+
+/** Marks the subagent's task: the fake model tells the two threads apart by it. */
+export const CODEX_SUBAGENT_MARKER = 'SUBTASK-CX9';
+/** Codex 0.169.0 offers its multi-agent tools in this namespace of `tools` (multi_agent v1, on by default). */
+export const MULTI_AGENT_NAMESPACE = 'multi_agent_v1';
+
+/** Scripted usage of the n-th response of each thread (0-based), and the sums the tests expect. */
+export const CODEX_PARENT_USAGE = (n: number): FakeUsage => ({ input_tokens: 3000 + 400 * n, cached_tokens: 500 * n, output_tokens: 120 + 15 * n, reasoning_tokens: 40 + 5 * n });
+export const CODEX_CHILD_USAGE = (n: number): FakeUsage => ({ input_tokens: 1500 + 200 * n, cached_tokens: 300 * n + 100, output_tokens: 60 + 7 * n, reasoning_tokens: 20 + 3 * n });
+
+function userText(body: Record<string, unknown>): string {
+  const input = Array.isArray(body['input']) ? (body['input'] as Array<Record<string, unknown>>) : [];
+  return input
+    .filter((i) => i['type'] === 'message' && i['role'] === 'user')
+    .flatMap((i) => (Array.isArray(i['content']) ? (i['content'] as Array<Record<string, unknown>>) : []))
+    .map((c) => (typeof c['text'] === 'string' ? c['text'] : ''))
+    .join('\n');
+}
+
+function callOutput(body: Record<string, unknown>, callId: string): string | null {
+  const input = Array.isArray(body['input']) ? (body['input'] as Array<Record<string, unknown>>) : [];
+  const item = input.find((i) => i['type'] === 'function_call_output' && i['call_id'] === callId);
+  if (!item) return null;
+  return typeof item['output'] === 'string' ? item['output'] : JSON.stringify(item['output']);
+}
+
+export interface CodexSubagentServer {
+  server: FakeOpenAI;
+  /** Responses served per thread (each one's usage is CODEX_*_USAGE(index)). */
+  responses: { parent: number; child: number };
+  /** The subagent id Codex returned from spawn_agent (its thread id), once spawned. */
+  spawnedId: () => string | null;
+}
+
+/**
+ * A fake model for one Codex turn that delegates: the parent calls `spawn_agent` (namespace
+ * multi_agent_v1, `{"message": …}`), then `wait_agent` on the id the spawn returned, then answers;
+ * the subagent (its first user message carries the marker) runs `echo sub`, then answers. Each
+ * response carries the thread's scripted usage.
+ */
+export async function startCodexSubagentServer(): Promise<CodexSubagentServer> {
+  const responses = { parent: 0, child: 0 };
+  let spawned: string | null = null;
+  const isChild = (body: Record<string, unknown>): boolean => userText(body).includes(CODEX_SUBAGENT_MARKER);
+  const server = await startFakeOpenAI({
+    usageFor: (_i, body) => (isChild(body) ? CODEX_CHILD_USAGE(responses.child++) : CODEX_PARENT_USAGE(responses.parent++)),
+    script: ({ body, answeredCallIds }): FakeOpenAIStep => {
+      if (isChild(body)) {
+        if (!answeredCallIds.has('call_sub_echo')) return { type: 'tools', calls: [{ cmd: 'echo sub', callId: 'call_sub_echo' }] };
+        return { type: 'message', text: 'Subagent finished.' };
+      }
+      if (!answeredCallIds.has('call_spawn')) {
+        return { type: 'tools', calls: [{ name: 'spawn_agent', namespace: MULTI_AGENT_NAMESPACE, callId: 'call_spawn', arguments: JSON.stringify({ message: `${CODEX_SUBAGENT_MARKER}: run echo sub and report` }) }] };
+      }
+      if (!answeredCallIds.has('call_wait')) {
+        // The spawn's output: {"agent_id": "<thread id>", "nickname": "…"}.
+        const out = callOutput(body, 'call_spawn') ?? '';
+        try {
+          spawned = (JSON.parse(out) as { agent_id?: string }).agent_id ?? null;
+        } catch {
+          spawned = null;
+        }
+        return { type: 'tools', calls: [{ name: 'wait_agent', namespace: MULTI_AGENT_NAMESPACE, callId: 'call_wait', arguments: JSON.stringify({ targets: [spawned ?? ''], timeout_ms: 60_000 }) }] };
+      }
+      return { type: 'message', text: 'All done.' };
+    },
+  });
+  return { server, responses, spawnedId: () => spawned };
 }

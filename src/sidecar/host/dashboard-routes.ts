@@ -10,6 +10,7 @@ import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/search.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { parseData, timelineRow, type EventDetail, type StoredRow, type TimelineRow } from './timeline.js';
 import { exportJson, exportMarkdown } from './export.js';
+import { addUsage, ownUsageOf, zeroUsage, type OwnUsage } from '../usage/queries.js';
 
 export const SESSION_PAGE_MAX = 500;
 export const TIMELINE_PAGE_MAX = 1000;
@@ -63,9 +64,49 @@ export interface SessionFilter {
 
 const SESSION_COLUMNS = `sessions.*, ${SESSION_SOURCES_COLUMN}`;
 
-export function listSessions(db: Database.Database, filter: SessionFilter, cursor: Cursor | null, limit: number): { sessions: Record<string, unknown>[]; next: string | null } {
+/**
+ * A session is listed top-level when it has no parent, when its parent is not in the database
+ * (shown with `parent_unknown`), or when the parent chain is bad data (a session that is its own
+ * parent; of two sessions naming each other, the one with the smaller id). Every other session is
+ * a subagent, nested under its parent and never counted by the paging.
+ */
+const TOP_LEVEL = `(sessions.parent_session_id IS NULL OR sessions.parent_session_id = sessions.id
+  OR NOT EXISTS (SELECT 1 FROM sessions p WHERE p.id = sessions.parent_session_id)
+  OR EXISTS (SELECT 1 FROM sessions p WHERE p.id = sessions.parent_session_id AND p.parent_session_id = sessions.id AND sessions.id < p.id))`;
+
+/** How deep subagents are followed below a listed session (Codex subagents can spawn their own). */
+export const TREE_DEPTH_MAX = 16;
+/** At most this many subagent rows are attached to one page (a pathological fan-out cannot blow up a page). */
+export const TREE_ROWS_MAX = 5000;
+
+/** Tokens and cost of one row: its own, and with every subagent below it (the roll-up). */
+export interface RowUsage {
+  /**
+   * `exact`: counted from the per-message usage records (docs/contracts.md "Token accounting"),
+   * priced per model. Otherwise no record exists yet and the tokens are the session's running
+   * counters, without a cost.
+   */
+  own: OwnUsage & { exact: boolean };
+  /** Own plus every subagent's below it; equal to `own` for a session without subagents. */
+  total: OwnUsage;
+}
+
+/** What GET /api/session-list adds to each session row. `Row` is the session row's shape. */
+export interface SessionTreeFields<Row> {
+  usage: RowUsage;
+  /** Subagent sessions, oldest first, each with the same fields. */
+  children: Array<Row & SessionTreeFields<Row>>;
+  /** Sessions below this one, at any depth. */
+  descendants: number;
+  /** `parent_session_id` names a session this database does not hold: listed top-level, marked. */
+  parent_unknown: boolean;
+}
+
+type Row = Record<string, unknown>;
+export type SessionTreeRow = Row & SessionTreeFields<Row>;
+
+function whereOf(filter: SessionFilter, params: Record<string, unknown>): string[] {
   const where: string[] = [];
-  const params: Record<string, unknown> = { limit: limit + 1 };
   if (filter.harness) {
     where.push('harness = @harness');
     params.harness = filter.harness;
@@ -89,17 +130,138 @@ export function listSessions(db: Database.Database, filter: SessionFilter, curso
     where.push('started_at < @to');
     params.to = filter.to;
   }
+  // Last: its correlated lookups run only for rows the cheap filters kept.
+  where.push(TOP_LEVEL);
+  return where;
+}
+
+/**
+ * One page of top-level sessions (the filters and the paging apply to them), each with its
+ * subagents nested below it and the tokens and cost of every row.
+ */
+export function listSessions(db: Database.Database, filter: SessionFilter, cursor: Cursor | null, limit: number): { sessions: SessionTreeRow[]; next: string | null } {
+  const params: Record<string, unknown> = { limit: limit + 1 };
+  const where = whereOf(filter, params);
   if (cursor) {
     where.push('(updated_at, id) < (@cAt, @cId)');
     params.cAt = cursor.at;
     params.cId = cursor.id;
   }
-  const sql = `SELECT ${SESSION_COLUMNS} FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id DESC LIMIT @limit`;
-  const rows = prepare(db, sql).all(params) as Array<Record<string, unknown>>;
+  const sql = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT @limit`;
+  const rows = prepare(db, sql).all(params) as Row[];
   const more = rows.length > limit;
   if (more) rows.length = limit;
   const last = rows[rows.length - 1];
-  return { sessions: rows, next: more && last ? encodeCursor(String(last.updated_at), String(last.id)) : null };
+  return { sessions: withSubagents(db, rows), next: more && last ? encodeCursor(String(last.updated_at), String(last.id)) : null };
+}
+
+/**
+ * The top-level sessions (matching the filter) whose trees hold any of `ids`: what a live update
+ * of those sessions changes in the list, wherever they are in it (`?sessions=` of the list route).
+ */
+export function sessionTrees(db: Database.Database, filter: SessionFilter, ids: readonly string[]): SessionTreeRow[] {
+  if (ids.length === 0) return [];
+  const params: Record<string, unknown> = { ids: JSON.stringify(ids), depth: TREE_DEPTH_MAX };
+  const where = whereOf(filter, params);
+  const sql = `WITH RECURSIVE up(id, parent, depth) AS (
+      SELECT id, parent_session_id, 0 FROM sessions WHERE id IN (SELECT value FROM json_each(@ids))
+      UNION
+      SELECT s.id, s.parent_session_id, up.depth + 1 FROM sessions s JOIN up ON s.id = up.parent
+       WHERE up.depth < @depth AND up.parent <> up.id)
+    SELECT ${SESSION_COLUMNS} FROM sessions WHERE id IN (SELECT id FROM up) AND ${where.join(' AND ')}
+     ORDER BY updated_at DESC, id DESC LIMIT ${SESSION_PAGE_MAX}`;
+  return withSubagents(db, prepare(db, sql).all(params) as Row[]);
+}
+
+/** Attaches every subagent below the given top-level rows, and every row's tokens and cost. */
+function withSubagents(db: Database.Database, roots: Row[]): SessionTreeRow[] {
+  if (roots.length === 0) return [];
+  const rootIds = roots.map((r) => String(r.id));
+  const below = prepare(
+    db,
+    `WITH RECURSIVE tree(id, depth) AS (
+        SELECT value, 0 FROM json_each(@roots)
+        UNION
+        SELECT s.id, tree.depth + 1 FROM sessions s JOIN tree ON s.parent_session_id = tree.id
+         WHERE tree.depth < @depth AND s.id <> tree.id)
+      SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE id IN (SELECT id FROM tree WHERE depth > 0) AND id NOT IN (SELECT value FROM json_each(@roots))
+       ORDER BY started_at ASC, id ASC LIMIT ${TREE_ROWS_MAX}`,
+  ).all({ roots: JSON.stringify(rootIds), depth: TREE_DEPTH_MAX }) as Row[];
+  const all = [...roots, ...below];
+  const usage = ownUsageOf(db, all.map((r) => String(r.id)));
+  const kids = new Map<string, Row[]>();
+  for (const r of below) {
+    const parent = String(r.parent_session_id);
+    let list = kids.get(parent);
+    if (!list) kids.set(parent, (list = []));
+    list.push(r);
+  }
+  const known = new Set(all.map((r) => String(r.id)));
+  const parentKnown = (r: Row): boolean => {
+    const p = r.parent_session_id;
+    return typeof p !== 'string' || known.has(p) || sessionExists(db, p);
+  };
+  // Each session is placed once (the first path that reaches it), so bad parent data cannot loop.
+  const placed = new Set<string>(rootIds);
+  const build = (r: Row): SessionTreeRow => {
+    const id = String(r.id);
+    const mine = usage.get(id);
+    const own: OwnUsage & { exact: boolean } = mine ? { ...mine, exact: true } : { ...counterUsage(r), exact: false };
+    const total: OwnUsage = { tokens: { ...own.tokens }, cost: own.cost, unpricedTokens: own.unpricedTokens, records: own.records };
+    const children: SessionTreeRow[] = [];
+    let descendants = 0;
+    for (const k of kids.get(id) ?? []) {
+      const kid = String(k.id);
+      if (placed.has(kid)) continue;
+      placed.add(kid);
+      const node = build(k);
+      children.push(node);
+      descendants += 1 + node.descendants;
+      addUsage(total, node.usage.total);
+    }
+    return { ...r, usage: { own, total }, children, descendants, parent_unknown: !parentKnown(r) };
+  };
+  return roots.map(build);
+}
+
+/** The session view's family: the parent (when known), and the subagents below with their tokens and cost. */
+export interface SessionFamily {
+  parent: { id: string; name: string | null; harness: string | null; status: string | null; cwd: string | null } | null;
+  /** The parent id this session names when that session is not in the database. */
+  unknownParentId: string | null;
+  usage: RowUsage;
+  children: SessionTreeRow[];
+  descendants: number;
+}
+
+export function sessionFamily(db: Database.Database, session: Row): SessionFamily {
+  const [tree] = withSubagents(db, [session]);
+  const parentId = typeof session.parent_session_id === 'string' && session.parent_session_id !== session.id ? session.parent_session_id : null;
+  const parent = parentId
+    ? ((prepare(db, 'SELECT id, name, harness, status, cwd FROM sessions WHERE id = ?').get(parentId) as SessionFamily['parent'] | undefined) ?? null)
+    : null;
+  return { parent, unknownParentId: parentId && !parent ? parentId : null, usage: tree!.usage, children: tree!.children, descendants: tree!.descendants };
+}
+
+function sessionExists(db: Database.Database, id: string): boolean {
+  return prepare(db, 'SELECT 1 AS x FROM sessions WHERE id = ?').get(id) !== undefined;
+}
+
+/** A session without usage records: its running counters (hooks' transcript reader, rollout totals), unpriced. */
+function counterUsage(r: Row): OwnUsage {
+  const n = (k: string): number => {
+    const v = r[k];
+    return typeof v === 'number' ? v : 0;
+  };
+  const u = zeroUsage();
+  u.tokens.input = n('input_tokens');
+  u.tokens.output = n('output_tokens');
+  u.tokens.cacheRead = n('cache_read_tokens');
+  u.tokens.cacheWrite = n('cache_write_tokens');
+  u.tokens.total = u.tokens.input + u.tokens.output + u.tokens.cacheRead + u.tokens.cacheWrite;
+  u.unpricedTokens = u.tokens.total;
+  return u;
 }
 
 export function needsYouSessions(db: Database.Database): Record<string, unknown>[] {
@@ -294,6 +456,13 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
         from: isoParam(url, 'from'),
         to: isoParam(url, 'to'),
       };
+      const only = url.searchParams.get('sessions');
+      if (only !== null) {
+        // The trees holding these sessions (a live update), unpaged.
+        const ids = only.split(',').map((x) => x.trim()).filter(Boolean).slice(0, SESSION_PAGE_MAX);
+        json(res, 200, { sessions: sessionTrees(db, filter, ids), next: null });
+        return true;
+      }
       const page = listSessions(db, filter, cursorParam(url, 'cursor'), limitOf(url.searchParams.get('limit'), 50, SESSION_PAGE_MAX));
       json(res, 200, page);
       return true;
@@ -342,7 +511,7 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
           around: around ? Number.parseInt(around, 10) : null,
           limit: limitOf(url.searchParams.get('limit'), 200, TIMELINE_PAGE_MAX),
         });
-        json(res, 200, { session, ...page });
+        json(res, 200, { session, family: sessionFamily(db, session), ...page });
         return true;
       }
       if (m[2] === 'export.md') exportMarkdown(db, session, res);

@@ -483,8 +483,27 @@ interface Stored {
 /** processEvent plus the attention state, in the caller's transaction. */
 function storeOne(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Stored {
   const event = ctx.processEvent(hookType, data, transcript);
+  linkCodexSubagent(ctx.db, data);
   const at = typeof event?.created_at === 'string' ? event.created_at : eventTime(data);
   return { event, attention: trackAttention(ctx.db, hookType, data, at, event !== null) };
+}
+
+const subagentLinks = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * A Codex hook fired inside a thread-spawned subagent carries `agent_id` (the subagent's thread,
+ * where its events are stored: src/shared/dedup.ts hookSessionId) and `session_id` (the root
+ * thread): the subagent's session is nested under the root until its rollout names the immediate
+ * parent (src/sidecar/rollout/import.ts replaces it). An existing link is never changed here.
+ */
+function linkCodexSubagent(db: Database.Database, data: Record<string, unknown>): void {
+  if (data.__provider !== 'codex') return;
+  const agent = data.agent_id;
+  const root = data.session_id;
+  if (typeof agent !== 'string' || typeof root !== 'string' || !agent || !root || agent === root) return;
+  let stmt = subagentLinks.get(db);
+  if (!stmt) subagentLinks.set(db, (stmt = db.prepare('UPDATE sessions SET parent_session_id = ? WHERE id = ? AND parent_session_id IS NULL')));
+  stmt.run(root, agent);
 }
 
 interface PendingPost {

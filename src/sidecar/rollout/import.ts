@@ -67,7 +67,9 @@ function prepare(db: Database.Database): Stmts {
              cwd = COALESCE(cwd, @cwd),
              started_at = MIN(started_at, @startedAt),
              transcript_path = @transcriptPath,
-             parent_session_id = COALESCE(parent_session_id, @parent)
+             -- The rollout names the immediate parent thread; a hook only knew the root (its session_id).
+             parent_session_id = COALESCE(@parent, parent_session_id),
+             name = COALESCE(name, @name)
        WHERE id = @id`),
     setModel: db.prepare('UPDATE sessions SET model = ? WHERE id = ? AND (model IS NULL OR model <> ?)'),
     // Cumulative totals from token_count: set, never add.
@@ -102,7 +104,7 @@ function prepare(db: Database.Database): Stmts {
       switch (rec.kind) {
         case 'session':
           ensure(rec.sessionId, rec.startedAt);
-          s.sessionMeta.run({ id: rec.sessionId, cwd: rec.cwd, startedAt: rec.startedAt, transcriptPath: rec.transcriptPath, parent: rec.parentSessionId });
+          s.sessionMeta.run({ id: rec.sessionId, cwd: rec.cwd, startedAt: rec.startedAt, transcriptPath: rec.transcriptPath, parent: rec.parentSessionId, name: rec.name });
           break;
         case 'model':
           ensure(rec.sessionId, new Date().toISOString());

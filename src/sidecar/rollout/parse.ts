@@ -80,6 +80,8 @@ export interface SessionRecord {
   cwd: string | null;
   transcriptPath: string;
   parentSessionId: string | null;
+  /** A thread-spawned subagent's nickname (`agent_nickname`), shown as its session name. */
+  name: string | null;
 }
 
 export interface ModelRecord {
@@ -250,7 +252,7 @@ function onSessionMeta(state: ParserState, p: Obj, createdAt: string, pos: LineP
   }
   data.session_meta = meta;
   return [
-    { kind: 'session', sessionId: state.sessionId, startedAt, cwd: state.cwd, transcriptPath: pos.file, parentSessionId: parent },
+    { kind: 'session', sessionId: state.sessionId, startedAt, cwd: state.cwd, transcriptPath: pos.file, parentSessionId: parent, name: str(p.agent_nickname) ?? str(spawn?.agent_nickname) },
     event(state, HOOK_TYPES.SessionStart, dedupKeys.start(state.sessionId), null, createdAt, data, SESSION_STATUS.active),
   ];
 }

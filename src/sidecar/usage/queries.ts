@@ -75,6 +75,42 @@ function price(table: PriceTable, model: string | null, t: Tokens): Money {
 
 const SUMS = `SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, SUM(cache_write_tokens) AS cw, SUM(reasoning_tokens) AS r, COUNT(*) AS n`;
 
+/** One session's own tokens and cost (no subagents), and how many usage records it has. */
+export interface OwnUsage extends Money {
+  tokens: Tokens;
+  records: number;
+}
+
+export const zeroUsage = (): OwnUsage => ({ tokens: zero(), cost: null, unpricedTokens: 0, records: 0 });
+
+/** Adds `b` into `a` (tokens and money; the record counts too). */
+export function addUsage(a: OwnUsage, b: OwnUsage): void {
+  add(a.tokens, b.tokens);
+  addMoney(a, b);
+  a.records += b.records;
+}
+
+/**
+ * Own usage of the given sessions, priced per model (one grouped query; the ids go in as one
+ * JSON array, so a page of any size is one statement). Sessions without records are absent.
+ */
+export function ownUsageOf(db: Database.Database, ids: readonly string[], table = loadPricing(db)): Map<string, OwnUsage> {
+  const out = new Map<string, OwnUsage>();
+  if (ids.length === 0) return out;
+  const rows = db
+    .prepare(`SELECT session_id, model, ${SUMS} FROM usage_records WHERE session_id IN (SELECT value FROM json_each(?)) GROUP BY session_id, model`)
+    .all(JSON.stringify(ids)) as Array<SumRow & { session_id: string; model: string | null }>;
+  for (const r of rows) {
+    let u = out.get(r.session_id);
+    if (!u) out.set(r.session_id, (u = zeroUsage()));
+    const t = tokensOf(r);
+    add(u.tokens, t);
+    addMoney(u, price(table, r.model, t));
+    u.records += r.n;
+  }
+  return out;
+}
+
 export function sessionsUsage(db: Database.Database, table = loadPricing(db)): { label: string; sessions: SessionUsage[] } {
   const rows = db.prepare(`SELECT session_id, model, ${SUMS} FROM usage_records GROUP BY session_id, model`).all() as Array<SumRow & { session_id: string; model: string | null }>;
   const sessions = db.prepare(`SELECT id, parent_session_id, harness, name, cwd, model, status, started_at FROM sessions ORDER BY updated_at DESC`).all() as Array<{
