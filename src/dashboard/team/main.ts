@@ -34,7 +34,7 @@ const state: TeamState = { filter: {}, by: 'machine', metric: 'tokens', days: 30
 const ui = {
   root: h('div.team', { 'data-team': 'view' }),
   status: h('div.team-status', { role: 'status', 'aria-live': 'polite' }),
-  filters: h('div.team-filters.filters'),
+  filters: h('div.team-filters', { role: 'group', 'aria-label': 'Team filters' }),
   totalsTabs: h('div.team-tabs', { role: 'tablist', 'aria-label': 'Totals per' }),
   totals: h('div.team-totals-table'),
   dailyControls: h('div.team-daily-controls'),
@@ -270,7 +270,7 @@ function eventRow(e: TeamTimelineRow): HTMLLIElement {
   return h(
     `li.team-event${e.failure ? '.failed' : ''}` as 'li',
     { 'data-key': e.key },
-    h('span.tl-time', { title: e.created_at }, fmtDateTime(e.created_at)),
+    h('span.team-time', { title: e.created_at }, fmtDateTime(e.created_at)),
     h('span.team-hook', null, e.hook_type),
     e.tool_name ? h('code.team-tool', null, e.tool_name) : null,
     e.summary ? h('span.team-summary', null, e.summary) : h('span.team-nosummary.tl-muted', null, 'text not shared'),
@@ -372,7 +372,7 @@ async function runSearch(q: string): Promise<void> {
   const seq = ++searchSeq;
   if (!q.trim()) {
     if (state.selected) void openSession(state.selected);
-    else ui.detail.replaceChildren();
+    else ui.detail.replaceChildren(h('p.tl-muted', null, DETAIL_HINT));
     return;
   }
   ui.detail.replaceChildren(h('h2.side-h', null, `Searching for “${q}”…`));
@@ -449,10 +449,13 @@ async function refresh(): Promise<void> {
   await refreshData();
 }
 
+const DETAIL_HINT = 'Pick a session to see its timeline as pushed to the team database, or search the text the machines shared.';
+
 function mount(): void {
   const root = document.getElementById('team-root');
   if (!root) return;
   layout(root);
+  ui.detail.replaceChildren(h('p.tl-muted', null, DETAIL_HINT));
   void refresh();
 }
 
