@@ -247,7 +247,7 @@ function filterSql(f: TeamFilter, params: unknown[], opts: { dayOn: string | nul
 /** Token sums of am_usage rows `u`, as float8 so they arrive as numbers (exact below 2^53). */
 const USAGE_SUMS = `COALESCE(SUM(u.input), 0)::float8 AS i, COALESCE(SUM(u.output), 0)::float8 AS o,
   COALESCE(SUM(u.cache_read), 0)::float8 AS cr, COALESCE(SUM(u.cache_creation), 0)::float8 AS cw,
-  COALESCE(SUM(u.reasoning), 0)::float8 AS r, COUNT(u.*)::float8 AS n,
+  COALESCE(SUM(u.reasoning), 0)::float8 AS r, COUNT(u.session_id)::float8 AS n,
   SUM(u.cost_usd)::float8 AS cost,
   COALESCE(SUM(CASE WHEN u.cost_usd IS NULL THEN u.input + u.output + u.cache_read + u.cache_creation END), 0)::float8 AS unpriced`;
 
@@ -285,13 +285,18 @@ interface SessionDbRow extends SumRow {
   seen_live: boolean | null;
 }
 
-const SESSION_SELECT = `SELECT s.session_id AS id, s.title, s.status, s.cwd, s.model, s.started_at, s.last_event_at, s.agent,
+/**
+ * The session rows of `page` (a CTE of session ids, in order): counts and token sums are computed
+ * for the page only, after the ORDER BY … LIMIT picked it.
+ */
+const SESSION_ROWS = `SELECT s.session_id AS id, s.title, s.status, s.cwd, s.model, s.started_at, s.last_event_at, s.agent,
        s.parent_session_id, s.seen_live, s.machine_id, m.machine_name, m.person,
        (SELECT COUNT(*)::float8 FROM am_events e WHERE e.session_id = s.session_id) AS event_count,
        us.*
-  FROM am_sessions s
+  FROM page JOIN am_sessions s ON s.session_id = page.session_id
   LEFT JOIN am_machines m ON m.machine_id = s.machine_id
-  LEFT JOIN LATERAL (SELECT ${USAGE_SUMS} FROM am_usage u WHERE u.session_id = s.session_id) us ON true`;
+  LEFT JOIN LATERAL (SELECT ${USAGE_SUMS} FROM am_usage u WHERE u.session_id = s.session_id) us ON true
+ ORDER BY page.n`;
 
 function sessionRow(r: SessionDbRow): TeamSessionRow {
   return {
@@ -317,29 +322,41 @@ function sessionRow(r: SessionDbRow): TeamSessionRow {
   };
 }
 
-/** Newest activity first; `cursor` pages on (last_event_at, session_id). */
+/**
+ * Newest activity first; `cursor` pages on (last_event_at, session_id), sessions without a time
+ * last. The order matches the am_sessions_last_event index (team-sync migration step 2).
+ */
 export async function teamSessions(db: TeamReader, f: TeamFilter, cursor: string[] | null, limit: number): Promise<TeamSessionPage> {
   const params: unknown[] = [];
   const where = filterSql(f, params, { dayOn: null, modelOn: 's.model' });
   if (cursor) {
-    params.push(cursor[0], cursor[1]);
-    where.push(`(s.last_event_at, s.session_id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    if (cursor[0] === '') {
+      params.push(cursor[1]);
+      where.push(`s.last_event_at IS NULL AND s.session_id < $${params.length}`);
+    } else {
+      params.push(cursor[0], cursor[1]);
+      where.push(`(s.last_event_at IS NULL OR (s.last_event_at, s.session_id) < ($${params.length - 1}::timestamptz, $${params.length}))`);
+    }
   }
   params.push(limit + 1);
   const rows = await db.query<SessionDbRow>(
-    `${SESSION_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY s.last_event_at DESC NULLS LAST, s.session_id DESC LIMIT $${params.length}`,
+    `WITH page AS MATERIALIZED (
+       SELECT s.session_id, row_number() OVER () AS n FROM (
+         SELECT s.session_id FROM am_sessions s ${f.person ? 'LEFT JOIN am_machines m ON m.machine_id = s.machine_id' : ''}
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY s.last_event_at DESC NULLS LAST, s.session_id DESC LIMIT $${params.length}) s)
+     ${SESSION_ROWS}`,
     params,
   );
   const more = rows.length > limit;
   if (more) rows.length = limit;
   const sessions = rows.map(sessionRow);
   const last = sessions[sessions.length - 1];
-  return { sessions, next: more && last ? encodeTeamCursor([last.updated_at ?? '1970-01-01T00:00:00Z', last.id]) : null };
+  return { sessions, next: more && last ? encodeTeamCursor([last.updated_at ?? '', last.id]) : null };
 }
 
 export async function teamSession(db: TeamReader, id: string): Promise<TeamSessionRow | null> {
-  const rows = await db.query<SessionDbRow>(`${SESSION_SELECT} WHERE s.session_id = $1`, [id]);
+  const rows = await db.query<SessionDbRow>(`WITH page AS (SELECT $1::text AS session_id, 1 AS n) ${SESSION_ROWS}`, [id]);
   return rows[0] ? sessionRow(rows[0]) : null;
 }
 
@@ -362,24 +379,58 @@ export async function teamMachines(db: TeamReader): Promise<TeamMachine[]> {
   }));
 }
 
-const GROUP: Record<TeamTotalsBy, { key: string; label: string }> = {
-  person: { key: 'm.person', label: 'm.person' },
-  machine: { key: 's.machine_id', label: 'MIN(m.machine_name)' },
-  agent: { key: 's.agent', label: 's.agent' },
-  model: { key: 'u.model', label: 'u.model' },
-  day: { key: `to_char(u.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, label: `to_char(u.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')` },
-};
+/**
+ * Conditions on am_usage rows `u` for a filter: agent, model and day on the facts themselves;
+ * machine and person through the sessions they belong to (a semi-join).
+ */
+function factFilterSql(f: TeamFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (f.agent) where.push(`u.agent = ${p(f.agent)}`);
+  if (f.model) where.push(`u.model = ${p(f.model)}`);
+  if (f.day) {
+    const from = p(`${f.day}T00:00:00Z`);
+    where.push(`u.ts >= ${from}::timestamptz AND u.ts < ${from}::timestamptz + interval '1 day'`);
+  }
+  const bySession: string[] = [];
+  if (f.machine) bySession.push(`s.machine_id = ${p(f.machine)}`);
+  if (f.person) bySession.push(`m.person = ${p(f.person)}`);
+  if (bySession.length) {
+    where.push(`u.session_id IN (SELECT s.session_id FROM am_sessions s LEFT JOIN am_machines m ON m.machine_id = s.machine_id WHERE ${bySession.join(' AND ')})`);
+  }
+  return where;
+}
 
-/** Token and cost totals of am_usage grouped by person, machine, agent, model or UTC day. */
+const DAY_OF = `to_char(u.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+const OUTER_SUMS = `COUNT(*)::float8 AS sessions, SUM(p.i)::float8 AS i, SUM(p.o)::float8 AS o, SUM(p.cr)::float8 AS cr, SUM(p.cw)::float8 AS cw,
+  SUM(p.r)::float8 AS r, SUM(p.n)::float8 AS n, SUM(p.cost)::float8 AS cost, SUM(p.unpriced)::float8 AS unpriced`;
+
+/**
+ * Token and cost totals of am_usage grouped by person, machine, agent, model or UTC day. The facts
+ * are summed per session (and per model or day) first, in one pass without joins; the small
+ * result is then grouped, so `sessions` needs no COUNT(DISTINCT).
+ */
 export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter): Promise<TeamTotals> {
   const params: unknown[] = [];
-  const where = filterSql(f, params, { dayOn: 'u.ts', modelOn: 'u.model' });
-  const g = GROUP[by];
-  const rows = await db.query<SumRow & { key: string | null; label: string | null; sessions: number }>(
-    `SELECT ${g.key} AS key, ${g.label} AS label, COUNT(DISTINCT u.session_id)::float8 AS sessions, ${USAGE_SUMS}
-       FROM am_usage u JOIN am_sessions s ON s.session_id = u.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      GROUP BY ${g.key}`,
+  const where = factFilterSql(f, params);
+  const factKey = by === 'model' ? 'u.model' : by === 'day' ? DAY_OF : by === 'agent' ? 'u.agent' : 'NULL::text';
+  const grouped =
+    by === 'machine'
+      ? `SELECT s.machine_id AS key, MIN(m.machine_name) AS label, ${OUTER_SUMS}
+           FROM per p JOIN am_sessions s ON s.session_id = p.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id GROUP BY s.machine_id`
+      : by === 'person'
+        ? `SELECT m.person AS key, m.person AS label, ${OUTER_SUMS}
+             FROM per p JOIN am_sessions s ON s.session_id = p.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id GROUP BY m.person`
+        : `SELECT p.fk AS key, p.fk AS label, ${OUTER_SUMS} FROM per p GROUP BY p.fk`;
+  const rows = await db.query<SumRow & { key: string | null; label: string | null; sessions: number; all_sessions: number }>(
+    `WITH per AS MATERIALIZED (
+       SELECT u.session_id, ${factKey} AS fk, ${USAGE_SUMS} FROM am_usage u
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        GROUP BY 1, 2)
+     SELECT g.*, (SELECT COUNT(DISTINCT session_id)::float8 FROM per) AS all_sessions FROM (${grouped}) g`,
     params,
   );
   const out: TeamTotalsRow[] = rows.map((r) => ({
@@ -393,21 +444,13 @@ export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter
   }));
   if (by === 'day') out.sort((a, b) => (b.key ?? '').localeCompare(a.key ?? ''));
   else out.sort((a, b) => b.tokens.total - a.tokens.total || a.label.localeCompare(b.label));
-  const all = { sessions: 0, messages: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, total: 0 }, cost: null as number | null, unpricedTokens: 0 };
+  const all = { sessions: num(rows[0]?.all_sessions), messages: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, total: 0 }, cost: null as number | null, unpricedTokens: 0 };
   for (const r of out) {
     all.messages += r.messages;
     for (const k of Object.keys(all.tokens) as Array<keyof Tokens>) all.tokens[k] += r.tokens[k];
     if (r.cost !== null) all.cost = (all.cost ?? 0) + r.cost;
     all.unpricedTokens += r.unpricedTokens;
   }
-  // Sessions of the whole selection: a session can fall into several groups (models, days).
-  const sessionCount = await db.query<{ n: number }>(
-    `SELECT COUNT(DISTINCT u.session_id)::float8 AS n
-       FROM am_usage u JOIN am_sessions s ON s.session_id = u.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-    params,
-  );
-  all.sessions = num(sessionCount[0]?.n);
   return { by, label: TEAM_PRICE_LABEL, rows: out, all };
 }
 
@@ -419,12 +462,9 @@ export async function teamDaily(db: TeamReader, days: number, f: TeamFilter, now
   for (let i = n - 1; i >= 0; i--) dayList.push(new Date(end - i * 86_400_000).toISOString().slice(0, 10));
   const index = new Map(dayList.map((d, i) => [d, i]));
   const params: unknown[] = [`${dayList[0]}T00:00:00Z`];
-  const where = [`u.ts >= $1::timestamptz`, ...filterSql(f, params, { dayOn: 'u.ts', modelOn: 'u.model' })];
+  const where = [`u.ts >= $1::timestamptz`, ...factFilterSql(f, params)];
   const rows = await db.query<SumRow & { day: string; agent: string | null; model: string | null }>(
-    `SELECT to_char(u.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, s.agent, u.model, ${USAGE_SUMS}
-       FROM am_usage u JOIN am_sessions s ON s.session_id = u.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id
-      WHERE ${where.join(' AND ')}
-      GROUP BY 1, 2, 3`,
+    `SELECT ${DAY_OF} AS day, u.agent, u.model, ${USAGE_SUMS} FROM am_usage u WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3`,
     params,
   );
   const series = new Map<string, DailySeries>();
@@ -500,33 +540,46 @@ export async function teamTextShared(db: TeamReader): Promise<boolean> {
   return rows[0]?.shared === true;
 }
 
+/** How many of the newest shared events the first search pass looks at. */
+export const SEARCH_RECENT_WINDOW = 2_000;
+
 /**
  * Every word must occur in the event's shared summary (PostgreSQL full text, the `simple`
  * configuration: no stemming, no stop words, like the local FTS5 search); newest first, paged on
  * (ts, session_id, dedup_key). Events whose text was not shared cannot match.
+ *
+ * Two passes, because one plan does not fit every word: the newest SEARCH_RECENT_WINDOW shared
+ * events (in time order from am_events_shared_ts) are checked first, which answers a common
+ * word at a bounded cost; when they hold fewer hits than a page, the full-text index finds every
+ * match (few, for such a word) and those are sorted. A single time-ordered walk would read every
+ * shared event for a word that never occurs.
  */
 export async function teamSearch(db: TeamReader, q: string, before: string[] | null, limit: number): Promise<TeamSearchPage> {
   const words = q.trim().split(/\s+/).filter(Boolean).slice(0, 20);
   if (words.length === 0) throw new TeamBadRequest('q must contain at least one word');
-  const params: unknown[] = [words.join(' '), `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=24, MinWords=8, ShortWord=1`];
+  const params: unknown[] = [words.join(' '), `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=24, MinWords=8, ShortWord=1`, limit + 1];
   let cond = '';
   if (before) {
     params.push(before[0], before[1], before[2]);
-    cond = `AND (e.ts, e.session_id, e.dedup_key) < ($3::timestamptz, $4, $5)`;
+    cond = `AND (e.ts, e.session_id, e.dedup_key) < ($4::timestamptz, $5, $6)`;
   }
-  params.push(limit + 1);
-  const rows = await db.query<EventDbRow & { snippet: string; agent: string | null; cwd: string | null; title: string | null; machine_id: string | null; machine_name: string | null }>(
-    `WITH hits AS (
-       SELECT e.session_id, e.dedup_key, e.ts, e.hook_type, e.tool_name, e.summary
-         FROM am_events e
-        WHERE e.summary IS NOT NULL AND to_tsvector('simple', e.summary) @@ plainto_tsquery('simple', $1) ${cond}
-        ORDER BY e.ts DESC, e.session_id DESC, e.dedup_key DESC LIMIT $${params.length})
+  const MATCH = `to_tsvector('simple', e.summary) @@ plainto_tsquery('simple', $1)`;
+  const ORDER = 'ORDER BY e.ts DESC, e.session_id DESC, e.dedup_key DESC';
+  const finish = (hits: string): string => `WITH hits AS MATERIALIZED (${hits})
      SELECT h.*, ts_headline('simple', h.summary, plainto_tsquery('simple', $1), $2) AS snippet,
             s.agent, s.cwd, s.title, s.machine_id, m.machine_name
        FROM hits h LEFT JOIN am_sessions s ON s.session_id = h.session_id LEFT JOIN am_machines m ON m.machine_id = s.machine_id
-      ORDER BY h.ts DESC, h.session_id DESC, h.dedup_key DESC`,
+      ORDER BY h.ts DESC, h.session_id DESC, h.dedup_key DESC`;
+  type HitRow = EventDbRow & { snippet: string; agent: string | null; cwd: string | null; title: string | null; machine_id: string | null; machine_name: string | null };
+  const COLS = 'e.session_id, e.dedup_key, e.ts, e.hook_type, e.tool_name, e.summary';
+  let rows = await db.query<HitRow>(
+    finish(`SELECT ${COLS} FROM (SELECT ${COLS} FROM am_events e WHERE e.summary IS NOT NULL ${cond} ${ORDER} LIMIT ${SEARCH_RECENT_WINDOW}) e
+             WHERE ${MATCH} ${ORDER} LIMIT $3`),
     params,
   );
+  if (rows.length <= limit) {
+    rows = await db.query<HitRow>(finish(`SELECT ${COLS} FROM (SELECT ${COLS} FROM am_events e WHERE e.summary IS NOT NULL AND ${MATCH} ${cond} OFFSET 0) e ${ORDER} LIMIT $3`), params);
+  }
   const more = rows.length > limit;
   if (more) rows.length = limit;
   const results: TeamSearchHit[] = rows.map((r) => ({
