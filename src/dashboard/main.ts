@@ -919,6 +919,7 @@ function routeFromHash(): void {
   const params = new URLSearchParams(location.hash.slice(1));
   const id = params.get('session');
   const event = Number(params.get('event'));
+  if (id && mode === 'team') setMode('local'); // a notification opens this machine's session
   if (id && (id !== state.selectedId || event)) void selectSession(id, event ? { around: event } : {});
 }
 window.addEventListener('hashchange', routeFromHash);
