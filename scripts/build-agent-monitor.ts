@@ -259,6 +259,12 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
       join(stageDir, 'public', 'usage.css'),
       `${readFileSync(join(repoRoot, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(repoRoot, 'src', 'dashboard', 'usage', 'usage.css'), 'utf8')}`,
     );
+    // The team view (src/dashboard/team/, uPlot bundled in), loaded by the dashboard's Team switch.
+    await bundleBrowser('src/dashboard/team/main.ts', join(stageDir, 'public', 'team.js'), true);
+    writeFileSync(
+      join(stageDir, 'public', 'team.css'),
+      `${readFileSync(join(repoRoot, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(repoRoot, 'src', 'dashboard', 'team', 'team.css'), 'utf8')}`,
+    );
     writeFileSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), withDelivery(readFileSync(join(repoRoot, 'src', 'handlers', 'codex-hook-handler.js'), 'utf8')));
     chmodSync(join(stageDir, 'scripts', 'codex-hook-handler.js'), 0o755);
     // The sh handler is self-contained (no delivery module to inline).

@@ -8,6 +8,7 @@
  *   - Hook transports (scripts/bench/transport.ts): per hook, per agent, before/after, up/down/hung
  *   - Dashboard      (scripts/bench/dashboard.ts): search, list, timeline, hook → screen [--events N]
  *   - History import, charts, idle cost (scripts/bench/history.ts): runHistoryBench
+ *   - Team view (scripts/bench/team-view.ts): team routes' p50/p99 on an embedded PostgreSQL [--team-events N] [--team-machines M]
  *   - Team sync      (scripts/bench/team-push.ts): push throughput, catch-up after 1 h offline, CPU
  * With --write, replaces each section's generated block in docs/benchmarks.md.
  */
@@ -19,6 +20,7 @@ import { ingestBenchMarkdown, runIngestBench } from './ingest.js';
 import { runTransportBench, transportBenchMarkdown } from './transport.js';
 import { dashboardBenchMarkdown, runDashboardBench } from './dashboard.js';
 import { historyBenchMarkdown, runHistoryBench } from './history.js';
+import { runTeamViewBench, teamViewBenchMarkdown, TEAM_VIEW_DEFAULT_EVENTS, TEAM_VIEW_DEFAULT_MACHINES } from './team-view.js';
 import { runTeamPushBench, teamPushBenchMarkdown } from './team-push.js';
 import { parseCli, runCli, UsageError } from '../lib/cli.js';
 import { isMainModule } from '../lib/is-main.js';
@@ -26,7 +28,7 @@ import { isMainModule } from '../lib/is-main.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DOC = resolve(HERE, '..', '..', 'docs', 'benchmarks.md');
 
-type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history' | 'team-push';
+type SectionKey = 'ingest' | 'handler' | 'rollout' | 'transport' | 'dashboard' | 'history' | 'team-view' | 'team-push';
 
 export const SECTIONS: Record<SectionKey, { title: string; command: string }> = {
   ingest: { title: 'Hook ingestion', command: 'npm run bench -- --only ingest --write' },
@@ -35,6 +37,7 @@ export const SECTIONS: Record<SectionKey, { title: string; command: string }> = 
   transport: { title: 'Hook transports', command: 'npm run bench -- --only transport --write' },
   dashboard: { title: 'Dashboard reads', command: 'npm run bench -- --only dashboard --write' },
   history: { title: 'History import, charts and idle cost', command: 'npm run bench -- --only history --write' },
+  'team-view': { title: 'Team view queries', command: 'npm run bench -- --only team-view --write' },
   'team-push': { title: 'Team sync to PostgreSQL', command: 'npm run bench -- --only team-push --write' },
 };
 
@@ -45,7 +48,9 @@ const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>
   --history-mb <n>  history: megabytes of generated Claude transcripts and Codex rollouts
   --idle-files <n>  history: files on disk for the idle-cost case
   --idle-seconds <n> history: how long the idle sidecar is sampled
-  --events <n>      dashboard: stored events for the search and paging cases`;
+  --events <n>      dashboard: stored events for the search and paging cases
+  --team-events <n> team-view: events seeded into the embedded PostgreSQL (default ${TEAM_VIEW_DEFAULT_EVENTS}; the recorded figure uses 10000000)
+  --team-machines <n> team-view: machines they come from (default ${TEAM_VIEW_DEFAULT_MACHINES})`;
 
 export interface BenchArgs {
   write: boolean;
@@ -56,6 +61,8 @@ export interface BenchArgs {
   idleFiles: number | undefined;
   idleSeconds: number | undefined;
   events: number | undefined;
+  teamEvents: number | undefined;
+  teamMachines: number | undefined;
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -63,6 +70,12 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${name} takes a positive number, got "${value}"`, USAGE);
   return n;
+}
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--${name} takes a positive integer, got "${value}"`, USAGE);
+  return Number(value);
 }
 
 /** Strict: unknown options, stray arguments and options missing their value are rejected. */
@@ -78,6 +91,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'idle-files': { type: 'string' },
       'idle-seconds': { type: 'string' },
       events: { type: 'string' },
+      'team-events': { type: 'string' },
+      'team-machines': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -100,6 +115,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     idleFiles: positiveNumber('idle-files', values['idle-files']),
     idleSeconds: positiveNumber('idle-seconds', values['idle-seconds']),
     events: positiveNumber('events', values.events),
+    teamEvents: positiveInteger('team-events', values['team-events']),
+    teamMachines: positiveInteger('team-machines', values['team-machines']),
   };
 }
 
@@ -161,7 +178,7 @@ export function updateDoc(doc: string, key: SectionKey, body: string, when: stri
 }
 
 async function main(): Promise<void> {
-  const { write, runs, only, help, historyMB, idleFiles, idleSeconds, events } = parseBenchArgs(process.argv.slice(2));
+  const { write, runs, only, help, historyMB, idleFiles, idleSeconds, events, teamEvents, teamMachines } = parseBenchArgs(process.argv.slice(2));
   if (help) return console.log(USAGE);
   const results: Partial<Record<SectionKey, string>> = {};
 
@@ -202,6 +219,11 @@ async function main(): Promise<void> {
     console.log(`\n## ${SECTIONS.dashboard.title}\n\n${results.dashboard}`);
   }
 
+  if (only.has('team-view')) {
+    const r = await runTeamViewBench({ events: teamEvents, machines: teamMachines, ...(runs ? { runs } : {}) });
+    results['team-view'] = teamViewBenchMarkdown(r);
+    console.log(`\n## ${SECTIONS['team-view'].title}\n\n${results['team-view']}`);
+  }
   if (only.has('team-push')) {
     const rows = await runTeamPushBench(runs ? { runs } : {});
     results['team-push'] = teamPushBenchMarkdown(rows);

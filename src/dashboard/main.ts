@@ -79,6 +79,10 @@ const ui = {
   listFoot: h('div.list-foot'),
   side: h('aside.side'),
   main: h('main.main', { tabindex: '-1' }),
+  shell: h('div.shell'),
+  modeSwitch: h('div.mode-switch', { role: 'group', 'aria-label': 'Whose sessions' }),
+  /** The team view's mount point (public/team.js, src/dashboard/team/main.ts), filled on first use. */
+  teamRoot: h('div.team-root', { id: 'team-root', hidden: true }),
 };
 
 function buildLayout(): void {
@@ -87,12 +91,48 @@ function buildLayout(): void {
   }
   document.body.className = 'amh';
   const brand = h('div.brand', null, h('span.logo', { 'aria-hidden': 'true' }), h('span', null, TITLE));
-  const top = h('header.top', null, brand, h('div.search-wrap', null, ui.search), ui.needsCount, ui.notifyBtn, ui.conn);
+  const top = h('header.top', null, brand, ui.modeSwitch, h('div.search-wrap', null, ui.search), ui.needsCount, ui.notifyBtn, ui.conn);
   const costNote = h('span.cost-note', { title: PRICE_NOTE }, '$ = API list-price estimate');
   ui.side.append(ui.filters, ui.needsHead, ui.needsList, h('h2.side-h', null, 'Sessions', costNote), ui.list, ui.listFoot);
-  document.body.replaceChildren(top, h('div.shell', null, ui.side, ui.main));
+  ui.shell.append(ui.side, ui.main);
+  document.body.replaceChildren(top, ui.shell, ui.teamRoot);
+  renderModeSwitch();
   renderFilters();
   showEmptyMain();
+}
+
+// ---------- this machine | team ----------
+
+type Mode = 'local' | 'team';
+let mode: Mode = 'local';
+let teamLoaded = false;
+
+function renderModeSwitch(): void {
+  const button = (m: Mode, label: string): HTMLButtonElement =>
+    h('button.mode', { type: 'button', 'data-mode': m, 'aria-pressed': String(mode === m), onclick: () => setMode(m) }, label);
+  ui.modeSwitch.replaceChildren(button('local', 'This machine'), button('team', 'Team'));
+}
+
+/**
+ * Team mode shows the team view in place of this machine's list and session; this machine's
+ * state (list, filters, selected session, live stream) stays as it was, so switching back shows
+ * it unchanged. The team script is loaded the first time it is needed.
+ */
+function setMode(next: Mode): void {
+  if (next === mode) return;
+  mode = next;
+  document.body.classList.toggle('team-mode', mode === 'team');
+  ui.shell.hidden = mode === 'team';
+  ui.teamRoot.hidden = mode !== 'team';
+  ui.search.closest<HTMLElement>('.search-wrap')!.hidden = mode === 'team';
+  renderModeSwitch();
+  if (mode !== 'team') return;
+  if (!teamLoaded) {
+    teamLoaded = true;
+    document.head.append(h('script', { src: '/team.js', defer: true }));
+  } else {
+    void (window as unknown as { agentMonitorTeam?: { refresh(): Promise<void> } }).agentMonitorTeam?.refresh();
+  }
 }
 
 // ---------- filters ----------
@@ -855,7 +895,7 @@ function move(delta: number): void {
 document.addEventListener('keydown', (ev) => {
   const target = ev.target as HTMLElement | null;
   const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA');
-  if (typing || ev.metaKey || ev.ctrlKey || ev.altKey) return;
+  if (typing || ev.metaKey || ev.ctrlKey || ev.altKey || mode === 'team') return;
   if (ev.key === 'j' || ev.key === 'ArrowDown') {
     ev.preventDefault();
     move(1);
@@ -879,6 +919,7 @@ function routeFromHash(): void {
   const params = new URLSearchParams(location.hash.slice(1));
   const id = params.get('session');
   const event = Number(params.get('event'));
+  if (id && mode === 'team') setMode('local'); // a notification opens this machine's session
   if (id && (id !== state.selectedId || event)) void selectSession(id, event ? { around: event } : {});
 }
 window.addEventListener('hashchange', routeFromHash);

@@ -20,6 +20,7 @@ import { startRolloutWatcher, type RolloutWatcher } from '../rollout/watcher.js'
 import { usageRoute } from './usage-routes.js';
 import { trackAttention } from '../attention.js';
 import { dashboardRoute } from './dashboard-routes.js';
+import { closeTeamReader, teamRoute } from '../team/view-routes.js';
 import { timelineRow } from './timeline.js';
 import { machineIdentity } from '../team/machine.js';
 import { TeamPusher, teamSyncConfig, type TeamSyncStatus } from '../team/pusher.js';
@@ -328,6 +329,8 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
       return true;
     }
   }
+  // The team view reads the shared PostgreSQL, not the local store: asynchronous, own pool.
+  if (teamRoute(req, res, url, json)) return true;
   if (state.ctx && dashboardRoute(state.ctx.db, req, res, url, json)) return true;
   if (state.ctx && usageRoute(state.ctx.db, req, res, url)) return true;
   return false;
@@ -857,5 +860,6 @@ export function stop(): void {
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
+  void closeTeamReader().catch(() => undefined);
   if (state.dataDir) removeRuntimeFile(state.dataDir, process.pid);
 }

@@ -103,6 +103,20 @@ export const TEAM_MIGRATIONS: readonly TeamMigration[] = [
       'CREATE INDEX am_sessions_machine ON am_sessions (machine_id, last_event_at)',
     ],
   },
+  {
+    version: 2,
+    description: 'team view: timeline, session list and search indexes',
+    statements: [
+      // A session's timeline, newest page first (src/sidecar/team/view-routes.ts teamTimeline).
+      'CREATE INDEX am_events_session_ts ON am_events (session_id, ts, dedup_key)',
+      // The unfiltered session list, newest activity first (its ORDER BY, exactly).
+      'CREATE INDEX am_sessions_last_event ON am_sessions (last_event_at DESC NULLS LAST, session_id DESC)',
+      // "Does any machine share text?" and search's newest-first order: only shared rows.
+      'CREATE INDEX am_events_shared_ts ON am_events (ts) WHERE summary IS NOT NULL',
+      // Search over shared summaries (full text, the `simple` configuration).
+      "CREATE INDEX am_events_summary_fts ON am_events USING gin (to_tsvector('simple', summary)) WHERE summary IS NOT NULL",
+    ],
+  },
 ];
 
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS[TEAM_MIGRATIONS.length - 1]!.version;
