@@ -84,6 +84,31 @@ describe('POST /api/hooks/claude (Claude Code HTTP hooks)', () => {
     await expect(events(server, sid)).rejects.toThrow(/404/);
   });
 
+  it('keeps the connection, as Claude Code reuses one for every post: many posts over one socket, idle timeout announced as 600 s', async () => {
+    const sid = randomUUID();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const body = JSON.stringify(input(sid));
+        const r = await new Promise<{ status: number; keepAlive: string | undefined }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/hooks/claude', method: 'POST', agent, headers: { 'Content-Length': Buffer.byteLength(body), ...claudeHeaders() } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'] as string | undefined }));
+          });
+          req.on('socket', (s) => sockets.add(s));
+          req.on('error', reject);
+          req.end(body);
+        });
+        // Node announces its keepAliveTimeout; the default (5 s) is shorter than a model's turn.
+        expect(r).toEqual({ status: 200, keepAlive: 'timeout=600' });
+      }
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('malformed JSON or a non-object body is a 400', async () => {
     expect((await post('/api/hooks/claude', '{"a":', claudeHeaders())).status).toBe(400);
     expect((await post('/api/hooks/claude', '[1]', claudeHeaders())).status).toBe(400);

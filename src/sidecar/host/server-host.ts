@@ -834,8 +834,18 @@ function publishRuntimeFile(): void {
   }
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Claude Code's HTTP hooks reuse one
+ * connection for every post of a session (checked with the pinned 2.1.197: one connection for a
+ * whole scripted session), and the gap between two tool calls is often longer than Node's default
+ * of 5 s: with the default, most posts would pay a new connection, and a post sent just as the
+ * server closes the idle socket fails (Claude Code does not retry it).
+ */
+export const HOOK_KEEP_ALIVE_MS = 600_000;
+
 /** server.listen with a fallback to any free port when the requested one is taken. */
 export function listen(server: Server, port: number, host: string, onListening?: () => void): void {
+  server.keepAliveTimeout = HOOK_KEEP_ALIVE_MS;
   server.once('listening', () => {
     const addr = server.address();
     startAddOns(typeof addr === 'object' && addr ? addr.port : port);
