@@ -146,7 +146,20 @@ function runHttp(c: HttpCase): Promise<number> {
   });
 }
 
-export async function runTransportBench(opts: { runs?: number } = {}): Promise<TransportRow[]> {
+export interface LoopDelay {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface TransportResult {
+  rows: TransportRow[];
+  /** The "up" sidecar's HTTP-thread event-loop delay over the measured runs (null: not sampled). */
+  sidecarLoopDelay: LoopDelay | null;
+}
+
+export async function runTransportBench(opts: { runs?: number } = {}): Promise<TransportResult> {
   const runs = Math.max(30, opts.runs ?? 60);
   const root = mkdtempSync(join(tmpdir(), 'transport-bench-'));
   const hungServer = net.createServer((s) => {
@@ -162,7 +175,8 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
   const upDir = join(root, 'up');
   mkdirSync(upDir, { recursive: true });
   const secret = await ensureHookSecret({ dataDir: upDir });
-  const sidecar = await startPatched({ dir: upDir });
+  // AGENT_MONITOR_LOOP_DELAY: the sidecar samples its HTTP thread's event-loop delay (GET /api/host/status).
+  const sidecar = await startPatched({ dir: upDir, env: { AGENT_MONITOR_LOOP_DELAY: '1' } });
   const agents: http.Agent[] = [];
   try {
     const scripts = join(defaultOutDir, 'scripts');
@@ -212,6 +226,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
       return ms;
     };
     for (const c of [...cases, claudeUp, claudeUpNew]) await measure(c); // warm-up
+    await sidecar.get('/api/host/status?resetLoopDelay=1');
     for (let i = 0; i < runs; i++) {
       for (let k = 0; k < cases.length; k++) {
         const j = (i + k) % cases.length;
@@ -221,6 +236,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     }
     cases.push(claudeUp, claudeUpNew);
     times.push(upTimes, upNewTimes);
+    const sidecarLoopDelay = (await sidecar.get<{ eventLoopDelay: LoopDelay | null }>('/api/host/status')).eventLoopDelay;
     // Claude's HTTP hook against a hung sidecar waits for the entry's timeout (1 s): a few runs show it.
     const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000, agent: false };
     const hungTimes: number[] = [];
@@ -230,11 +246,12 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
 
     const bare = median([...times[0]!].sort((a, b) => a - b));
     const round = (x: number): number => Math.round(x * 10) / 10;
-    return cases.map((c, j) => {
+    const rows = cases.map((c, j) => {
       const s = [...times[j]!].sort((a, b) => a - b);
       const med = median(s);
       return { ...c.row, runs: s.length, medianMs: round(med), p99Ms: round(quantile(s, 0.99)), ratio: Math.round((med / bare) * 100) / 100 };
     });
+    return { rows, sidecarLoopDelay };
   } finally {
     for (const a of agents) a.destroy();
     await sidecar.stop();
@@ -244,7 +261,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
   }
 }
 
-export function transportBenchMarkdown(rows: TransportRow[]): string {
+export function transportBenchMarkdown({ rows, sidecarLoopDelay }: TransportResult): string {
   const lines = ['| agent | transport | sidecar | runs | median ms | p99 ms | ratio to `node -e 0` |', '|---|---|---|---:|---:|---:|---:|'];
   for (const r of rows) lines.push(`| ${r.agent} | ${r.transport} | ${r.sidecar} | ${r.runs} | ${r.medianMs} | ${r.p99Ms} | ${r.ratio.toFixed(2)}× |`);
   const find = (agent: string, t: string, s: string): TransportRow | undefined => rows.find((r) => r.agent === agent && r.transport.startsWith(t) && r.sidecar === s);
@@ -256,6 +273,13 @@ export function transportBenchMarkdown(rows: TransportRow[]): string {
       if (b && a) lines.push(`| ${agent} | ${s} | ${Math.round(b.medianMs * 20) / 10} | ${Math.round(a.medianMs * 20) / 10} |`);
     }
   }
+  const d = sidecarLoopDelay;
+  lines.push(
+    '',
+    d
+      ? `The sidecar's HTTP thread over the measured runs (event-loop delay, \`monitorEventLoopDelay\`, ${d.samples} samples): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms. A Claude post waits for this loop; what its p99 adds beyond it is the client, the kernel and the machine's load.`
+      : 'The sidecar did not report its event-loop delay.',
+  );
   return lines.join('\n');
 }
 

@@ -141,3 +141,21 @@ describe('the hook secret file must be private', () => {
     expect(await status()).toBe(200);
   });
 });
+
+describe('event-loop delay of the HTTP thread (benchmarks only)', () => {
+  it('is sampled and reported in /api/host/status with AGENT_MONITOR_LOOP_DELAY=1, reset on request; absent otherwise', async () => {
+    const sampled = track(await startPatched({ dir: tempDir(), env: { AGENT_MONITOR_LOOP_DELAY: '1' } }));
+    type Status = { eventLoopDelay: { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null };
+    const d = await waitFor('100 loop delay samples', async () => {
+      const x = (await sampled.get<Status>('/api/host/status')).eventLoopDelay;
+      return x && x.samples >= 100 ? x : null;
+    });
+    expect(d.p50Ms).toBeLessThanOrEqual(d.p99Ms);
+    expect(d.p99Ms).toBeLessThanOrEqual(d.maxMs);
+    await sampled.get('/api/host/status?resetLoopDelay=1');
+    const after = (await sampled.get<Status>('/api/host/status')).eventLoopDelay;
+    // Reset right after that answer: only the few samples since (null when none yet).
+    expect(after === null || after.samples < 100).toBe(true);
+    expect((await server.get<Status>('/api/host/status')).eventLoopDelay).toBeNull();
+  });
+});

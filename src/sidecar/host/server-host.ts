@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { CLAUDE_HTTP_HOOK_PATH, HOOK_SECRET_FILE } from '../../shared/runtime.js';
 import { homedir } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
@@ -51,6 +52,8 @@ const state: {
   lastCodexHookEventAt: string | null;
   lastPersistAt: number;
   stopSpool: (() => void) | null;
+  /** The HTTP thread's event-loop delay, sampled only with AGENT_MONITOR_LOOP_DELAY=1 (benchmarks). */
+  loopDelay: IntervalHistogram | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
   /** Set while stores fail for a storage reason (disk full, read-only, corrupt, I/O); cleared by a successful write. */
@@ -79,6 +82,7 @@ const state: {
   lastCodexHookEventAt: null,
   lastPersistAt: 0,
   stopSpool: null,
+  loopDelay: null,
   watcher: null,
   watcherError: null,
   storage: null,
@@ -305,6 +309,7 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
   }
   if (url.pathname === '/api/host/status' && req.method === 'GET') {
     json(res, 200, hostStatus());
+    if (url.searchParams.get('resetLoopDelay') === '1') state.loopDelay?.reset();
     return true;
   }
   if (url.pathname === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -347,6 +352,7 @@ export function hostStatus(): Record<string, unknown> {
     watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
     spool: spoolNow(),
     team_sync: teamSyncStatus(),
+    eventLoopDelay: loopDelayNow(),
   };
 }
 
@@ -382,6 +388,14 @@ function startTeamSync(ctx: UpstreamContext, dataDir: string): void {
     state.teamError = redactSecretsIn((err as Error).message, config.url);
     log(`team sync did not start: ${state.teamError}`);
   }
+}
+
+/** What delayed the HTTP thread's event loop (hence every answer) since the last reset, in ms. */
+function loopDelayNow(): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null {
+  const h = state.loopDelay;
+  if (!h || h.count === 0) return null;
+  const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+  return { samples: h.count, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
 let persistLastCodexEvent: Database.Statement | null = null;
@@ -781,6 +795,10 @@ function startAddOns(port: number): void {
   const ctx = state.ctx;
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
   state.port = port;
+  if (process.env.AGENT_MONITOR_LOOP_DELAY === '1' && !state.loopDelay) {
+    state.loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    state.loopDelay.enable();
+  }
   publishRuntimeFile();
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
