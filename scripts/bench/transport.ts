@@ -277,7 +277,7 @@ export function transportBenchMarkdown({ rows, sidecarLoopDelay }: TransportResu
   lines.push(
     '',
     d
-      ? `The sidecar's HTTP thread over the measured runs (event-loop delay, \`monitorEventLoopDelay\`, ${d.samples} samples): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms. A Claude post waits for this loop; what its p99 adds beyond it is the client, the kernel and the machine's load.`
+      ? `The "up" sidecar's HTTP thread over the measured runs (how late its event loop ran a 5 ms timer, \`monitorEventLoopDelay\`, ${d.samples} samples): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms. A Claude post that arrives during such a delay waits for it; the rest of its time is the client, the kernel and the machine.`
       : 'The sidecar did not report its event-loop delay.',
   );
   return lines.join('\n');

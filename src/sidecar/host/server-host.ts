@@ -390,11 +390,17 @@ function startTeamSync(ctx: UpstreamContext, dataDir: string): void {
   }
 }
 
-/** What delayed the HTTP thread's event loop (hence every answer) since the last reset, in ms. */
+/** The sampling timer's period; the histogram records the time between its runs. */
+const LOOP_DELAY_RESOLUTION_MS = 5;
+
+/**
+ * How late the HTTP thread's event loop ran its timer (hence any answer) since the last reset, in
+ * ms: the histogram's interval between timer runs minus the timer's own period.
+ */
 function loopDelayNow(): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null {
   const h = state.loopDelay;
   if (!h || h.count === 0) return null;
-  const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+  const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e4) / 100 - LOOP_DELAY_RESOLUTION_MS);
   return { samples: h.count, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
@@ -796,7 +802,7 @@ function startAddOns(port: number): void {
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
   state.port = port;
   if (process.env.AGENT_MONITOR_LOOP_DELAY === '1' && !state.loopDelay) {
-    state.loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    state.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     state.loopDelay.enable();
   }
   publishRuntimeFile();
