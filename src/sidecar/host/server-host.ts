@@ -400,7 +400,7 @@ const LOOP_DELAY_RESOLUTION_MS = 5;
 function loopDelayNow(): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null {
   const h = state.loopDelay;
   if (!h || h.count === 0) return null;
-  const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e4) / 100 - LOOP_DELAY_RESOLUTION_MS);
+  const ms = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) * 100) / 100);
   return { samples: h.count, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
