@@ -114,7 +114,8 @@ async function printStatus(ctx: RunnerContext): Promise<void> {
   }
   if (status) {
     console.log(`Codex feature  ${status.feature.state}${status.feature.key ? ` ([features].${status.feature.key})` : ''}`);
-    console.log(`Codex trust    ${status.trust.state}`);
+    const modified = status.trust.entries.filter((e) => e.modified).length;
+    console.log(`Codex trust    ${status.trust.state}${modified ? ` (${modified} entries trusted for a different command than the installed one: trust them again in /hooks)` : ''}`);
     console.log(`last Codex hook event ${status.lastEventAt ?? 'none'}; sidecar ${status.sidecarReachable ? 'reachable' : 'not running'}`);
     console.log(status.setupHint);
   }

@@ -203,8 +203,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has('transport')) {
-    const rows = await runTransportBench(runs ? { runs } : {});
-    results.transport = transportBenchMarkdown(rows);
+    results.transport = transportBenchMarkdown(await runTransportBench(runs ? { runs } : {}));
     console.log(`\n## ${SECTIONS.transport.title}\n\n${results.transport}`);
   }
   if (only.has('history')) {

@@ -5,11 +5,18 @@
  *   Codex, as processes run the way Codex runs them (stdin = fixture F4, a PreToolUse):
  *     - Node handler:  `node "<data>/hooks/codex-hook-handler.js" PreToolUse`   (before)
  *     - sh + curl:     `/bin/sh "<data>/hooks/codex-hook.sh" PreToolUse`      (after)
+ *       A process is timed until it exited with stdout and stderr closed (what Codex waits for).
+ *       The sh hook's background delivery goes on after that; the bench waits for it to finish
+ *       (its write-ahead file gone) before the next measurement, untimed, so it never overlaps one.
  *   Claude Code:
  *     - command hook:  `node "<data>/hooks/hook-handler.js"` (the materialized upstream handler,
  *                      patched: token, delivery id, spool)                     (before)
  *     - HTTP hook:     the request Claude Code makes: a POST of a real PreToolUse hook input to
- *                      /api/hooks/claude with the secret, new connection each time (after)
+ *                      /api/hooks/claude with the secret over ONE keep-alive connection reused
+ *                      for every post, as Claude Code 2.1.197 does (after). One such post follows
+ *                      every other measurement, so each meets the sidecar after a realistic idle
+ *                      gap and there are enough samples for a p99.
+ *     - the same with a new connection per post, for reference (what the first bench measured).
  *
  * "up" is the real patched sidecar (build/agent-monitor) on a temp data dir, storing every post;
  * "down" is a closed loopback port; "hung" accepts connections and never answers. Each tool call
@@ -19,7 +26,7 @@
  * Run: npx tsx scripts/bench/transport.ts [--runs N]
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -81,6 +88,8 @@ interface HttpCase {
   port: number;
   secret: string;
   timeoutMs: number;
+  /** false: a new connection per post; an Agent: one kept-alive connection, as Claude Code */
+  agent: http.Agent | false;
 }
 
 type Case = ProcCase | HttpCase;
@@ -91,6 +100,16 @@ function runProc(c: ProcCase): number {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 || r.stdout.length) throw new Error(`${c.row.transport} ${c.row.sidecar}: exit ${r.status}, stdout ${JSON.stringify(r.stdout.toString())}`);
   return ms;
+}
+
+/** Waits (untimed) until the sh hook's background deliveries in `dataDir` are done. */
+async function deliveriesDone(dataDir: string): Promise<void> {
+  const dir = join(dataDir, 'spool', 'inflight');
+  const deadline = Date.now() + 10_000;
+  while (existsSync(dir) && readdirSync(dir).length > 0) {
+    if (Date.now() > deadline) throw new Error(`background deliveries in ${dir} did not finish within 10 s`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 function claudeInput(sessionId: string, i: number): string {
@@ -108,14 +127,14 @@ function claudeInput(sessionId: string, i: number): string {
 }
 
 let httpSeq = 0;
-/** One POST as Claude Code makes it: new connection, JSON body, Authorization header, its timeout. */
+/** One POST as Claude Code makes it: JSON body, Authorization header, its timeout. */
 function runHttp(c: HttpCase): Promise<number> {
   const body = claudeInput('bench-claude-session', httpSeq++);
   return new Promise((resolveMs) => {
     const t0 = process.hrtime.bigint();
     const done = (): void => resolveMs(Number(process.hrtime.bigint() - t0) / 1e6);
     const req = http.request(
-      { host: '127.0.0.1', port: c.port, path: '/api/hooks/claude', method: 'POST', agent: false, timeout: c.timeoutMs, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${c.secret}`, 'Content-Length': Buffer.byteLength(body) } },
+      { host: '127.0.0.1', port: c.port, path: '/api/hooks/claude', method: 'POST', agent: c.agent, timeout: c.timeoutMs, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${c.secret}`, 'Content-Length': Buffer.byteLength(body) } },
       (res) => {
         res.resume();
         res.on('end', done);
@@ -127,7 +146,20 @@ function runHttp(c: HttpCase): Promise<number> {
   });
 }
 
-export async function runTransportBench(opts: { runs?: number } = {}): Promise<TransportRow[]> {
+export interface LoopDelay {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface TransportResult {
+  rows: TransportRow[];
+  /** The "up" sidecar's HTTP-thread event-loop delay over the measured runs (null: not sampled). */
+  sidecarLoopDelay: LoopDelay | null;
+}
+
+export async function runTransportBench(opts: { runs?: number } = {}): Promise<TransportResult> {
   const runs = Math.max(30, opts.runs ?? 60);
   const root = mkdtempSync(join(tmpdir(), 'transport-bench-'));
   const hungServer = net.createServer((s) => {
@@ -143,7 +175,9 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
   const upDir = join(root, 'up');
   mkdirSync(upDir, { recursive: true });
   const secret = await ensureHookSecret({ dataDir: upDir });
-  const sidecar = await startPatched({ dir: upDir });
+  // AGENT_MONITOR_LOOP_DELAY: the sidecar samples its HTTP thread's event-loop delay (GET /api/host/status).
+  const sidecar = await startPatched({ dir: upDir, env: { AGENT_MONITOR_LOOP_DELAY: '1' } });
+  const agents: http.Agent[] = [];
   try {
     const scripts = join(defaultOutDir, 'scripts');
     const baseEnv: NodeJS.ProcessEnv = { ...process.env };
@@ -166,6 +200,8 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     const dirs = { up: upDir, down: dataDir('down', downPort, 'c'.repeat(64), process.pid), hung: dataDir('hung', hungPort, 'c'.repeat(64), process.pid) };
 
     const claudeCmdInput = (i: number): string => claudeInput('bench-claude-cmd', i);
+    const claudeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(claudeAgent);
     const cases: Case[] = [{ kind: 'proc', row: { agent: '—', transport: 'bare `node -e 0`', sidecar: '—' }, cmd: process.execPath, args: ['-e', '0'], env: baseEnv, input: '' }];
     for (const state of ['up', 'down', 'hung'] as const) {
       const d = dirs[state];
@@ -174,19 +210,35 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
         { kind: 'proc', row: { agent: 'Codex', transport: 'sh + curl (after)', sidecar: state }, cmd: '/bin/sh', args: [join(d, 'hooks', 'codex-hook.sh'), 'PreToolUse'], env: baseEnv, input: CODEX_PAYLOAD },
         { kind: 'proc', row: { agent: 'Claude', transport: 'command hook, Node (before)', sidecar: state }, cmd: process.execPath, args: [join(d, 'hooks', 'hook-handler.js')], env: baseEnv, input: claudeCmdInput(0) },
       );
-      if (state !== 'hung') cases.push({ kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: state }, port: state === 'up' ? sidecar.port : downPort, secret, timeoutMs: 1000 });
+      if (state === 'down') cases.push({ kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: state }, port: downPort, secret, timeoutMs: 1000, agent: claudeAgent });
     }
+    // Claude's HTTP hook with the sidecar up: sampled after every other measurement (below).
+    const claudeUp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'up' }, port: sidecar.port, secret, timeoutMs: 1000, agent: claudeAgent };
+    const claudeUpNew: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook, new connection per post (reference)', sidecar: 'up' }, port: sidecar.port, secret, timeoutMs: 1000, agent: false };
+    const shDir = (c: Case): string | null => (c.kind === 'proc' && c.args[0]?.endsWith('codex-hook.sh') ? dirname(dirname(c.args[0])) : null);
     const times: number[][] = cases.map(() => []);
-    const measure = async (c: Case): Promise<number> => (c.kind === 'proc' ? runProc(c) : runHttp(c));
-    for (const c of cases) await measure(c); // warm-up
+    const upTimes: number[] = [];
+    const upNewTimes: number[] = [];
+    const measure = async (c: Case): Promise<number> => {
+      const ms = c.kind === 'proc' ? runProc(c) : await runHttp(c);
+      const d = shDir(c);
+      if (d) await deliveriesDone(d);
+      return ms;
+    };
+    for (const c of [...cases, claudeUp, claudeUpNew]) await measure(c); // warm-up
+    await sidecar.get('/api/host/status?resetLoopDelay=1');
     for (let i = 0; i < runs; i++) {
       for (let k = 0; k < cases.length; k++) {
         const j = (i + k) % cases.length;
         times[j]!.push(await measure(cases[j]!));
+        (k % 2 ? upNewTimes : upTimes).push(await measure(k % 2 ? claudeUpNew : claudeUp));
       }
     }
+    cases.push(claudeUp, claudeUpNew);
+    times.push(upTimes, upNewTimes);
+    const sidecarLoopDelay = (await sidecar.get<{ eventLoopDelay: LoopDelay | null }>('/api/host/status')).eventLoopDelay;
     // Claude's HTTP hook against a hung sidecar waits for the entry's timeout (1 s): a few runs show it.
-    const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000 };
+    const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000, agent: false };
     const hungTimes: number[] = [];
     for (let i = 0; i < 3; i++) hungTimes.push(await runHttp(hungHttp));
     cases.push(hungHttp);
@@ -194,12 +246,14 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
 
     const bare = median([...times[0]!].sort((a, b) => a - b));
     const round = (x: number): number => Math.round(x * 10) / 10;
-    return cases.map((c, j) => {
+    const rows = cases.map((c, j) => {
       const s = [...times[j]!].sort((a, b) => a - b);
       const med = median(s);
       return { ...c.row, runs: s.length, medianMs: round(med), p99Ms: round(quantile(s, 0.99)), ratio: Math.round((med / bare) * 100) / 100 };
     });
+    return { rows, sidecarLoopDelay };
   } finally {
+    for (const a of agents) a.destroy();
     await sidecar.stop();
     for (const s of held) s.destroy();
     await new Promise<void>((r) => hungServer.close(() => r()));
@@ -207,7 +261,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
   }
 }
 
-export function transportBenchMarkdown(rows: TransportRow[]): string {
+export function transportBenchMarkdown({ rows, sidecarLoopDelay }: TransportResult): string {
   const lines = ['| agent | transport | sidecar | runs | median ms | p99 ms | ratio to `node -e 0` |', '|---|---|---|---:|---:|---:|---:|'];
   for (const r of rows) lines.push(`| ${r.agent} | ${r.transport} | ${r.sidecar} | ${r.runs} | ${r.medianMs} | ${r.p99Ms} | ${r.ratio.toFixed(2)}× |`);
   const find = (agent: string, t: string, s: string): TransportRow | undefined => rows.find((r) => r.agent === agent && r.transport.startsWith(t) && r.sidecar === s);
@@ -219,6 +273,13 @@ export function transportBenchMarkdown(rows: TransportRow[]): string {
       if (b && a) lines.push(`| ${agent} | ${s} | ${Math.round(b.medianMs * 20) / 10} | ${Math.round(a.medianMs * 20) / 10} |`);
     }
   }
+  const d = sidecarLoopDelay;
+  lines.push(
+    '',
+    d
+      ? `The "up" sidecar's HTTP thread over the measured runs (how late its event loop ran a 5 ms timer, \`monitorEventLoopDelay\`, ${d.samples} samples): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms. A Claude post that arrives during such a delay waits for it; the rest of its time is the client, the kernel and the machine.`
+      : 'The sidecar did not report its event-loop delay.',
+  );
   return lines.join('\n');
 }
 

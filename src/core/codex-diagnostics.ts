@@ -4,7 +4,7 @@
  * config.toml is parsed with a TOML library and never written: the trust state is Codex's.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { CodexStatus } from '../shared/ipc.js';
@@ -95,7 +95,83 @@ export function featureFromConfig({ doc, configPath, defaultEnabled }: { doc: To
   return { state: 'default', key: null, defaultEnabled };
 }
 
-export async function readCodexDiagnostics({ codexHome, codexVersion = null }: { codexHome: string; codexVersion?: string | null }): Promise<CodexDiagnostics> {
+/**
+ * Which command each trust hash was given for. Codex keys trust by position and stores a hash of
+ * the entry (command, matcher, timeout); a transport switch (sh ↔ node) rewrites the command in
+ * place, so the old `trusted_hash` stays under the same key while Codex now treats the entry as
+ * modified and skips it. We never compute Codex's hash (docs/contracts.md "Codex feature flag
+ * and trust"); instead the installer notes, before every write of hooks.json, each trusted hash
+ * it has not seen yet together with the command installed at that moment (the only command the
+ * user could have trusted since our previous write). `<data dir>/codex-trust.json`, 0600.
+ */
+export const CODEX_TRUST_RECORD_FILE = 'codex-trust.json';
+
+type TrustRecords = Record<string, { hash: string; command: string }>;
+
+function trustRecordPath(dataDir: string): string {
+  return path.join(dataDir, CODEX_TRUST_RECORD_FILE);
+}
+
+async function readTrustRecords(dataDir: string): Promise<TrustRecords> {
+  try {
+    const v = JSON.parse(await readFile(trustRecordPath(dataDir), 'utf8')) as unknown;
+    if (!isTable(v)) return {};
+    const out: TrustRecords = {};
+    for (const [k, r] of Object.entries(v)) {
+      if (isTable(r) && typeof r.hash === 'string' && typeof r.command === 'string') out[k] = { hash: r.hash, command: r.command };
+    }
+    return out;
+  } catch {
+    return {}; // none yet, or unreadable: then nothing is known to be stale
+  }
+}
+
+/** The `trusted_hash` per key in config.toml's `[hooks.state]`, or null when config.toml cannot be read. */
+async function trustedHashes(configPath: string): Promise<Record<string, string> | null> {
+  let doc: TomlDoc;
+  try {
+    doc = parseToml(await readFile(configPath, 'utf8'));
+  } catch (error) {
+    return isErrno(error, 'ENOENT') ? {} : null;
+  }
+  const state = isTable(doc.hooks) && isTable(doc.hooks.state) ? doc.hooks.state : {};
+  const out: Record<string, string> = {};
+  for (const [k, rec] of Object.entries(state)) if (isTable(rec) && typeof rec.trusted_hash === 'string' && rec.trusted_hash !== '') out[k] = rec.trusted_hash;
+  return out;
+}
+
+/**
+ * Called by the installer right before it writes hooks.json: remembers, for each of our entries
+ * with a trust hash not recorded yet, that the hash belongs to the command installed now.
+ */
+export async function recordCodexTrust({ codexHome, dataDir }: { codexHome: string; dataDir: string }): Promise<void> {
+  let entries: Awaited<ReturnType<typeof readCodexHooks>>['entries'];
+  try {
+    entries = (await readCodexHooks({ codexHome })).entries;
+  } catch {
+    return; // an unreadable hooks.json is not rewritten either
+  }
+  const hashes = await trustedHashes(codexConfigPath({ codexHome }));
+  if (!hashes || entries.length === 0) return;
+  const hooksJsonPath = path.join(path.resolve(codexHome), 'hooks.json');
+  const records = await readTrustRecords(dataDir);
+  let changed = false;
+  for (const e of entries) {
+    const key = codexTrustKey({ hooksJsonPath, event: e.event, groupIndex: e.groupIndex, handlerIndex: e.handlerIndex });
+    const hash = hashes[key];
+    if (hash && records[key]?.hash !== hash) {
+      records[key] = { hash, command: e.command };
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  const file = trustRecordPath(dataDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export async function readCodexDiagnostics({ codexHome, codexVersion = null, dataDir }: { codexHome: string; codexVersion?: string | null; dataDir?: string }): Promise<CodexDiagnostics> {
   const configPath = codexConfigPath({ codexHome });
   const defaultEnabled = codexHooksDefaultEnabled(codexVersion);
 
@@ -133,12 +209,18 @@ export async function readCodexDiagnostics({ codexHome, codexVersion = null }: {
   const hooksJsonPath = path.join(path.resolve(codexHome), 'hooks.json');
   const installed = hooks.entries.length > 0;
   const state = doc && isTable(doc.hooks) && isTable(doc.hooks.state) ? doc.hooks.state : {};
+  const records = dataDir ? await readTrustRecords(dataDir) : {};
   const entries = hooks.entries.map((e) => {
     const key = codexTrustKey({ hooksJsonPath, event: e.event, groupIndex: e.groupIndex, handlerIndex: e.handlerIndex });
     const rec = state[key];
-    const trusted = isTable(rec) && typeof rec.trusted_hash === 'string' && rec.trusted_hash !== '';
+    const hash = isTable(rec) && typeof rec.trusted_hash === 'string' && rec.trusted_hash !== '' ? rec.trusted_hash : null;
     const disabled = isTable(rec) && rec.enabled === false;
-    return { key, event: e.event, trusted, disabled };
+    // The hash on record was given to another command (a transport switch since): Codex sees
+    // the entry as modified and skips it until it is trusted again.
+    const stale = hash !== null && records[key]?.hash === hash && records[key].command !== e.command ? records[key] : null;
+    const entry: CodexTrustStatus['entries'][number] = { key, event: e.event, trusted: hash !== null && !stale, disabled };
+    if (stale) entry.modified = { trustedCommand: stale.command, installedCommand: e.command };
+    return entry;
   });
   let trustState: CodexTrustStatus['state'];
   if (!installed) trustState = 'not-installed';

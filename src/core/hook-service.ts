@@ -11,7 +11,7 @@ import { CLAUDE_COMMAND_ONLY_EVENTS, installClaudeHooks, uninstallClaudeHooks, c
 import { ensureHookSecret } from './hook-secret.js';
 import { readRuntimeFile } from './sidecar-manager.js';
 import { DEFAULT_PORT } from '../shared/runtime.js';
-import { readCodexDiagnostics, type CodexDiagnostics } from './codex-diagnostics.js';
+import { readCodexDiagnostics, recordCodexTrust, type CodexDiagnostics } from './codex-diagnostics.js';
 import { CODEX_SH_HANDLER_FILE, codexHooksJsonPath, installCodexHooks, readCodexHooks, uninstallCodexHooks } from './codex-hooks.js';
 import { claudeHandlerPath, codexHandlerPath, codexShHandlerPath, codexShHandlerSource, installHandlerFile } from './handler-files.js';
 import { chooseClaudeTransport, chooseCodexTransport, type ClaudeTransport, type CodexTransport, type TransportChoice } from './hook-transport.js';
@@ -141,6 +141,8 @@ export function createHookService({
         const shHandler = codexShHandlerPath({ dataDir: paths.dataDir });
         await installHandlerFile({ source: handlerSources.codex, target: nodeHandler });
         if (choice.transport === 'sh-curl') await installHandlerFile({ source: codexShHandlerSource(handlerSources.codex), target: shHandler });
+        // Before the commands may change: which command each current trust hash belongs to.
+        await recordCodexTrust({ codexHome: paths.codexHome, dataDir: paths.dataDir });
         const r = await installCodexHooks({ codexHome: paths.codexHome, handlerPath: choice.transport === 'sh-curl' ? shHandler : nodeHandler });
         return { action: r.changed ? 'installed' : 'unchanged', path: r.path };
       }
@@ -205,7 +207,7 @@ export function createHookService({
       }),
 
     getCodexStatus: async () => {
-      const diag: CodexDiagnostics = await readCodexDiagnostics({ codexHome: paths.codexHome, codexVersion: await installedCodexVersion() });
+      const diag: CodexDiagnostics = await readCodexDiagnostics({ codexHome: paths.codexHome, codexVersion: await installedCodexVersion(), dataDir: paths.dataDir });
       let side: SidecarHostStatus | null = null;
       if (sidecarStatus) {
         try {
@@ -290,7 +292,8 @@ export function formatCodexSetupHint(status: CodexStatus & { hooksJsonError?: st
     }
   }
 
-  const untrusted = trust.entries.filter((e) => !e.trusted).length;
+  const modified = trust.entries.filter((e) => e.modified);
+  const untrusted = trust.entries.filter((e) => !e.trusted && !e.modified).length;
   const disabled = trust.entries.filter((e) => e.disabled).length;
   switch (trust.state) {
     case 'trusted':
@@ -298,6 +301,10 @@ export function formatCodexSetupHint(status: CodexStatus & { hooksJsonError?: st
       break;
     case 'untrusted':
     case 'partly-trusted':
+      if (modified.length > 0) {
+        const m = modified[0]!.modified!;
+        parts.push(`${modified.length} of ${trust.entries.length} hook entries were trusted for a different command than the one installed now (trusted: \`${m.trustedCommand}\`; installed: \`${m.installedCommand}\`), as after a switch of the hook transport: Codex skips them until you trust them again in /hooks.`);
+      }
       if (untrusted > 0) {
         parts.push(`${untrusted} of ${trust.entries.length} hook entries are not trusted yet: run /hooks in Codex to trust the command (Codex skips untrusted hooks silently).`);
       }

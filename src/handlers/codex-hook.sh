@@ -2,22 +2,28 @@
 # Codex CLI hook handler for the agent monitor: POSIX sh + curl, no Node start per event.
 #
 # Codex runs `/bin/sh "<dataDir>/hooks/codex-hook.sh" <EventName>` with the event payload (one
-# JSON object, no trailing newline guarantee) on stdin, and waits for it. The contract is the one
-# of codex-hook-handler.js next to this file (docs/contracts.md "Codex hook handlers"), tested by
-# the same suite (test/handler/):
+# JSON object, no trailing newline guarantee) on stdin, and waits until the process has exited
+# and its stdout and stderr are closed. The contract is the one of codex-hook-handler.js next to
+# this file (docs/contracts.md "Codex hook handlers"), tested by the same suite (test/handler/):
 #   - nothing on stdout, exit status 0 whatever happens;
 #   - POST {"hook_type", "data": {...payload, "__provider": "codex", "__delivery_id"}} to the
-#     sidecar, waiting only milliseconds (curl --max-time);
+#     sidecar, bounded in time (curl --connect-timeout/--max-time);
 #   - on any failure, append one line to <dataDir>/spool/events.jsonl (0600, folder 0700),
 #     size-capped; a dropped event is counted (spool/dropped.json, or where am_count_drop finds
-#     room when the spool cannot be written) and named on stderr.
+#     room when the spool cannot be written) and named in <dataDir>/codex-hook.log.
 #
 # Where the sidecar is and the token come from <dataDir>/runtime-curl.conf, a curl config file
 # the sidecar writes next to runtime.json (0600) with its pid on the first line: the token never
 # appears on a command line (other users can read those in /proc) and this script parses no JSON.
 #
-# Hot path (sidecar up): one `cat` for stdin, one `curl`; everything else is shell builtins
-# (the delivery id is read from /proc/sys/kernel/random/uuid where it exists).
+# Write-ahead, then deliver after returning. The hook itself only reads stdin (one `cat`), writes
+# the post body to <dataDir>/spool/inflight/<delivery id>.json (a shell builtin write) and forks
+# the delivery into the background, detached from the hook's stdin, stdout and stderr, so Codex
+# sees the hook end at once whatever the sidecar does. The background delivery posts the file,
+# spools the event if the post fails, and removes the file last. If it is killed before that, the
+# file stays and the sidecar stores it (src/sidecar/spool.ts, recoverInflight); the delivery id
+# makes a double delivery harmless. Codex ignores a hook's stderr when it exits 0, so messages go
+# to <dataDir>/codex-hook.log instead of a stderr that is already closed.
 
 exec 1>/dev/null
 umask 077
@@ -25,7 +31,15 @@ umask 077
 LC_ALL=C
 export LC_ALL
 
-am_err() { printf 'agent-monitor codex hook: %s\n' "$1" >&2; }
+am_err() {
+  # Bounded: past 1 MiB the log is rotated to codex-hook.log.1 (background only; never timed).
+  am_log="$am_dir/codex-hook.log"
+  if [ -s "$am_log" ]; then
+    am_lsz=$(wc -c <"$am_log" 2>/dev/null)
+    [ "${am_lsz##*[!0-9]}" -gt 1048576 ] 2>/dev/null && mv -f "$am_log" "$am_log.1" 2>/dev/null
+  fi
+  { printf 'agent-monitor codex hook: %s\n' "$1" >>"$am_log"; } 2>/dev/null
+}
 
 # --- data dir: AGENT_MONITOR_DATA_DIR, else the folder above an installed copy, else the default.
 am_dir=${AGENT_MONITOR_DATA_DIR:-}
@@ -45,8 +59,9 @@ if [ -z "$am_dir" ]; then
   esac
 fi
 
-# --- how long to wait for the sidecar, in seconds (AGENT_MONITOR_HOOK_WAIT_MS overrides).
-am_wait=0.010
+# --- how long the background delivery waits for the sidecar, in seconds
+# (AGENT_MONITOR_HOOK_WAIT_MS overrides). Nobody waits for it: Codex has moved on.
+am_wait=1.000
 case ${AGENT_MONITOR_HOOK_WAIT_MS:-} in
   '' | *[!0-9]* | 0) ;;
   *) am_wait=$((AGENT_MONITOR_HOOK_WAIT_MS / 1000)).$(printf '%03d' $((AGENT_MONITOR_HOOK_WAIT_MS % 1000))) ;;
@@ -222,47 +237,76 @@ am_spool() {
   return 0
 }
 
-# --- the sidecar: runtime-curl.conf names it; its first line is "# agent-monitor-host 1 <pid>".
-am_conf="$am_dir/runtime-curl.conf"
-am_up=0
-if [ -r "$am_conf" ]; then
-  am_first=
-  read -r am_first <"$am_conf" 2>/dev/null
-  case $am_first in
-    '# agent-monitor-host 1 '*)
-      am_pid=${am_first#'# agent-monitor-host 1 '}
-      case $am_pid in
-        '' | *[!0-9]*) ;;
-        # A file left by a sidecar that died: don't knock on a port another program may own now.
-        *) if kill -0 "$am_pid" 2>/dev/null; then am_up=1; fi ;;
-      esac
-      ;;
-  esac
+# --- write-ahead: the post body in its own file, before the hook returns. A shell builtin write:
+# no process. Its name is the delivery id; the background delivery removes it when the event is
+# delivered or spooled.
+am_inflight="$am_dir/spool/inflight/$am_id.json"
+am_body_json="{\"hook_type\":$am_type_json,\"data\":$am_data}"
+if ! { printf '%s' "$am_body_json" >"$am_inflight"; } 2>/dev/null; then
+  # First event on this install (or the spool is unusable): make the folders, then try once more.
+  mkdir -p "$am_dir/spool/inflight" 2>/dev/null && chmod 700 "$am_dir/spool" "$am_dir/spool/inflight" 2>/dev/null
+  { printf '%s' "$am_body_json" >"$am_inflight"; } 2>/dev/null || am_inflight=
 fi
 
-if [ "$am_up" = 1 ]; then
-  am_post() {
-    am_code=$(printf '{"hook_type":%s,"data":%s}' "$am_type_json" "$am_data" |
-      curl -s -o /dev/null -w '%{http_code}' -K "$am_conf" --connect-timeout "$am_wait" --max-time "$am_wait" \
-        --data-binary @- 2>/dev/null)
-  }
-  am_post
-  case $am_code in
-    2??) exit 0 ;;
-    400)
-      # Not valid JSON after all ("{" ... "}" that does not parse): send it as raw text.
-      if [ "$am_kind" = object ]; then
-        am_raw
-        am_post
-        case $am_code in 2??) exit 0 ;; esac
+# --- the background delivery: the sidecar, runtime-curl.conf names it; its first line is
+# "# agent-monitor-host 1 <pid>".
+am_deliver() {
+  am_conf="$am_dir/runtime-curl.conf"
+  am_up=0
+  if [ -r "$am_conf" ]; then
+    am_first=
+    read -r am_first <"$am_conf" 2>/dev/null
+    case $am_first in
+      '# agent-monitor-host 1 '*)
+        am_pid=${am_first#'# agent-monitor-host 1 '}
+        case $am_pid in
+          '' | *[!0-9]*) ;;
+          # A file left by a sidecar that died: don't knock on a port another program may own now.
+          *) if kill -0 "$am_pid" 2>/dev/null; then am_up=1; fi ;;
+        esac
+        ;;
+    esac
+  fi
+
+  if [ "$am_up" = 1 ]; then
+    # -q: no ~/.curlrc (it could add a proxy or output); --noproxy: an http_proxy in Codex's
+    # environment must never see the token; Expect: no 100-continue round trip for big bodies.
+    am_post() {
+      if [ -n "$am_inflight" ] && [ "$am_kind" = object ]; then
+        am_code=$(curl -q -s -o /dev/null -w '%{http_code}' -K "$am_conf" --noproxy '*' -H 'Expect:' \
+          --connect-timeout "$am_wait" --max-time "$am_wait" --data-binary "@$am_inflight" 2>/dev/null)
+      else
+        am_code=$(printf '{"hook_type":%s,"data":%s}' "$am_type_json" "$am_data" |
+          curl -q -s -o /dev/null -w '%{http_code}' -K "$am_conf" --noproxy '*' -H 'Expect:' \
+            --connect-timeout "$am_wait" --max-time "$am_wait" --data-binary @- 2>/dev/null)
       fi
-      ;;
-  esac
-  case $am_code in
-    '' | 000) ;;
-    *) am_err "the agent monitor answered HTTP $am_code; event spooled" ;;
-  esac
-fi
+    }
+    am_post
+    case $am_code in
+      2??) return 0 ;;
+      400)
+        # Not valid JSON after all ("{" ... "}" that does not parse): send it as raw text.
+        if [ "$am_kind" = object ]; then
+          am_raw
+          am_post
+          case $am_code in 2??) return 0 ;; esac
+        fi
+        ;;
+    esac
+    case $am_code in
+      '' | 000) ;;
+      *) am_err "the agent monitor answered HTTP $am_code; event spooled" ;;
+    esac
+  fi
 
-am_spool
+  am_spool
+}
+
+# Detached from the hook's stdio (Codex waits for stdout and stderr to close) and from SIGHUP
+# (a closing terminal); the write-ahead file is removed only after delivery or spooling.
+(
+  trap '' HUP
+  am_deliver
+  [ -n "$am_inflight" ] && rm -f "$am_inflight" 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
 exit 0

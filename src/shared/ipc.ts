@@ -65,7 +65,17 @@ export interface CodexStatus {
   };
   trust: {
     state: CodexTrustState;
-    entries: Array<{ key: string; event: string; trusted: boolean; disabled: boolean }>;
+    entries: Array<{
+      key: string;
+      event: string;
+      trusted: boolean;
+      disabled: boolean;
+      /**
+       * Set when the entry's trust was given to a different command than the one installed now
+       * (a transport switch rewrote it): Codex treats it as modified and skips it (`trusted` is false).
+       */
+      modified?: { trustedCommand: string; installedCommand: string };
+    }>;
   };
   lastEventAt: string | null;
   /**

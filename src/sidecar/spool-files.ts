@@ -11,6 +11,8 @@ export const DRAINING_FILE = 'events.jsonl.draining';
 export const REJECTED_FILE = 'rejected.jsonl';
 export const DROPPED_FILE = 'dropped.json';
 export const QUARANTINE_FILE = 'quarantined.jsonl';
+/** Write-ahead files of the sh Codex handler's background deliveries (src/sidecar/spool.ts). */
+export const INFLIGHT_DIR = 'inflight';
 /**
  * Where the handlers count drops when the spool folder itself is unusable (read-only, wrong
  * owner, `spool` being a file): next to it in the data folder, and failing that in a private
@@ -29,6 +31,7 @@ export function spoolPaths(dataDir: string) {
     rejected: join(dir, REJECTED_FILE),
     quarantined: join(dir, QUARANTINE_FILE),
     dropped: join(dir, DROPPED_FILE),
+    inflight: join(dir, INFLIGHT_DIR),
   };
 }
 

@@ -23,8 +23,15 @@
  *
  * Re-delivery is harmless (store() dedups on `data.__delivery_id`), but within one drain no line
  * is stored twice.
+ *
+ * Write-ahead files. The sh Codex handler (src/handlers/codex-hook.sh) writes each post body to
+ * `spool/inflight/<delivery id>.json` before it returns, and its background delivery removes the
+ * file once the event is posted or spooled. A file still there after INFLIGHT_STALE_MS means that
+ * delivery was killed: recoverInflight stores it like a spool line (its mtime as `spooled_at`)
+ * and removes it. A delivery that was only slow and finishes later is deduped by its id.
  */
-import { closeSync, existsSync, openSync, readSync, fstatSync, renameSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, fstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DRAINING_FILE, fileSize, isErrno, spoolPaths } from './spool-files.js';
 
 // The file names, drop counters and status live in spool-files.ts (the runner's status reads them too).
@@ -237,6 +244,75 @@ function keepRemaining(p: ReturnType<typeof spoolPaths>, from: number, totals: S
 }
 
 /**
+ * Older than this, a write-ahead file's background delivery is gone: the sh handler's delivery
+ * waits at most AGENT_MONITOR_HOOK_WAIT_MS (1 s by default) per post, twice, then spools.
+ */
+export const INFLIGHT_STALE_MS = 60_000;
+
+/**
+ * Stores the write-ahead files whose delivery was killed (see the module comment): each one
+ * older than `staleMs`, then removes it. A file that is not a spool entry is moved to
+ * spool/rejected.jsonl (counted as malformed). When store() reports the store unavailable the
+ * file stays for the next pass. Returns how many were stored.
+ */
+export function recoverInflight(opts: SpoolDrainOptions & { staleMs?: number; now?: number }, totals?: SpoolDrainResult): number {
+  const p = spoolPaths(opts.dataDir);
+  const log = opts.log ?? (() => {});
+  const t = totals ?? { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
+  let names: string[];
+  try {
+    names = readdirSync(p.inflight);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return 0;
+    throw e;
+  }
+  const cutoff = (opts.now ?? Date.now()) - (opts.staleMs ?? INFLIGHT_STALE_MS);
+  let stored = 0;
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = join(p.inflight, name);
+    let text: string;
+    let mtime: number;
+    try {
+      mtime = statSync(file).mtimeMs;
+      if (mtime > cutoff) continue;
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) continue; // its delivery finished meanwhile
+      throw e;
+    }
+    const parsed = parseLine(text.trim());
+    if (!parsed.ok) {
+      t.malformed++;
+      log(`[spool] write-ahead file ${name} is malformed (${parsed.reason}); kept in ${p.rejected}`);
+      appendFileSync(p.rejected, `${text.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
+    } else {
+      try {
+        opts.store(parsed.hookType, parsed.data, { spooledAt: parsed.meta.spooledAt ?? new Date(mtime).toISOString() });
+        t.drained++;
+        stored++;
+      } catch (e) {
+        if (isStoreUnavailable(e)) {
+          t.failed++;
+          log(`[spool] storing write-ahead file ${name} failed (${(e as Error).message}); it waits for the next pass`);
+          return stored;
+        }
+        const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        appendFileSync(p.quarantined, `${JSON.stringify({ quarantined_at: new Date().toISOString(), reason: reason.slice(0, 2000), line: text })}\n`, { mode: 0o600 });
+        t.quarantined++;
+        log(`[spool] write-ahead file ${name} could not be stored (${reason}); quarantined in ${p.quarantined}`);
+      }
+    }
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+  }
+  return stored;
+}
+
+/**
  * Drains the spool once (see the module comment for the protocol). A bad line or a failing
  * store() never throws; an unexpected I/O error (e.g. the spool folder is unreadable) does.
  */
@@ -271,8 +347,15 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDr
   let lastError: string | null = null;
   const tick = (): void => {
     try {
-      if (fileSize(p.live) === 0 && !existsSync(p.draining)) return;
-      const r = drainSpool(opts);
+      const r: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
+      recoverInflight(opts, r);
+      if (fileSize(p.live) !== 0 || existsSync(p.draining)) {
+        const d = drainSpool(opts);
+        r.drained += d.drained;
+        r.failed += d.failed;
+        r.malformed += d.malformed;
+        r.quarantined += d.quarantined;
+      }
       lastError = null;
       if (r.drained || r.failed || r.malformed || r.quarantined) {
         log(`[spool] drained ${r.drained} event(s)${r.failed ? `, ${r.failed} waiting for retry` : ''}${r.malformed ? `, ${r.malformed} malformed` : ''}${r.quarantined ? `, ${r.quarantined} quarantined` : ''}`);

@@ -271,6 +271,51 @@ describe('Codex hook transport (sh + curl vs Node)', () => {
     // Once in place, the same choice changes nothing.
     expect((await service(w, settings, { codexTransport: node }).syncHooksOnBoot()).codex.action).toBe('unchanged');
   });
+
+  it('trust given to the Node command does not count for the sh command after a switch: the status names both; trusting again or switching back clears it', async () => {
+    const w = await world();
+    const settings = createMemorySettings({ hooksEnabled: true, codexOptIn: true });
+    await service(w, settings, { codexTransport: node }).syncHooksOnBoot();
+    const nodeCommands = (await ourCommands(w)).codex;
+    // The user trusts every entry in /hooks: Codex writes a hash per positional key.
+    const configPath = path.join(w.paths.codexHome, 'config.toml');
+    const trustAll = async (hash: string): Promise<void> => {
+      const { entries } = await readCodexHooks({ codexHome: w.paths.codexHome });
+      const label = (e: string): string => e.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+      const tables = entries.map((e) => `[hooks.state."${w.codexFile}:${label(e.event)}:${e.groupIndex}:${e.handlerIndex}"]\ntrusted_hash = "sha256:${hash}"\n`);
+      await writeFile(configPath, `[features]\nhooks = true\n\n${tables.join('\n')}`);
+    };
+    await trustAll('11'.repeat(32));
+    let st = await service(w, settings, { codexTransport: node }).getCodexStatus();
+    expect(st.trust.state).toBe('trusted');
+
+    // Switch to sh + curl: same keys, same stored hashes, different commands.
+    await service(w, settings, { codexTransport: sh }).syncHooksOnBoot();
+    const shCommands = (await ourCommands(w)).codex;
+    st = await service(w, settings, { codexTransport: sh }).getCodexStatus();
+    expect(st.trust.state).toBe('untrusted');
+    expect(st.trust.entries.map((e) => e.modified)).toEqual(nodeCommands.map((c, i) => ({ trustedCommand: c, installedCommand: shCommands[i] })));
+    expect(st.trust.entries.every((e) => !e.trusted)).toBe(true);
+    const hint = formatCodexSetupHint(st);
+    expect(hint).toContain(`trusted for a different command than the one installed now (trusted: \`${nodeCommands[0]}\`; installed: \`${shCommands[0]}\`)`);
+    expect(hint).toContain('trust them again in /hooks');
+
+    // Switching back: the stored hashes belong to these commands again.
+    await service(w, settings, { codexTransport: node }).syncHooksOnBoot();
+    st = await service(w, settings, { codexTransport: node }).getCodexStatus();
+    expect(st.trust.state).toBe('trusted');
+    expect(st.trust.entries.some((e) => e.modified)).toBe(false);
+
+    // Forward again, and this time the user trusts the sh commands: a new hash, trusted.
+    await service(w, settings, { codexTransport: sh }).syncHooksOnBoot();
+    expect((await service(w, settings, { codexTransport: sh }).getCodexStatus()).trust.state).toBe('untrusted');
+    await trustAll('22'.repeat(32));
+    st = await service(w, settings, { codexTransport: sh }).getCodexStatus();
+    expect(st.trust.state).toBe('trusted');
+    expect(st.trust.entries.some((e) => e.modified)).toBe(false);
+    // The record is private.
+    expect((await stat(path.join(w.paths.dataDir, 'codex-trust.json'))).mode & 0o777).toBe(0o600);
+  });
 });
 
 describe('Claude hook transport (http vs command)', () => {

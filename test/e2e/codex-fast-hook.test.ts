@@ -1,9 +1,9 @@
 // The real Codex CLI (pinned in test/real-clients) running our POSIX sh + curl hook
 // (src/handlers/codex-hook.sh, installed by the hook service) against a fake model server on
 // loopback: with the sidecar up every event is stored once; with the sidecar down every event is
-// spooled and drained exactly once when it starts; with the sidecar hung every hook gives up on
-// its own (its bound) and spools, well inside Codex's own hook timeout.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+// spooled and drained exactly once when it starts; with the sidecar hung every hook returns at
+// once and its background delivery gives up on its own (its bound) and spools.
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -72,6 +72,15 @@ function spooled(dataDir: string): Array<{ hook_type: string; data: Record<strin
   return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { hook_type: string; data: Record<string, unknown> });
 }
 
+/**
+ * The hook returns before its background delivery ends (docs/contracts.md "Codex hook
+ * execution"): wait until every write-ahead file is gone, i.e. every event posted or spooled.
+ */
+async function deliveriesDone(dataDir: string): Promise<void> {
+  const dir = join(dataDir, 'spool', 'inflight');
+  await waitFor('every background delivery to finish', () => (!existsSync(dir) || readdirSync(dir).length === 0 ? true : null), 15_000);
+}
+
 function counts(types: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of types) if (t in EXPECTED) out[t] = (out[t] ?? 0) + 1;
@@ -115,6 +124,7 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
   test('sidecar down during the session: every event spooled, then drained exactly once when it starts', async () => {
     const s = await setup('am-e2e-codex-sh-down-');
     const sessionId = await run(s);
+    await deliveriesDone(s.dataDir);
     const lines = spooled(s.dataDir);
     expect(counts(lines.map((l) => l.hook_type))).toEqual(EXPECTED);
     expect(new Set(lines.map((l) => l.data.__delivery_id)).size).toBe(lines.length);
@@ -148,8 +158,9 @@ describe.runIf(process.platform !== 'win32')('real Codex CLI with the sh + curl 
     const result = await runCodex({ codexHome: s.layout.codexHome, home: s.layout.home, cwd: s.layout.cwd, prompt: 'Run the commands and report.', bypassHookTrust: true, timeoutMs: 120_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/hook[^\n]*timed out/i);
-    // Each hook connected (the sidecar was "there"), waited its few milliseconds, and spooled:
-    // had Codex killed one at its timeout instead, its line would be missing.
+    // Each hook returned at once; its background delivery connected (the sidecar was "there"),
+    // waited its bound and spooled.
+    await deliveriesDone(s.dataDir);
     expect(sockets.length).toBeGreaterThanOrEqual(Object.values(EXPECTED).reduce((a, b) => a + b, 0));
     expect(counts(spooled(s.dataDir).map((l) => l.hook_type))).toEqual(EXPECTED);
   }, 240_000);

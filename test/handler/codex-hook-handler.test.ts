@@ -84,7 +84,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env: { ...env, ...PATIENT } });
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, stdout: '', messages: '' });
     expect(sidecar.posts).toHaveLength(1);
     const post = sidecar.posts[0]!;
     expect(post.hook_type).toBe('PreToolUse');
@@ -138,7 +138,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     const { dataDir, handler, env } = setup();
     writeRuntime(dataDir, await closedPort());
     const r = await runHandler({ handler, args: ['PreToolUse'], input: JSON.stringify(PRE_TOOL_USE), env });
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, stdout: '', messages: '' });
     const lines = spoolLines(dataDir);
     expect(lines).toHaveLength(1);
     expect(lines[0]!.hook_type).toBe('PreToolUse');
@@ -163,7 +163,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     expect(spoolLines(dataDir).map((l) => [l.hook_type, l.data.turn_id])).toEqual([['Stop', 't1']]);
   });
 
-  it('401 (wrong token): spooled, exit 0, no stdout, one stderr line', async () => {
+  it('401 (wrong token): spooled, exit 0, no stdout, one message line', async () => {
     const { dataDir, handler, env } = setup();
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port, 'f'.repeat(64));
@@ -171,8 +171,8 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(sidecar.unauthorized).toBe(1);
     expect(sidecar.posts).toHaveLength(0);
-    expect(r.stderr).toMatch(/HTTP 401/);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.messages).toMatch(/HTTP 401/);
+    expect(r.messages.trim().split('\n')).toHaveLength(1);
     expect(spoolLines(dataDir)).toHaveLength(1);
   });
 
@@ -191,7 +191,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     for (const v of variants) {
       writeFileSync(join(dataDir, file), v);
       const r = await runHandler({ handler, args: ['Stop'], input: '{"x":1}', env });
-      expect(r, v).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+      expect(r, v).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     }
     expect(spoolLines(dataDir).map((l) => l.data.x)).toEqual(variants.map(() => 1));
   });
@@ -201,7 +201,7 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a": oops}', env: { ...env, ...PATIENT } });
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, stdout: '', messages: '' });
     expect(sidecar.posts.map((p) => p.data.raw)).toEqual(['{"a": oops}']);
     expect(spoolLines(dataDir)).toEqual([]);
   });
@@ -219,33 +219,33 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
     writeRuntime(dataDir, await closedPort());
     const text = 'say "hi" \\ path\tx\u0001y\nnext line é✓';
     const r = await runHandler({ handler, args: ['Stop'], input: text, env });
-    expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     expect(spoolLines(dataDir).map((l) => l.data.raw)).toEqual([text]);
   });
 
   it('no endpoint file at all: spooled', async () => {
     const { dataDir, handler, env } = setup();
     const r = await runHandler({ handler, args: ['SessionStart'], input: '{"source":"startup"}', env });
-    expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     expect(spoolLines(dataDir).map((l) => l.data.source)).toEqual(['startup']);
   });
 
-  it('cannot spool (spool path is a file): exit 0, no stdout, one stderr line', async () => {
+  it('cannot spool (spool path is a file): exit 0, no stdout, one message line', async () => {
     const { dataDir, handler, env } = setup();
     writeFileSync(join(dataDir, 'spool'), 'in the way');
     const r = await runHandler({ handler, args: ['Stop'], input: '{}', env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/could not spool/);
+    expect(r.messages.trim().split('\n')).toHaveLength(1);
+    expect(r.messages).toMatch(/could not spool/);
   });
 
-  it('size cap: the event is dropped, dropped.json counts it, stderr says so', async () => {
+  it('size cap: the event is dropped, dropped.json counts it, a message says so', async () => {
     const { dataDir, handler, env } = setup();
     const capped = { ...env, AGENT_MONITOR_SPOOL_MAX_BYTES: '600' };
     const input = JSON.stringify({ turn_id: 't', pad: 'p'.repeat(150) }); // ~300 bytes per line
     const first = await runHandler({ handler, args: ['Stop'], input, env: capped });
-    expect(first).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    expect(first).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     const before = readFileSync(join(dataDir, 'spool', 'events.jsonl'));
     expect(spoolLines(dataDir)).toHaveLength(1);
     // A second line would take the file over 600 bytes: each further event is dropped and counted.
@@ -253,8 +253,8 @@ describe.each(contexts)('codex hook handler, $name', ({ setup, impl }) => {
       const r = await runHandler({ handler, args: ['Stop'], input, env: capped });
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/spool is full/);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.messages).toMatch(/spool is full/);
+      expect(r.messages.trim().split('\n')).toHaveLength(1);
     }
     expect(readFileSync(join(dataDir, 'spool', 'events.jsonl'))).toEqual(before);
     const dropped = JSON.parse(readFileSync(join(dataDir, 'spool', 'dropped.json'), 'utf8')) as { dropped: number; lastDroppedAt: string };
@@ -271,7 +271,7 @@ describe('codex hook handler, Node handler under "type": "module"', () => {
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, stdout: '', messages: '' });
     expect(sidecar.posts).toHaveLength(1);
   });
 });
@@ -282,7 +282,7 @@ describe.each(IMPLEMENTATIONS)('codex hook handler, data dir resolution, $name',
     const sidecar = await startCaptureServer();
     writeRuntime(dataDir, sidecar.port);
     const r = await runHandler({ handler, args: ['Stop'], input: '{"a":1}', env: PATIENT });
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(r).toMatchObject({ code: 0, stdout: '', messages: '' });
     expect(sidecar.posts).toHaveLength(1);
   });
 

@@ -72,15 +72,17 @@ function run(s: Setup, input: string, opts: { uid?: number; args?: string[] } = 
   return new Promise((done, reject) => {
     const child = spawn(s.which === 'sh' ? '/bin/sh' : process.execPath, [s.handler, ...(opts.args ?? ['Stop'])], {
       env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // fd 3: the sh handler's background delivery inherits it; 'close' waits for it (helpers.ts runHandler).
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
+    (child.stdio[3] as NodeJS.ReadableStream).resume();
     child.on('error', reject);
-    child.on('close', (code, signal) => done({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code, signal) => { const stderr = Buffer.concat(err).toString(); done({ code, signal, stdout: Buffer.concat(out).toString(), stderr, messages: stderr, hookMs: 0 }); });
     child.stdin.on('error', () => {});
     child.stdin.end(input);
   });

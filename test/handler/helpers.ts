@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDelivery } from '../../patches/lib/inline-delivery.js';
 import { onCleanup, tempDir } from '../helpers/temp.js';
@@ -112,26 +112,70 @@ export interface HandlerRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /**
+   * What the handler said about a failure: its stderr, plus what it appended to
+   * `<dataDir>/codex-hook.log` (the sh handler delivers after its stdio is closed, so its messages
+   * go there; docs/contracts.md "Codex hook handlers").
+   */
+  messages: string;
+  /** ms from spawn to the hook's exit with its stdout and stderr closed: what Codex waits for */
+  hookMs: number;
 }
 
-/** Runs the handler as a real process (asynchronously: the test servers share this event loop). */
+/** The data dir a handler run writes to: AGENT_MONITOR_DATA_DIR, else the folder above hooks/. */
+function runDataDir(handler: string, env: NodeJS.ProcessEnv): string | null {
+  if (env.AGENT_MONITOR_DATA_DIR) return env.AGENT_MONITOR_DATA_DIR;
+  return basename(dirname(handler)) === 'hooks' ? dirname(dirname(handler)) : null;
+}
+
+function readLog(dataDir: string | null): string {
+  if (!dataDir) return '';
+  try {
+    return readFileSync(join(dataDir, 'codex-hook.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Runs the handler as a real process (asynchronously: the test servers share this event loop).
+ * Resolves when everything the run started has finished: the sh handler's background delivery
+ * inherits an extra pipe (fd 3) that only this harness passes (Codex passes none), so its EOF
+ * says the delivery is done — posted, or spooled and counted.
+ */
 export function runHandler(opts: { handler: string; args?: string[]; input: string; env?: Record<string, string> }): Promise<HandlerRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('AGENT_MONITOR_')) delete env[k];
   delete env.NODE_OPTIONS;
   Object.assign(env, opts.env ?? {});
+  const dataDir = runDataDir(opts.handler, env);
+  const logBefore = readLog(dataDir);
   return new Promise((resolveRun, reject) => {
     // As the installed hook commands run them: `node "<file>.js" <Event>` / `/bin/sh "<file>.sh" <Event>`.
     const runner = opts.handler.endsWith('.sh') ? '/bin/sh' : process.execPath;
-    const child = spawn(runner, [opts.handler, ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const t0 = process.hrtime.bigint();
+    const child = spawn(runner, [opts.handler, ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let open = 2;
+    let exited = false;
+    let hookMs = 0;
+    const hookDone = (): void => {
+      if (exited && open === 0 && !hookMs) hookMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    };
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
+    for (const s of [child.stdout, child.stderr]) s.on('close', () => { open--; hookDone(); });
+    child.on('exit', () => { exited = true; hookDone(); });
+    const settled = child.stdio[3] as NodeJS.ReadableStream;
+    settled.resume();
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolveRun({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
+    child.on('close', (code, signal) => {
+      const stderr = Buffer.concat(err).toString();
+      const log = readLog(dataDir);
+      const added = log.startsWith(logBefore) ? log.slice(logBefore.length) : log;
+      resolveRun({ code, signal, stdout: Buffer.concat(out).toString(), stderr, messages: stderr + added, hookMs });
+    });
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input); // no trailing newline unless the test puts one in
   });

@@ -3,11 +3,12 @@
  * stores into a real SQLite table (UNIQUE delivery id + INSERT OR IGNORE) when it "comes back".
  */
 import Database from 'better-sqlite3';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drainSpool, spoolStatus, watchSpool } from '../../src/sidecar/spool.js';
-import { PRE_TOOL_USE, closedPort, deployedDataDir, runHandler, spoolLines, tempDir, writeRuntime } from './helpers.js';
+import { INFLIGHT_STALE_MS, drainSpool, recoverInflight, spoolStatus, watchSpool } from '../../src/sidecar/spool.js';
+import { spawn } from 'node:child_process';
+import { IMPLEMENTATIONS, PRE_TOOL_USE, closedPort, deployedDataDir, runHandler, spoolLines, startHungServer, tempDir, writeRuntime } from './helpers.js';
 
 
 function openDb(dataDir: string) {
@@ -40,9 +41,9 @@ function writeSpool(dataDir: string, text: string, name = 'events.jsonl'): void 
   appendFileSync(spoolFile(dataDir, name), text);
 }
 
-describe('spool round trip with real handler processes', () => {
+describe.each(IMPLEMENTATIONS)('spool round trip with real handler processes, $name', (impl) => {
   it('events spooled while the sidecar is down are stored exactly once, in order, when it comes back', async () => {
-    const { dataDir, handler } = deployedDataDir();
+    const { dataDir, handler } = deployedDataDir(impl);
     writeRuntime(dataDir, await closedPort());
     const events = [
       ['SessionStart', { session_id: 's1', source: 'startup' }],
@@ -53,7 +54,7 @@ describe('spool round trip with real handler processes', () => {
     ] as const;
     for (const [name, payload] of events) {
       const r = await runHandler({ handler, args: [name], input: JSON.stringify(payload) });
-      expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+      expect(r).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     }
     expect(spoolStatus(dataDir).pending).toBe(statSync(spoolFile(dataDir)).size);
 
@@ -77,7 +78,7 @@ describe('spool round trip with real handler processes', () => {
   });
 
   it('re-delivering the same spooled events (crash before delete) stores nothing twice', async () => {
-    const { dataDir, handler } = deployedDataDir();
+    const { dataDir, handler } = deployedDataDir(impl);
     for (let i = 0; i < 3; i++) await runHandler({ handler, args: ['Stop'], input: JSON.stringify({ turn_id: `t${i}` }) });
     const saved = readFileSync(spoolFile(dataDir));
     const { db, store, rows } = openDb(dataDir);
@@ -93,7 +94,7 @@ describe('spool round trip with real handler processes', () => {
   });
 
   it('N concurrent handler processes while down: N whole lines, none interleaved', async () => {
-    const { dataDir, handler } = deployedDataDir();
+    const { dataDir, handler } = deployedDataDir(impl);
     writeRuntime(dataDir, await closedPort());
     const n = 24;
     const pad = 'z'.repeat(20_000); // big lines make interleaving visible if it happened
@@ -102,7 +103,7 @@ describe('spool round trip with real handler processes', () => {
         runHandler({ handler, args: ['PostToolUse'], input: JSON.stringify({ i, tool_response: pad }) }),
       ),
     );
-    for (const r of runs) expect(r).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+    for (const r of runs) expect(r).toMatchObject({ code: 0, signal: null, stdout: '', messages: '' });
     const lines = spoolLines(dataDir); // JSON.parse of every line: throws if any were interleaved
     expect(lines).toHaveLength(n);
     expect(lines.map((l) => l.data.i as number).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
@@ -263,9 +264,9 @@ describe('drainSpool', () => {
   });
 });
 
-describe('spoolStatus and the drop counter', () => {
+describe.each(IMPLEMENTATIONS)('spoolStatus and the drop counter, $name', (impl) => {
   it('reports the handlers drop counter after the size cap was hit', async () => {
-    const { dataDir, handler } = deployedDataDir();
+    const { dataDir, handler } = deployedDataDir(impl);
     const env = { AGENT_MONITOR_SPOOL_MAX_BYTES: '10' }; // nothing fits
     for (let i = 0; i < 2; i++) {
       const r = await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t"}', env });
@@ -306,5 +307,77 @@ describe('watchSpool', () => {
     } finally {
       w.close();
     }
+  });
+});
+
+describe('write-ahead files of the sh handler (spool/inflight/)', () => {
+  const inflight = (dataDir: string): string[] => {
+    try {
+      return readdirSync(join(dataDir, 'spool', 'inflight'));
+    } catch {
+      return [];
+    }
+  };
+
+  it('a delivery killed before it posted leaves its file; recoverInflight stores it exactly once', async () => {
+    const { dataDir, handler } = deployedDataDir(IMPLEMENTATIONS[1]);
+    const hung = await startHungServer();
+    writeRuntime(dataDir, hung.port);
+    // Its own process group, so the background delivery can be killed as a crash would.
+    const child = spawn('/bin/sh', [handler, 'PreToolUse'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, AGENT_MONITOR_HOOK_WAIT_MS: '30000' } });
+    child.stdin.end(JSON.stringify(PRE_TOOL_USE));
+    await new Promise<void>((r) => child.on('exit', () => r()));
+    // The hook has returned; its delivery is still waiting on the hung sidecar.
+    const files = inflight(dataDir);
+    expect(files).toHaveLength(1);
+    while (hung.accepted() === 0) await new Promise((r) => setTimeout(r, 10));
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inflight(dataDir)).toEqual(files);
+    expect(spoolLines(dataDir)).toEqual([]);
+
+    const { db, store, rows } = openDb(dataDir);
+    try {
+      // Not yet stale: a live delivery may still finish it.
+      expect(recoverInflight({ dataDir, store })).toBe(0);
+      const later = Date.now() + INFLIGHT_STALE_MS + 1000;
+      expect(recoverInflight({ dataDir, store, now: later })).toBe(1);
+      expect(inflight(dataDir)).toEqual([]);
+      expect(recoverInflight({ dataDir, store, now: later })).toBe(0);
+      expect(rows()).toHaveLength(1);
+      const data = JSON.parse(rows()[0]!.data) as Record<string, unknown>;
+      expect(data).toMatchObject({ ...PRE_TOOL_USE, __provider: 'codex' });
+      expect(files[0]).toBe(`${String(data.__delivery_id)}.json`);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a finished delivery removes its file, posted or spooled', async () => {
+    const { dataDir, handler } = deployedDataDir(IMPLEMENTATIONS[1]);
+    writeRuntime(dataDir, await closedPort());
+    await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"t"}' });
+    expect(spoolLines(dataDir)).toHaveLength(1);
+    expect(inflight(dataDir)).toEqual([]);
+  });
+
+  it('recoverInflight: a malformed file goes to rejected.jsonl; a busy store keeps the file', () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'spool', 'inflight'), { recursive: true });
+    writeFileSync(join(dataDir, 'spool', 'inflight', 'a.json'), '{"hook_type":"Stop","data":{"__delivery_id":"a"}}');
+    writeFileSync(join(dataDir, 'spool', 'inflight', 'b.json'), 'not json');
+    const now = Date.now() + INFLIGHT_STALE_MS + 1000;
+    const busy = (): void => {
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    };
+    expect(recoverInflight({ dataDir, store: busy, now })).toBe(0);
+    expect(existsSync(join(dataDir, 'spool', 'inflight', 'a.json'))).toBe(true);
+    const seen: string[] = [];
+    const totals = { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
+    recoverInflight({ dataDir, store: (_t, d, meta) => { seen.push(String(d.__delivery_id)); expect(meta.spooledAt).toMatch(/Z$/); }, now }, totals);
+    expect(seen).toEqual(['a']);
+    expect(totals).toMatchObject({ drained: 1, malformed: 1 });
+    expect(readdirSync(join(dataDir, 'spool', 'inflight'))).toEqual([]);
+    expect(readFileSync(join(dataDir, 'spool', 'rejected.jsonl'), 'utf8')).toBe('not json\n');
   });
 });

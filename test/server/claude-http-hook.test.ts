@@ -84,6 +84,31 @@ describe('POST /api/hooks/claude (Claude Code HTTP hooks)', () => {
     await expect(events(server, sid)).rejects.toThrow(/404/);
   });
 
+  it('keeps the connection, as Claude Code reuses one for every post: many posts over one socket, idle timeout announced as 600 s', async () => {
+    const sid = randomUUID();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const body = JSON.stringify(input(sid));
+        const r = await new Promise<{ status: number; keepAlive: string | undefined }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/hooks/claude', method: 'POST', agent, headers: { 'Content-Length': Buffer.byteLength(body), ...claudeHeaders() } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'] as string | undefined }));
+          });
+          req.on('socket', (s) => sockets.add(s));
+          req.on('error', reject);
+          req.end(body);
+        });
+        // Node announces its keepAliveTimeout; the default (5 s) is shorter than a model's turn.
+        expect(r).toEqual({ status: 200, keepAlive: 'timeout=600' });
+      }
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('malformed JSON or a non-object body is a 400', async () => {
     expect((await post('/api/hooks/claude', '{"a":', claudeHeaders())).status).toBe(400);
     expect((await post('/api/hooks/claude', '[1]', claudeHeaders())).status).toBe(400);
@@ -114,5 +139,24 @@ describe('the hook secret file must be private', () => {
     expect(await ensureHookSecret({ dataDir: dir })).toBe(s);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await status()).toBe(200);
+  });
+});
+
+describe('event-loop delay of the HTTP thread (benchmarks only)', () => {
+  it('is sampled and reported in /api/host/status with AGENT_MONITOR_LOOP_DELAY=1, reset on request; absent otherwise', async () => {
+    const sampled = track(await startPatched({ dir: tempDir(), env: { AGENT_MONITOR_LOOP_DELAY: '1' } }));
+    type Status = { eventLoopDelay: { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null };
+    const d = await waitFor('100 loop delay samples', async () => {
+      const x = (await sampled.get<Status>('/api/host/status')).eventLoopDelay;
+      return x && x.samples >= 100 ? x : null;
+    });
+    expect(d.p50Ms).toBeGreaterThanOrEqual(0);
+    expect(d.p50Ms).toBeLessThanOrEqual(d.p99Ms);
+    expect(d.p99Ms).toBeLessThanOrEqual(d.maxMs);
+    await sampled.get('/api/host/status?resetLoopDelay=1');
+    const after = (await sampled.get<Status>('/api/host/status')).eventLoopDelay;
+    // Reset right after that answer: only the few samples since (null when none yet).
+    expect(after === null || after.samples < 100).toBe(true);
+    expect((await server.get<Status>('/api/host/status')).eventLoopDelay).toBeNull();
   });
 });

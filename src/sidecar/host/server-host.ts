@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { CLAUDE_HTTP_HOOK_PATH, HOOK_SECRET_FILE } from '../../shared/runtime.js';
 import { homedir } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
@@ -51,6 +52,8 @@ const state: {
   lastCodexHookEventAt: string | null;
   lastPersistAt: number;
   stopSpool: (() => void) | null;
+  /** The HTTP thread's event-loop delay, sampled only with AGENT_MONITOR_LOOP_DELAY=1 (benchmarks). */
+  loopDelay: IntervalHistogram | null;
   watcher: RolloutWatcher | null;
   watcherError: string | null;
   /** Set while stores fail for a storage reason (disk full, read-only, corrupt, I/O); cleared by a successful write. */
@@ -79,6 +82,7 @@ const state: {
   lastCodexHookEventAt: null,
   lastPersistAt: 0,
   stopSpool: null,
+  loopDelay: null,
   watcher: null,
   watcherError: null,
   storage: null,
@@ -305,6 +309,7 @@ export function route(req: IncomingMessage, res: ServerResponse, url: URL): bool
   }
   if (url.pathname === '/api/host/status' && req.method === 'GET') {
     json(res, 200, hostStatus());
+    if (url.searchParams.get('resetLoopDelay') === '1') state.loopDelay?.reset();
     return true;
   }
   if (url.pathname === '/api/health' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -347,6 +352,7 @@ export function hostStatus(): Record<string, unknown> {
     watcher: state.watcher ? state.watcher.status() : { running: false, files: 0, behindBytes: 0, lastImportAt: null, error: state.watcherError },
     spool: spoolNow(),
     team_sync: teamSyncStatus(),
+    eventLoopDelay: loopDelayNow(),
   };
 }
 
@@ -382,6 +388,20 @@ function startTeamSync(ctx: UpstreamContext, dataDir: string): void {
     state.teamError = redactSecretsIn((err as Error).message, config.url);
     log(`team sync did not start: ${state.teamError}`);
   }
+}
+
+/** The sampling timer's period; the histogram records the time between its runs. */
+const LOOP_DELAY_RESOLUTION_MS = 5;
+
+/**
+ * How late the HTTP thread's event loop ran its timer (hence any answer) since the last reset, in
+ * ms: the histogram's interval between timer runs minus the timer's own period.
+ */
+function loopDelayNow(): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } | null {
+  const h = state.loopDelay;
+  if (!h || h.count === 0) return null;
+  const ms = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) * 100) / 100);
+  return { samples: h.count, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
 let persistLastCodexEvent: Database.Statement | null = null;
@@ -781,6 +801,10 @@ function startAddOns(port: number): void {
   const ctx = state.ctx;
   if (!ctx || !state.dataDir) throw new Error('host.attach() must run before host.listen()');
   state.port = port;
+  if (process.env.AGENT_MONITOR_LOOP_DELAY === '1' && !state.loopDelay) {
+    state.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    state.loopDelay.enable();
+  }
   publishRuntimeFile();
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
@@ -834,8 +858,18 @@ function publishRuntimeFile(): void {
   }
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Claude Code's HTTP hooks reuse one
+ * connection for every post of a session (checked with the pinned 2.1.197: one connection for a
+ * whole scripted session), and the gap between two tool calls is often longer than Node's default
+ * of 5 s: with the default, most posts would pay a new connection, and a post sent just as the
+ * server closes the idle socket fails (Claude Code does not retry it).
+ */
+export const HOOK_KEEP_ALIVE_MS = 600_000;
+
 /** server.listen with a fallback to any free port when the requested one is taken. */
 export function listen(server: Server, port: number, host: string, onListening?: () => void): void {
+  server.keepAliveTimeout = HOOK_KEEP_ALIVE_MS;
   server.once('listening', () => {
     const addr = server.address();
     startAddOns(typeof addr === 'object' && addr ? addr.port : port);
