@@ -108,7 +108,7 @@ function uuidFor(n: number): string {
 }
 
 /** --history-mb of files: half Claude (one main file + one subagent file per session), half Codex. */
-function writeMixedHistory(root: string, totalMB: number): { files: string[]; bytes: number; claudeDir: string; codexHome: string } {
+export function writeMixedHistory(root: string, totalMB: number): { files: string[]; bytes: number; claudeDir: string; codexHome: string } {
   const claudeDir = path.join(root, 'claude');
   const codexHome = path.join(root, 'codex');
   const files: string[] = [];

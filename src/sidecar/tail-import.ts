@@ -37,9 +37,52 @@ export interface ImportOptions {
    * write-lock hold short so the server's own inserts (hook route) never wait long behind an import.
    */
   batchBytes?: number;
+  /**
+   * Sizes batches by time instead of the fixed `batchBytes` (which is then only the first batch's
+   * size): after each commit the cost per input byte is measured and the next batch is sized so
+   * that its transaction takes about `targetMs`. Shared across files (the engine keeps one).
+   */
+  pacer?: BatchPacer;
   /** Called after each committed batch that touched something: one coalesced update per batch. */
   onBatch?: (change: ImportChange) => void;
   log?: (msg: string) => void;
+}
+
+export interface BatchPacer {
+  targetMs: number;
+  minBytes: number;
+  maxBytes: number;
+  /** Measured input bytes per ms of transaction (smoothed); null before the first measurement. */
+  bytesPerMs: number | null;
+  /**
+   * The write lock stays free at least this long between two transactions of this pacer's owner
+   * (parsing the next batch usually fills it; the shortfall is slept). Another connection waiting
+   * in SQLite's busy handler retries after 1, 2, 5, 10… ms: with holds of ≤ targetMs and gaps of
+   * ≥ minGapMs it gets the lock at one of its first retries instead of losing every race to a
+   * writer that takes the lock back at once.
+   */
+  minGapMs: number;
+  /** performance.now() when the last transaction ended. */
+  lastEnd: number;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Before a transaction: wait out what is left of the pacer's lock-free gap. */
+export function awaitGap(p: BatchPacer): void {
+  const left = p.lastEnd + p.minGapMs - performance.now();
+  if (left > 0.2) Atomics.wait(sleeper, 0, 0, left);
+}
+
+/** The next batch's byte limit from the last transaction (bytes consumed, ms it held the lock). */
+function pace(p: BatchPacer, bytes: number, ms: number): number {
+  if (bytes >= 4096) {
+    const rate = bytes / Math.max(ms, 0.05);
+    // Smoothed; a slow outlier (a checkpoint, a busy core) shrinks the next batch at once.
+    p.bytesPerMs = p.bytesPerMs === null ? rate : Math.min(rate, 0.7 * p.bytesPerMs + 0.3 * rate);
+  }
+  if (p.bytesPerMs === null) return p.minBytes;
+  return Math.max(p.minBytes, Math.min(p.maxBytes, Math.floor(p.bytesPerMs * p.targetMs)));
 }
 
 export interface ImportResult extends ImportChange {
@@ -169,7 +212,9 @@ export function importTail<S extends { sessionId: string | null }, R>(
   const result: ImportResult = { inserted: 0, sessionIds: [], malformed: 0 };
   const log = opts.log ?? (() => {});
   const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
-  const batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+  let batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+  const pacer = opts.pacer;
+  if (pacer?.bytesPerMs) batchBytes = pace(pacer, 0, 1);
 
   let fd: number;
   try {
@@ -220,7 +265,13 @@ export function importTail<S extends { sessionId: string | null }, R>(
       linesInBatch = 0;
       const bytes = scannedTo - batchStart;
       batchStart = scannedTo;
+      if (pacer) awaitGap(pacer);
+      const t0 = performance.now();
       const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
+      if (pacer) {
+        pacer.lastEnd = performance.now();
+        batchBytes = pace(pacer, bytes, pacer.lastEnd - t0);
+      }
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);
       if (batch.length > 0 && opts.onBatch) opts.onBatch(change);

@@ -11,6 +11,7 @@ import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { parseData, timelineRow, type EventDetail, type StoredRow, type TimelineRow } from './timeline.js';
 import { exportJson, exportMarkdown } from './export.js';
 import { addUsage, ownUsageOf, zeroUsage, type OwnUsage } from '../usage/queries.js';
+import { indexStatus, type IndexStatus } from '../search-index.js';
 
 export const SESSION_PAGE_MAX = 500;
 export const TIMELINE_PAGE_MAX = 1000;
@@ -382,10 +383,15 @@ export interface SearchHit {
   session_name: string | null;
 }
 
-/** GET /api/search: newest hits first; `next` is the `before` of the following page, or null. */
+/**
+ * GET /api/search: newest hits first; `next` is the `before` of the following page, or null.
+ * `indexing`: how far the deferred index of imported history has got (src/sidecar/search-index.ts);
+ * rows above its mark are not found yet.
+ */
 export interface SearchPage {
   results: SearchHit[];
   next: number | null;
+  indexing: IndexStatus;
 }
 
 /**
@@ -402,7 +408,7 @@ export function search(db: Database.Database, q: string, limit: number, before: 
   if (found.length <= limit && prefixed !== exact) found = runSearch(db, prefixed, limit, before);
   const more = found.length > limit;
   if (more) found.length = limit;
-  return { results: found, next: more ? (found[found.length - 1]?.event_id ?? null) : null };
+  return { results: found, next: more ? (found[found.length - 1]?.event_id ?? null) : null, indexing: indexStatus(db) };
 }
 
 function runSearch(db: Database.Database, match: string, limit: number, before: number | null): SearchHit[] {
