@@ -6,9 +6,10 @@
  *
  * 1. Import of a mixed history (Claude transcripts with subagent files + Codex rollouts, generated,
  *    --history-mb in total) by the production engine on a fresh DB: MB/s against a bare read +
- *    JSON.parse of every line of the same files in the same run (target ≥ 50 %).
- * 2. Main-thread event-loop stall while the bundled worker imports that history (< 50 ms), with
- *    a hook-like insert on the main thread every 10 ms.
+ *    JSON.parse of every line of the same files in the same run (target ≥ 50 %); then, timed on
+ *    its own, the deferred search index of the imported rows catching up.
+ * 2. Main-thread event-loop stall while the bundled worker imports that history and indexes it
+ *    (< 50 ms), with a hook-like insert on the main thread every 10 ms (its p99 and max).
  * 3. Chart render time for a year of daily data (365 days × 8 series, stacked bars) in headless
  *    Chromium with the bundled uPlot charts (p99 < 100 ms), and the daily query on the imported DB.
  * 4. Idle cost of the real sidecar with --idle-files history files (half Claude session files,
@@ -256,6 +257,7 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
     const parseCpu: number[] = [];
     const importTimes: number[] = [];
     const importCpu: number[] = [];
+    const indexTimes: number[] = [];
     let usageRows = 0;
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
@@ -271,9 +273,14 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       const t1 = performance.now();
       const c1 = process.cpuUsage();
       const engine = await RolloutEngine.start({ dbPath, codexHome: hist.codexHome, claudeDir: hist.claudeDir, onChange: () => {}, sweepIntervalMs: 3_600_000 });
-      await engine.flush();
+      // Imported: every row and cursor committed. The search index of those rows is built after
+      // (src/sidecar/search-index.ts), timed on its own below.
+      await engine.flush({ index: false });
       importCpu.push(cpuMs(c1));
       importTimes.push(performance.now() - t1);
+      const t2 = performance.now();
+      await engine.flush();
+      indexTimes.push(performance.now() - t2);
       await engine.close();
       const db = new Database(dbPath, { readonly: true });
       usageRows = (db.prepare('SELECT COUNT(*) AS n FROM usage_records').get() as { n: number }).n;
@@ -304,6 +311,12 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       baseline: `${ceilingCpu.toFixed(1)} MB/s`,
       target: '≥ 50 % of ceiling',
       ok: speedCpu >= ceilingCpu * 0.5,
+    }, {
+      metric: 'then the search index of the imported rows catching up (background, paced), wall clock',
+      result: `${median(indexTimes).toFixed(0)} ms; import + index ${(mb / ((median(importTimes) + median(indexTimes)) / 1000)).toFixed(1)} MB/s = ${((100 * mb) / ((median(importTimes) + median(indexTimes)) / 1000) / ceiling).toFixed(0)} %`,
+      baseline: '—',
+      target: '—',
+      ok: null,
     });
 
     // ---- 2. main-thread stall while the bundled worker imports the same history
@@ -321,13 +334,15 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       const hookInsert = mainDb.prepare(`INSERT OR IGNORE INTO events (session_id, hook_type, created_at, source, seen_by, dedup_key) VALUES ('hook-session', 'PreToolUse', ?, 'hook', 'hook', ?)`);
       let maxLag = 0;
       let maxInsert = 0;
+      const inserts: number[] = [];
       let n = 0;
       let expected = performance.now() + 10;
       const tick = setInterval(() => {
         maxLag = Math.max(maxLag, performance.now() - expected);
         const t = performance.now();
         hookInsert.run(new Date().toISOString(), `delivery:${n++}`);
-        maxInsert = Math.max(maxInsert, performance.now() - t);
+        inserts.push(performance.now() - t);
+        maxInsert = Math.max(maxInsert, inserts[inserts.length - 1]!);
         expected = performance.now() + 10;
       }, 10);
       const t0 = performance.now();
@@ -337,8 +352,8 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       clearInterval(tick);
       await watcher.close();
       mainDb.close();
-      rows.push({ metric: `main-thread event-loop stall while the worker imports the ${mb.toFixed(0)} MB history`, result: `max ${maxLag.toFixed(1)} ms (import took ${took.toFixed(0)} ms, ${(mb / (took / 1000)).toFixed(1)} MB/s in the worker)`, baseline: '—', target: '< 50 ms', ok: maxLag < 50 });
-      rows.push({ metric: `hook-like insert on the main thread meanwhile (${n} inserts)`, result: `max ${maxInsert.toFixed(1)} ms`, baseline: '—', target: '< 50 ms', ok: maxInsert < 50 });
+      rows.push({ metric: `main-thread event-loop stall while the worker imports (and indexes) the ${mb.toFixed(0)} MB history`, result: `max ${maxLag.toFixed(1)} ms (import took ${took.toFixed(0)} ms, ${(mb / (took / 1000)).toFixed(1)} MB/s in the worker)`, baseline: '—', target: '< 50 ms', ok: maxLag < 50 });
+      rows.push({ metric: `hook-like insert on the main thread meanwhile (${n} inserts)`, result: `p99 ${pct(inserts, 99).toFixed(1)} ms, max ${maxInsert.toFixed(1)} ms`, baseline: '—', target: '< 50 ms', ok: maxInsert < 50 });
     }
     fs.rmSync(path.join(dir, 'mixed'), { recursive: true, force: true });
 
