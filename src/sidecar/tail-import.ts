@@ -52,8 +52,11 @@ export interface BatchPacer {
   targetMs: number;
   minBytes: number;
   maxBytes: number;
-  /** Measured input bytes per ms of transaction (smoothed); null before the first measurement. */
-  bytesPerMs: number | null;
+  /**
+   * Measured input bytes per ms of transaction (smoothed), per format (a rollout byte is mostly
+   * skipped, a Claude transcript byte mostly stored: their costs differ tenfold).
+   */
+  bytesPerMs: Record<string, number>;
   /**
    * The write lock stays free at least this long between two transactions of this pacer's owner
    * (parsing the next batch usually fills it; the shortfall is slept). Another connection waiting
@@ -75,14 +78,16 @@ export function awaitGap(p: BatchPacer): void {
 }
 
 /** The next batch's byte limit from the last transaction (bytes consumed, ms it held the lock). */
-function pace(p: BatchPacer, bytes: number, ms: number): number {
+function pace(p: BatchPacer, tag: string, bytes: number, ms: number): number {
+  const prev = p.bytesPerMs[tag];
   if (bytes >= 4096) {
     const rate = bytes / Math.max(ms, 0.05);
     // Smoothed; a slow outlier (a checkpoint, a busy core) shrinks the next batch at once.
-    p.bytesPerMs = p.bytesPerMs === null ? rate : Math.min(rate, 0.7 * p.bytesPerMs + 0.3 * rate);
+    p.bytesPerMs[tag] = prev === undefined ? rate : Math.min(rate, 0.7 * prev + 0.3 * rate);
   }
-  if (p.bytesPerMs === null) return p.minBytes;
-  return Math.max(p.minBytes, Math.min(p.maxBytes, Math.floor(p.bytesPerMs * p.targetMs)));
+  const now = p.bytesPerMs[tag];
+  if (now === undefined) return p.minBytes;
+  return Math.max(p.minBytes, Math.min(p.maxBytes, Math.floor(now * p.targetMs)));
 }
 
 export interface ImportResult extends ImportChange {
@@ -214,7 +219,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
   const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
   let batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
   const pacer = opts.pacer;
-  if (pacer?.bytesPerMs) batchBytes = pace(pacer, 0, 1);
+  if (pacer?.bytesPerMs[format.tag] !== undefined) batchBytes = pace(pacer, format.tag, 0, 1);
 
   let fd: number;
   try {
@@ -270,7 +275,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
       const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
       if (pacer) {
         pacer.lastEnd = performance.now();
-        batchBytes = pace(pacer, bytes, pacer.lastEnd - t0);
+        batchBytes = pace(pacer, format.tag, bytes, pacer.lastEnd - t0);
       }
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { importClaudeFile } from '../../src/sidecar/claude/import.js';
+import { truncateIfLarge } from '../../src/sidecar/host/truncate.js';
 import { searchTextSql, FTS_MARK_KEY } from '../../src/sidecar/dashboard-schema.js';
 import { search } from '../../src/sidecar/host/dashboard-routes.js';
 import { RolloutEngine } from '../../src/sidecar/rollout/engine.js';
@@ -141,12 +142,12 @@ describe('paced import transactions', () => {
     importClaudeFile(fixed.db, file, { batchBytes: 4096, onBatch: () => fixedBatches++ });
     const paced = openTestDb(createTempDirectory());
     // A generous target: after the first (4 KiB) batch, the rest fits a few transactions.
-    const pacer: BatchPacer = { targetMs: 10_000, minBytes: 4096, maxBytes: 64 * 1024 * 1024, bytesPerMs: null, minGapMs: 0, lastEnd: 0 };
+    const pacer: BatchPacer = { targetMs: 10_000, minBytes: 4096, maxBytes: 64 * 1024 * 1024, bytesPerMs: {}, minGapMs: 0, lastEnd: 0 };
     let pacedBatches = 0;
     importClaudeFile(paced.db, file, { batchBytes: 4096, pacer, onBatch: () => pacedBatches++ });
     expect(fixedBatches).toBeGreaterThan(50);
     expect(pacedBatches).toBeLessThanOrEqual(3);
-    expect(pacer.bytesPerMs).toBeGreaterThan(0);
+    expect(pacer.bytesPerMs['[claude]']).toBeGreaterThan(0);
     const rows = (db: Database.Database) => count(db, 'SELECT COUNT(*) AS n FROM events');
     expect(rows(paced.db)).toBe(rows(fixed.db));
   });
@@ -154,7 +155,7 @@ describe('paced import transactions', () => {
   it('leaves the write lock free for at least minGapMs between two transactions', () => {
     const { db } = openTestDb(createTempDirectory());
     const file = bigTranscript(createTempDirectory());
-    const pacer: BatchPacer = { targetMs: 1, minBytes: 4096, maxBytes: 8192, bytesPerMs: null, minGapMs: 15, lastEnd: 0 };
+    const pacer: BatchPacer = { targetMs: 1, minBytes: 4096, maxBytes: 8192, bytesPerMs: {}, minGapMs: 15, lastEnd: 0 };
     const ends: number[] = [];
     importClaudeFile(db, file, {
       batchBytes: 4096,
@@ -166,5 +167,20 @@ describe('paced import transactions', () => {
     });
     expect(ends.length).toBeGreaterThan(10);
     for (let i = 1; i < ends.length; i++) expect(ends[i]! - ends[i - 1]!).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('truncateIfLarge (the importers\' payload check)', () => {
+  it('returns the payload itself when nothing is too long or too deep, and the cut copy otherwise', () => {
+    const small = { a: 'x'.repeat(10), b: [{ c: 'y' }] };
+    expect(truncateIfLarge(small, 100)).toBe(small);
+    const long = { a: 'x'.repeat(101), b: 1 };
+    const cut = truncateIfLarge(long, 100);
+    expect(cut).not.toBe(long);
+    expect(cut.__truncated).toEqual(['a']);
+    expect(long.a).toHaveLength(101); // the input is not modified
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 10; i++) deep = { n: deep };
+    expect(truncateIfLarge(deep, 100, 5).__truncated).toEqual(['n.n.n.n.n']);
   });
 });

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateLargeFields } from '../host/truncate.js';
+import { truncateIfLarge } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
 import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
@@ -42,7 +42,7 @@ function stage(rec: ClaudeRecord): Staged {
 
 /** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
 function eventJsonAndSummary(hookType: string, data: Record<string, unknown>): { json: string; summary: string } {
-  return { json: JSON.stringify(truncateLargeFields(data)), summary: summarizeEvent(hookType, data) };
+  return { json: JSON.stringify(truncateIfLarge(data)), summary: summarizeEvent(hookType, data) };
 }
 
 const cache = new WeakMap<Database.Database, Stmts>();

@@ -137,7 +137,7 @@ export class RolloutEngine {
   /** flush({ index: false }) is waiting: drain stops when the import queue is empty. */
   private holdIndex = 0;
   private readonly indexer: SearchIndexer;
-  private readonly pacer: BatchPacer = { targetMs: WRITE_HOLD_MS, minBytes: 16 * 1024, maxBytes: MAX_BATCH_BYTES, bytesPerMs: null, minGapMs: WRITE_GAP_MS, lastEnd: 0 };
+  private readonly pacer: BatchPacer = { targetMs: WRITE_HOLD_MS, minBytes: 16 * 1024, maxBytes: MAX_BATCH_BYTES, bytesPerMs: {}, minGapMs: WRITE_GAP_MS, lastEnd: 0 };
   private readonly getScanned: Database.Statement<[string], { size: number }>;
   private readonly getClaudeScanned: Database.Statement<[string], { size: number }>;
 

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateLargeFields } from '../host/truncate.js';
+import { truncateIfLarge } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState } from '../usage/records.js';
 import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportResult, type TailFormat } from '../tail-import.js';
@@ -177,7 +177,7 @@ function stage(rec: RolloutRecord): Staged {
 
 /** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
 function eventJsonAndSummary(hookType: string, data: Record<string, unknown>): { json: string; summary: string } {
-  const stored = truncateLargeFields(data);
+  const stored = truncateIfLarge(data);
   return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
 }
 
