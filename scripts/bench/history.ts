@@ -138,7 +138,13 @@ export function writeMixedHistory(root: string, totalMB: number): { files: strin
       files.push(file);
     }
   }
-  for (const f of files) bytes += fs.statSync(f).size;
+  // Past sessions: last written weeks ago, as history on disk is (the engine treats a file
+  // modified within its live window, 2 h, as a live session's: src/sidecar/rollout/engine.ts).
+  const old = new Date(Date.now() - 30 * 86_400_000);
+  for (const f of files) {
+    fs.utimesSync(f, old, old);
+    bytes += fs.statSync(f).size;
+  }
   return { files, bytes, claudeDir, codexHome };
 }
 

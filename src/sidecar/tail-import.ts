@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { decodeLine } from './rollout/parse.js';
+import { MAX_FIELD_CHARS } from './host/truncate.js';
 
 export interface ImportChange {
   sessionIds: string[];
@@ -43,6 +44,12 @@ export interface ImportOptions {
    * that its transaction takes about `targetMs`. Shared across files (the engine keeps one).
    */
   pacer?: BatchPacer;
+  /**
+   * Longest string stored in an event's payload (default MAX_FIELD_CHARS, as the hook route). The
+   * engine passes a short one for history files: the stored row keeps a preview and the line's
+   * place in the file (`__transcript` / `__rollout`), from which the detail route reads the rest.
+   */
+  previewChars?: number;
   /** Called after each committed batch that touched something: one coalesced update per batch. */
   onBatch?: (change: ImportChange) => void;
   log?: (msg: string) => void;
@@ -164,7 +171,7 @@ export interface TailFormat<S extends { sessionId: string | null }, R> {
   /** True for a line that can never produce a record: skipped without parsing (nor malformed check). */
   isInert: (data: Buffer, start: number, end: number) => boolean;
   /** The records of one decoded line; may throw (the line is then counted as malformed). */
-  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number }) => Iterable<R>;
+  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number; previewChars: number }) => Iterable<R>;
 }
 
 /** A format's statements on one DB. */
@@ -218,6 +225,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
   const log = opts.log ?? (() => {});
   const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
   let batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+  const previewChars = Math.max(1, opts.previewChars ?? MAX_FIELD_CHARS);
   const pacer = opts.pacer;
   if (pacer?.bytesPerMs[format.tag] !== undefined) batchBytes = pace(pacer, format.tag, 0, 1);
 
@@ -308,7 +316,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
             const decoded = decodeLine(data.toString('utf8', start, nl));
             if (decoded.ok) {
               // Collect the whole line first: a line that throws half-way adds nothing.
-              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo })];
+              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo, previewChars })];
               for (const r of lineRecords) records.push(r);
             } else if (data.subarray(start, nl).toString('utf8').trim()) bad = decoded.reason;
           } catch (err) {

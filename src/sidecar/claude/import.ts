@@ -32,17 +32,19 @@ interface Staged {
   rec: ClaudeRecord;
   json: string | null;
   summary: string | null;
+  /** Longest stored string (ImportOptions.previewChars). */
+  previewChars: number;
 }
 
-function stage(rec: ClaudeRecord): Staged {
+function stage(rec: ClaudeRecord, previewChars: number): Staged {
   // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
-  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null };
-  return { rec, ...eventJsonAndSummary(rec.hookType, rec.data) };
+  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null, previewChars };
+  return { rec, previewChars, ...eventJsonAndSummary(rec.hookType, rec.data, previewChars) };
 }
 
 /** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
-function eventJsonAndSummary(hookType: string, data: Record<string, unknown>): { json: string; summary: string } {
-  return { json: JSON.stringify(truncateIfLarge(data)), summary: summarizeEvent(hookType, data) };
+function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
+  return { json: JSON.stringify(truncateIfLarge(data, previewChars)), summary: summarizeEvent(hookType, data) };
 }
 
 const cache = new WeakMap<Database.Database, Stmts>();
@@ -127,7 +129,7 @@ function prepare(db: Database.Database): Stmts {
                 if (pre.tool_input !== null) rec.data.tool_input = safeJson(pre.tool_input);
               }
             }
-            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data));
+            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data, staged.previewChars));
           }
           const info = insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
@@ -184,7 +186,7 @@ const CLAUDE_FORMAT: TailFormat<ClaudeParserState, Staged> = {
   initialState: initialClaudeState,
   restoreState,
   isInert: (data, start, end) => !useful(data, start, end),
-  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map(stage),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stage(r, at.previewChars)),
 };
 
 /** Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous (run it in the worker). */

@@ -12,6 +12,7 @@ import { parseData, timelineRow, type EventDetail, type StoredRow, type Timeline
 import { exportJson, exportMarkdown } from './export.js';
 import { addUsage, ownUsageOf, zeroUsage, type OwnUsage } from '../usage/queries.js';
 import { indexStatus, type IndexStatus } from '../search-index.js';
+import { readBackCutFields } from './source-readback.js';
 
 export const SESSION_PAGE_MAX = 500;
 export const TIMELINE_PAGE_MAX = 1000;
@@ -491,13 +492,16 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
     }
     const ev = /^\/api\/events\/(\d+)$/.exec(p);
     if (ev) {
-      const row = prepare(db, `SELECT ${EVENT_COLUMNS}, dedup_key FROM events WHERE id = ?`).get(Number(ev[1])) as (StoredRow & { data: string | null }) | undefined;
+      const row = prepare(db, `SELECT ${EVENT_COLUMNS}, dedup_key FROM events WHERE id = ?`).get(Number(ev[1])) as (StoredRow & { data: string | null; dedup_key: string | null }) | undefined;
       if (!row) {
         json(res, 404, { error: 'no such event' });
         return true;
       }
-      const data = parseData(row.data);
-      const event: EventDetail = { ...timelineRow(row, data), data };
+      const stored = parseData(row.data);
+      // A history row keeps a preview of its long fields: the rest is read back from the file.
+      const back = readBackCutFields({ session_id: row.session_id, dedup_key: row.dedup_key, source: row.source ?? 'hook' }, stored);
+      const data = back?.data ?? stored;
+      const event: EventDetail = { ...timelineRow(row, data), data, readBack: back?.source ?? null };
       json(res, 200, { event });
       return true;
     }

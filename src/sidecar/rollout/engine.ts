@@ -85,6 +85,13 @@ const WRITE_GAP_MS = 6;
 /** Bounds of the paced batch size: a first batch before any measurement, and never more than this. */
 const IMPORT_BATCH_BYTES = 128 * 1024;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * History files (not modified within liveWindowMs) store at most this many characters per payload
+ * string: a long tool output of a past session keeps a preview in its row, and the timeline detail
+ * reads the rest back from the file on demand (src/sidecar/host/source-readback.ts). Live files
+ * store what the hook route would (MAX_FIELD_CHARS).
+ */
+export const HISTORY_PREVIEW_CHARS = 2_000;
 /** Indexing runs in slices of this long between turns of the worker's event loop. */
 const INDEX_SLICE_MS = 40;
 
@@ -504,7 +511,14 @@ export class RolloutEngine {
       this.queue.delete(file);
       try {
         const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
+        let history = false;
+        try {
+          history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
+        } catch {
+          // gone: the import says so
+        }
         const res: ImportResult = importFile(this.db, file, {
+          ...(history ? { previewChars: HISTORY_PREVIEW_CHARS } : {}),
           log: this.opts.log,
           // Short write transactions: the HTTP thread's hook inserts wait for at most one of them.
           batchBytes: IMPORT_BATCH_BYTES,
