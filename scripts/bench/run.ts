@@ -46,7 +46,7 @@ const USAGE = `usage: npm run bench -- [--write] [--runs <n>] [--only <sections>
   --runs <n>        repetitions per case (a positive integer; default per section)
   --only <list>     comma-separated: ${Object.keys(SECTIONS).join(', ')} (default: all)
   --history-mb <n>  history: megabytes of generated Claude transcripts and Codex rollouts
-  --idle-files <n>  history: files on disk for the idle-cost case
+  --idle-files <n>  history: files on disk for the idle-cost case (0: skip it)
   --idle-seconds <n> history: how long the idle sidecar is sampled
   --events <n>      dashboard: stored events for the search and paging cases
   --team-events <n> team-view: events seeded into the embedded PostgreSQL (default ${TEAM_VIEW_DEFAULT_EVENTS}; the recorded figure uses 10000000)
@@ -63,6 +63,14 @@ export interface BenchArgs {
   events: number | undefined;
   teamEvents: number | undefined;
   teamMachines: number | undefined;
+}
+
+/** --idle-files 0 skips the idle-cost case (its own figures, minutes long at 50,000 files). */
+function nonNegativeNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number ≥ 0, got "${value}"`, USAGE);
+  return n;
 }
 
 function positiveNumber(name: string, value: string | undefined): number | undefined {
@@ -112,7 +120,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     only,
     help: values.help,
     historyMB: positiveNumber('history-mb', values['history-mb']),
-    idleFiles: positiveNumber('idle-files', values['idle-files']),
+    idleFiles: nonNegativeNumber('idle-files', values['idle-files']),
     idleSeconds: positiveNumber('idle-seconds', values['idle-seconds']),
     events: positiveNumber('events', values.events),
     teamEvents: positiveInteger('team-events', values['team-events']),

@@ -854,10 +854,12 @@ async function runSearch(q: string): Promise<void> {
   const box = h('div.results', null, h('h2.side-h', null, `Searching for “${q}”…`));
   ui.main.replaceChildren(box);
   try {
-    const { results, next } = await api.search(q);
+    const { results, next, indexing } = await api.search(q);
     if (seq !== searchSeq) return;
     box.replaceChildren(
       h('h2.side-h', null, results.length ? `${results.length}${next ? '+' : ''} matches for “${q}”` : `Nothing matches “${q}”`),
+      // Imported history is indexed after the import: until then some of it is not found.
+      ...(indexing.pending > 0 ? [h('p.tl-muted.search-indexing', null, `Indexing imported history: ${indexing.percent} % searchable so far.`)] : []),
       results.length ? h('ul.hits', null, ...results.map(hitRow)) : h('p.tl-muted', null, 'Search looks at prompts, commands, file paths, tool output and the agents\' answers in every session.'),
     );
   } catch (err) {

@@ -191,6 +191,15 @@ export function renderDetail(item: Item, details: EventDetail[]): HTMLElement[] 
       if (d.data.tool_input !== undefined) out.push(...inputView(d.tool_name, d.data.tool_input));
     }
   }
+  // History rows keep a preview of long fields; the rest is read from the agent's file on demand.
+  for (const d of details) {
+    const back = d.readBack;
+    if (!back || back.state === 'complete') continue;
+    const why = back.state === 'missing' ? `its file ${back.file} is gone`
+      : back.state === 'changed' ? `its file ${back.file} no longer holds that line`
+      : `part of it could not be read back from ${back.file}`;
+    out.push(h('p.tl-muted.tl-source-note', null, `Shortened when imported from history, and ${why}: showing the stored preview.`));
+  }
   const raw = h('details.tl-raw', null, h('summary', null, 'Stored events (JSON)'), h('pre.tl-pre', null, JSON.stringify(details, null, 2)));
   out.push(raw);
   return out;

@@ -5,15 +5,18 @@
  *    question, input); open while `cleared_at` is NULL. src/sidecar/attention.ts writes it.
  *  - `sessions.needs_you`: the session's open requests as one JSON value (NULL when none), so
  *    every session row — list pages and live `session_updated` frames — carries it.
- *  - `events_fts`: an FTS5 index over the searchable text of every event. It is filled by
- *    triggers on `events`, so rows inserted by the hook route and by the rollout worker (its own
- *    connection) are indexed the same way, and an INSERT OR IGNORE that hit a duplicate fires
- *    nothing (no double index entry).
+ *  - `events_fts`: an FTS5 index over the searchable text of every event. Rows the hook route
+ *    inserts are indexed by a trigger (an INSERT OR IGNORE that hit a duplicate fires nothing: no
+ *    double index entry); rows the importers insert (source 'rollout') are indexed after the
+ *    import by the worker, in steps behind a mark (src/sidecar/search-index.ts).
  *  - indexes for cursor paging of the session list and the timeline.
  *
  * Idempotent; called at the end of migrateHostSchema (src/sidecar/schema.ts).
  */
 import type Database from 'better-sqlite3';
+
+/** host_meta key of the deferred index's mark (src/sidecar/search-index.ts). */
+export const FTS_MARK_KEY = 'fts_indexed_id';
 
 /** Characters of one field indexed for search (a huge tool output is searchable by its head). */
 export const FTS_FIELD_CHARS = 20_000;
@@ -62,13 +65,21 @@ export function migrateDashboardSchema(db: Database.Database): void {
   `);
 
   const hadFts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'events_fts'").get() !== undefined;
+  // Until the mark exists, every row was indexed as it was inserted (the old unconditional
+  // trigger) or is indexed just below: the mark starts at the newest row.
+  const hadMark = db.prepare(`SELECT 1 FROM host_meta WHERE key = '${FTS_MARK_KEY}'`).get() !== undefined;
   if (!hadFts) {
     db.exec(`CREATE VIRTUAL TABLE events_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')`);
     // Rows stored before this migration.
     db.exec(`INSERT INTO events_fts(rowid, body) SELECT e.id, ${searchTextSql('e')} FROM events e`);
   }
+  if (!hadMark) {
+    db.exec('DROP TRIGGER IF EXISTS events_fts_insert');
+    db.prepare(`INSERT INTO host_meta (key, value) VALUES ('${FTS_MARK_KEY}', (SELECT COALESCE(MAX(id), 0) FROM events))`).run();
+  }
+  // Hook rows are indexed as they arrive; importer rows by the worker's indexer (src/sidecar/search-index.ts).
   db.exec(`
-    CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
+    CREATE TRIGGER IF NOT EXISTS events_fts_insert_hook AFTER INSERT ON events WHEN NEW.source = 'hook' BEGIN
       INSERT INTO events_fts(rowid, body) VALUES (NEW.id, ${searchTextSql('NEW')});
     END;
     CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { decodeLine } from './rollout/parse.js';
+import { MAX_FIELD_CHARS } from './host/truncate.js';
 
 export interface ImportChange {
   sessionIds: string[];
@@ -37,9 +38,63 @@ export interface ImportOptions {
    * write-lock hold short so the server's own inserts (hook route) never wait long behind an import.
    */
   batchBytes?: number;
+  /**
+   * Sizes batches by time instead of the fixed `batchBytes` (which is then only the first batch's
+   * size): after each commit the cost per input byte is measured and the next batch is sized so
+   * that its transaction takes about `targetMs`. Shared across files (the engine keeps one).
+   */
+  pacer?: BatchPacer;
+  /**
+   * Longest string stored in an event's payload (default MAX_FIELD_CHARS, as the hook route). The
+   * engine passes a short one for history files: the stored row keeps a preview and the line's
+   * place in the file (`__transcript` / `__rollout`), from which the detail route reads the rest.
+   */
+  previewChars?: number;
   /** Called after each committed batch that touched something: one coalesced update per batch. */
   onBatch?: (change: ImportChange) => void;
   log?: (msg: string) => void;
+}
+
+export interface BatchPacer {
+  targetMs: number;
+  minBytes: number;
+  maxBytes: number;
+  /**
+   * Measured input bytes per ms of transaction (smoothed), per format (a rollout byte is mostly
+   * skipped, a Claude transcript byte mostly stored: their costs differ tenfold).
+   */
+  bytesPerMs: Record<string, number>;
+  /**
+   * The write lock stays free at least this long between two transactions of this pacer's owner
+   * (parsing the next batch usually fills it; the shortfall is slept). Another connection waiting
+   * in SQLite's busy handler retries after 1, 2, 5, 10… ms: with holds of ≤ targetMs and gaps of
+   * ≥ minGapMs it gets the lock at one of its first retries instead of losing every race to a
+   * writer that takes the lock back at once.
+   */
+  minGapMs: number;
+  /** performance.now() when the last transaction ended. */
+  lastEnd: number;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Before a transaction: wait out what is left of the pacer's lock-free gap. */
+export function awaitGap(p: BatchPacer): void {
+  const left = p.lastEnd + p.minGapMs - performance.now();
+  if (left > 0.2) Atomics.wait(sleeper, 0, 0, left);
+}
+
+/** The next batch's byte limit from the last transaction (bytes consumed, ms it held the lock). */
+function pace(p: BatchPacer, tag: string, bytes: number, ms: number): number {
+  const prev = p.bytesPerMs[tag];
+  if (bytes >= 4096) {
+    const rate = bytes / Math.max(ms, 0.05);
+    // Smoothed; a slow outlier (a checkpoint, a busy core) shrinks the next batch at once.
+    p.bytesPerMs[tag] = prev === undefined ? rate : Math.min(rate, 0.7 * prev + 0.3 * rate);
+  }
+  const now = p.bytesPerMs[tag];
+  if (now === undefined) return p.minBytes;
+  return Math.max(p.minBytes, Math.min(p.maxBytes, Math.floor(now * p.targetMs)));
 }
 
 export interface ImportResult extends ImportChange {
@@ -116,7 +171,7 @@ export interface TailFormat<S extends { sessionId: string | null }, R> {
   /** True for a line that can never produce a record: skipped without parsing (nor malformed check). */
   isInert: (data: Buffer, start: number, end: number) => boolean;
   /** The records of one decoded line; may throw (the line is then counted as malformed). */
-  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number }) => Iterable<R>;
+  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number; previewChars: number }) => Iterable<R>;
 }
 
 /** A format's statements on one DB. */
@@ -169,7 +224,10 @@ export function importTail<S extends { sessionId: string | null }, R>(
   const result: ImportResult = { inserted: 0, sessionIds: [], malformed: 0 };
   const log = opts.log ?? (() => {});
   const batchLines = Math.max(1, opts.batchLines ?? DEFAULT_BATCH_LINES);
-  const batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+  let batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
+  const previewChars = Math.max(1, opts.previewChars ?? MAX_FIELD_CHARS);
+  const pacer = opts.pacer;
+  if (pacer?.bytesPerMs[format.tag] !== undefined) batchBytes = pace(pacer, format.tag, 0, 1);
 
   let fd: number;
   try {
@@ -220,7 +278,13 @@ export function importTail<S extends { sessionId: string | null }, R>(
       linesInBatch = 0;
       const bytes = scannedTo - batchStart;
       batchStart = scannedTo;
+      if (pacer) awaitGap(pacer);
+      const t0 = performance.now();
       const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
+      if (pacer) {
+        pacer.lastEnd = performance.now();
+        batchBytes = pace(pacer, format.tag, bytes, pacer.lastEnd - t0);
+      }
       result.inserted += change.inserted;
       for (const id of change.sessionIds) touched.add(id);
       if (batch.length > 0 && opts.onBatch) opts.onBatch(change);
@@ -252,7 +316,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
             const decoded = decodeLine(data.toString('utf8', start, nl));
             if (decoded.ok) {
               // Collect the whole line first: a line that throws half-way adds nothing.
-              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo })];
+              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo, previewChars })];
               for (const r of lineRecords) records.push(r);
             } else if (data.subarray(start, nl).toString('utf8').trim()) bad = decoded.reason;
           } catch (err) {

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateLargeFields } from '../host/truncate.js';
+import { truncateIfLarge } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
 import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
@@ -25,7 +25,27 @@ const USEFUL = [Buffer.from('"type":"assistant"'), Buffer.from('"type":"user"')]
 
 type Cursor = TailCursor<ClaudeParserState>;
 
-type Stmts = TailStatements<ClaudeParserState, ClaudeRecord>;
+type Stmts = TailStatements<ClaudeParserState, Staged>;
+
+/** A record plus the work done before the transaction opens (the write lock is held only for SQL). */
+interface Staged {
+  rec: ClaudeRecord;
+  json: string | null;
+  summary: string | null;
+  /** Longest stored string (ImportOptions.previewChars). */
+  previewChars: number;
+}
+
+function stage(rec: ClaudeRecord, previewChars: number): Staged {
+  // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
+  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null, previewChars };
+  return { rec, previewChars, ...eventJsonAndSummary(rec.hookType, rec.data, previewChars) };
+}
+
+/** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
+function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
+  return { json: JSON.stringify(truncateIfLarge(data, previewChars)), summary: summarizeEvent(hookType, data) };
+}
 
 const cache = new WeakMap<Database.Database, Stmts>();
 
@@ -56,7 +76,7 @@ function prepare(db: Database.Database): Stmts {
       cache_write_tokens = (SELECT COALESCE(SUM(cache_write_tokens), 0) FROM usage_records WHERE session_id = @id)
     WHERE id = @id`);
 
-  const apply = db.transaction((path: string, records: ClaudeRecord[], cursor: Cursor) => {
+  const apply = db.transaction((path: string, records: Staged[], cursor: Cursor) => {
     const ensured = new Set<string>();
     const touched = new Set<string>();
     const spent = new Set<string>();
@@ -69,7 +89,8 @@ function prepare(db: Database.Database): Stmts {
       ensureSession.run(id, ts, ts);
       ensured.add(id);
     };
-    for (const rec of records) {
+    for (const staged of records) {
+      const rec = staged.rec;
       touched.add(rec.sessionId);
       switch (rec.kind) {
         case 'session':
@@ -98,16 +119,19 @@ function prepare(db: Database.Database): Stmts {
         case 'event': {
           ensure(rec.sessionId, rec.createdAt);
           let toolName = rec.toolName;
-          if (rec.hookType === 'PostToolUse' && toolName === null && typeof rec.data.tool_use_id === 'string') {
-            const pre = findPre.get(rec.sessionId, `pre:${rec.data.tool_use_id}`);
-            if (pre) {
-              toolName = pre.tool_name;
-              rec.data.tool_name = toolName;
-              if (pre.tool_input !== null) rec.data.tool_input = safeJson(pre.tool_input);
+          let { json, summary } = staged;
+          if (json === null || summary === null) {
+            if (rec.hookType === 'PostToolUse' && toolName === null && typeof rec.data.tool_use_id === 'string') {
+              const pre = findPre.get(rec.sessionId, `pre:${rec.data.tool_use_id}`);
+              if (pre) {
+                toolName = pre.tool_name;
+                rec.data.tool_name = toolName;
+                if (pre.tool_input !== null) rec.data.tool_input = safeJson(pre.tool_input);
+              }
             }
+            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data, staged.previewChars));
           }
-          const info = insertEvent.run(rec.sessionId, rec.hookType, toolName, summarizeEvent(rec.hookType, rec.data),
-            JSON.stringify(truncateLargeFields(rec.data)), rec.createdAt, rec.dedupKey);
+          const info = insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
             inserted++;
             const c = counts.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt };
@@ -156,13 +180,13 @@ function useful(data: Buffer, start: number, end: number): boolean {
   return line.indexOf(USEFUL[0]!) !== -1 || line.indexOf(USEFUL[1]!) !== -1;
 }
 
-const CLAUDE_FORMAT: TailFormat<ClaudeParserState, ClaudeRecord> = {
+const CLAUDE_FORMAT: TailFormat<ClaudeParserState, Staged> = {
   tag: '[claude]',
   defaultBatchBytes: DEFAULT_BATCH_BYTES,
   initialState: initialClaudeState,
   restoreState,
   isInert: (data, start, end) => !useful(data, start, end),
-  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stage(r, at.previewChars)),
 };
 
 /** Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous (run it in the worker). */

@@ -11,6 +11,8 @@ import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { parseData, timelineRow, type EventDetail, type StoredRow, type TimelineRow } from './timeline.js';
 import { exportJson, exportMarkdown } from './export.js';
 import { addUsage, ownUsageOf, zeroUsage, type OwnUsage } from '../usage/queries.js';
+import { indexStatus, type IndexStatus } from '../search-index.js';
+import { readBackCutFields } from './source-readback.js';
 
 export const SESSION_PAGE_MAX = 500;
 export const TIMELINE_PAGE_MAX = 1000;
@@ -382,10 +384,15 @@ export interface SearchHit {
   session_name: string | null;
 }
 
-/** GET /api/search: newest hits first; `next` is the `before` of the following page, or null. */
+/**
+ * GET /api/search: newest hits first; `next` is the `before` of the following page, or null.
+ * `indexing`: how far the deferred index of imported history has got (src/sidecar/search-index.ts);
+ * rows above its mark are not found yet.
+ */
 export interface SearchPage {
   results: SearchHit[];
   next: number | null;
+  indexing: IndexStatus;
 }
 
 /**
@@ -402,7 +409,7 @@ export function search(db: Database.Database, q: string, limit: number, before: 
   if (found.length <= limit && prefixed !== exact) found = runSearch(db, prefixed, limit, before);
   const more = found.length > limit;
   if (more) found.length = limit;
-  return { results: found, next: more ? (found[found.length - 1]?.event_id ?? null) : null };
+  return { results: found, next: more ? (found[found.length - 1]?.event_id ?? null) : null, indexing: indexStatus(db) };
 }
 
 function runSearch(db: Database.Database, match: string, limit: number, before: number | null): SearchHit[] {
@@ -485,13 +492,16 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
     }
     const ev = /^\/api\/events\/(\d+)$/.exec(p);
     if (ev) {
-      const row = prepare(db, `SELECT ${EVENT_COLUMNS}, dedup_key FROM events WHERE id = ?`).get(Number(ev[1])) as (StoredRow & { data: string | null }) | undefined;
+      const row = prepare(db, `SELECT ${EVENT_COLUMNS}, dedup_key FROM events WHERE id = ?`).get(Number(ev[1])) as (StoredRow & { data: string | null; dedup_key: string | null }) | undefined;
       if (!row) {
         json(res, 404, { error: 'no such event' });
         return true;
       }
-      const data = parseData(row.data);
-      const event: EventDetail = { ...timelineRow(row, data), data };
+      const stored = parseData(row.data);
+      // A history row keeps a preview of its long fields: the rest is read back from the file.
+      const back = readBackCutFields({ session_id: row.session_id, dedup_key: row.dedup_key, source: row.source ?? 'hook' }, stored);
+      const data = back?.data ?? stored;
+      const event: EventDetail = { ...timelineRow(row, data), data, readBack: back?.source ?? null };
       json(res, 200, { event });
       return true;
     }

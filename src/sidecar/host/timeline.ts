@@ -3,6 +3,7 @@
  * dashboard needs to pair and colour it, computed from the event's `data` once on the server —
  * for API pages and for live `new_event` frames alike.
  */
+import type { SourceReadBack } from './source-readback.js';
 
 export interface TimelineRow {
   id: number;
@@ -28,6 +29,8 @@ export interface TimelineRow {
 /** GET /api/events/:id: the row plus the event's full `data`. */
 export interface EventDetail extends TimelineRow {
   data: Record<string, unknown>;
+  /** For a history row whose long fields were cut at import: reading them back from the file (src/sidecar/host/source-readback.ts). */
+  readBack?: SourceReadBack | null;
 }
 
 export const ROW_TEXT_CHARS = 4000;

@@ -22,6 +22,8 @@ import Database from 'better-sqlite3';
 import { migrateHostSchema } from '../schema.js';
 import { importRolloutFile, type ImportChange, type ImportResult } from './import.js';
 import { importClaudeFile } from '../claude/import.js';
+import { indexStatus, SearchIndexer } from '../search-index.js';
+import type { BatchPacer } from '../tail-import.js';
 
 export interface WatcherStatus {
   running: boolean;
@@ -63,14 +65,35 @@ const ROLLOUT_NAME = /^rollout-.*\.jsonl$/;
 const CLAUDE_NAME = /\.jsonl$/;
 const RECHECK_MS = 75;
 /**
- * Checkpoint the WAL after this much imported input: the pages written for it (rows, their
- * indexes and the dashboard's full-text index — several times the input) stay well below SQLite's
- * auto-checkpoint threshold (1,000 pages, 4 MiB), so the HTTP thread's next insert never pays for
- * copying them (measured with 2 MiB on a 1 GB history: a hook-like insert waited 1.3 s).
+ * The worker's connection checkpoints the WAL (PASSIVE: it copies pages, it does not take the
+ * write lock) right after the commit that makes the WAL this many pages long. That is below
+ * SQLite's default threshold (1,000 pages), which the HTTP thread's connection keeps: its next
+ * hook insert would otherwise pay for copying megabytes of the import's pages (measured: 130 ms to
+ * 1.3 s). By WAL size rather than by input, so that a checkpoint (an fsync) is paid per ~3 MB
+ * written, whatever the mix of rows and index pages.
  */
-const CHECKPOINT_BYTES = 512 * 1024;
-/** Input bytes per import transaction in the worker. */
+const WORKER_AUTOCHECKPOINT_PAGES = 700;
+/**
+ * Each import transaction (and each indexing step) holds the write lock for about this long: the
+ * HTTP thread's hook inserts wait for at most one of them, and SQLite's busy handler sleeps in
+ * growing steps (1, 2, 5, 10, 15 ms…), so a wait of ~10 ms costs the HTTP thread ≤ ~18 ms.
+ * Batches are sized from the measured cost per input byte (src/sidecar/tail-import.ts BatchPacer).
+ */
+const WRITE_HOLD_MS = 8;
+/** …and the lock stays free at least this long between two of them (see BatchPacer.minGapMs). */
+const WRITE_GAP_MS = 6;
+/** Bounds of the paced batch size: a first batch before any measurement, and never more than this. */
 const IMPORT_BATCH_BYTES = 128 * 1024;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * History files (not modified within liveWindowMs) store at most this many characters per payload
+ * string: a long tool output of a past session keeps a preview in its row, and the timeline detail
+ * reads the rest back from the file on demand (src/sidecar/host/source-readback.ts). Live files
+ * store what the hook route would (MAX_FIELD_CHARS).
+ */
+export const HISTORY_PREVIEW_CHARS = 2_000;
+/** Indexing runs in slices of this long between turns of the worker's event loop. */
+const INDEX_SLICE_MS = 40;
 
 type FileKind = 'codex' | 'claude';
 /** Retry delay after a failed import of a file: doubles per failure up to the maximum. */
@@ -103,8 +126,8 @@ export class RolloutEngine {
   private readonly ancestorWatches = new Map<string, fs.FSWatcher>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private lastFullSweep = 0;
-  /** Input bytes imported since the last WAL checkpoint. */
-  private uncheckpointed = 0;
+  /** Something was written since the last explicit checkpoint (one at the end of each drain). */
+  private uncheckpointed = false;
   /** Claude transcripts outside the watched Claude dir that a hook named. */
   private readonly extraClaude = new Set<string>();
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
@@ -116,6 +139,12 @@ export class RolloutEngine {
   private lastImportAt: string | null = null;
   private malformedLines = 0;
   private readonly failures = new Map<string, { count: number; until: number; error: string }>();
+  /** Importer rows not yet in the search index (src/sidecar/search-index.ts). */
+  private indexDirty = true;
+  /** flush({ index: false }) is waiting: drain stops when the import queue is empty. */
+  private holdIndex = 0;
+  private readonly indexer: SearchIndexer;
+  private readonly pacer: BatchPacer = { targetMs: WRITE_HOLD_MS, minBytes: 16 * 1024, maxBytes: MAX_BATCH_BYTES, bytesPerMs: {}, minGapMs: WRITE_GAP_MS, lastEnd: 0 };
   private readonly getScanned: Database.Statement<[string], { size: number }>;
   private readonly getClaudeScanned: Database.Statement<[string], { size: number }>;
 
@@ -128,7 +157,12 @@ export class RolloutEngine {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Bulk writes: keep more of the B-tree pages in memory (default 2 MB), temporaries off disk.
+    this.db.pragma('cache_size = -16384');
+    this.db.pragma('temp_store = MEMORY');
+    this.db.pragma(`wal_autocheckpoint = ${WORKER_AUTOCHECKPOINT_PAGES}`);
     migrateHostSchema(this.db);
+    this.indexer = new SearchIndexer(this.db, this.pacer);
     this.getScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM codex_rollout_files WHERE path = ?');
     this.getClaudeScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM claude_transcript_files WHERE path = ?');
     this.malformedLines = this.sumMalformed();
@@ -160,12 +194,29 @@ export class RolloutEngine {
     };
   }
 
-  /** Sweep now (every file) and resolve when everything found so far is imported. */
-  async flush(): Promise<void> {
-    this.ensureWatching();
-    this.sweep(true);
-    this.kick();
-    while (this.draining) await this.draining;
+  /**
+   * Sweep now (every file) and resolve when everything found so far is imported and (unless
+   * `index: false`) searchable.
+   */
+  async flush(opts: { index?: boolean } = {}): Promise<void> {
+    const hold = opts.index === false;
+    if (hold) this.holdIndex++;
+    try {
+      this.ensureWatching();
+      this.sweep(true);
+      this.kick();
+      while (this.draining) await this.draining;
+    } finally {
+      if (hold) {
+        this.holdIndex--;
+        this.kick(); // the index catches up in the background
+      }
+    }
+  }
+
+  /** How far the deferred search index has got. */
+  indexStatus(): { pending: number; percent: number } {
+    return indexStatus(this.db);
   }
 
   async close(): Promise<void> {
@@ -429,33 +480,54 @@ export class RolloutEngine {
   }
 
   private kick(): void {
-    if (this.draining || this.closed || this.queue.size === 0) return;
+    if (this.draining || this.closed || (this.queue.size === 0 && !this.wantsIndex())) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
-      if (this.queue.size > 0 && !this.closed) this.kick();
+      if ((this.queue.size > 0 || this.wantsIndex()) && !this.closed) this.kick();
     });
   }
 
+  private wantsIndex(): boolean {
+    return this.indexDirty && this.holdIndex === 0;
+  }
+
+  /** Import every queued file; then, with the queue empty, index (an append arriving meanwhile goes first). */
   private async drain(): Promise<void> {
-    while (this.queue.size > 0 && !this.closed) {
+    while (!this.closed) {
+      if (this.queue.size === 0) {
+        if (!this.wantsIndex()) break;
+        try {
+          const r = this.indexer.run(INDEX_SLICE_MS);
+          if (r.done) this.indexDirty = false;
+          if (r.advanced > 0) this.uncheckpointed = true;
+        } catch (err) {
+          this.opts.log(`[search-index] indexing failed: ${(err as Error).message}; retrying with the next import`);
+          this.indexDirty = false;
+        }
+        await yieldToLoop();
+        continue;
+      }
       const file = this.queue.values().next().value as string;
       this.queue.delete(file);
       try {
         const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
+        let history = false;
+        try {
+          history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
+        } catch {
+          // gone: the import says so
+        }
         const res: ImportResult = importFile(this.db, file, {
+          ...(history ? { previewChars: HISTORY_PREVIEW_CHARS } : {}),
           log: this.opts.log,
-          // Short write transactions: the HTTP thread's hook inserts wait for at most one of them
-          // (the dashboard's full-text index made each byte of a batch several times dearer).
+          // Short write transactions: the HTTP thread's hook inserts wait for at most one of them.
           batchBytes: IMPORT_BATCH_BYTES,
+          batchLines: 100_000,
+          pacer: this.pacer,
           onBatch: (change) => {
             this.lastImportAt = new Date().toISOString();
-            // Checkpoint here, on the worker, once per CHECKPOINT_BYTES of input: otherwise
-            // the WAL outgrows the auto-checkpoint threshold and the server's next hook insert on the
-            // HTTP thread pays for copying megabytes of our pages (measured: 130–600 ms stalls;
-            // scripts/bench/rollout.ts). Not after every batch: a history of 50,000 small files
-            // would pay 50,000 checkpoints (each an fsync).
-            this.uncheckpointed += change.bytes ?? CHECKPOINT_BYTES;
-            if (this.uncheckpointed >= CHECKPOINT_BYTES) this.checkpoint();
+            if (change.inserted > 0) this.indexDirty = true;
+            this.uncheckpointed = true;
             const { bytes: _bytes, ...forMain } = change;
             this.opts.onChange(forMain);
           },
@@ -485,7 +557,7 @@ export class RolloutEngine {
       }
       await yieldToLoop(); // let watcher events and messages through between files
     }
-    if (this.uncheckpointed > 0 && !this.closed) this.checkpoint();
+    if (this.uncheckpointed && !this.closed) this.checkpoint();
     this.opts.onStatus?.(this.status());
   }
 
@@ -509,7 +581,7 @@ export class RolloutEngine {
   }
 
   private checkpoint(): void {
-    this.uncheckpointed = 0;
+    this.uncheckpointed = false;
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 

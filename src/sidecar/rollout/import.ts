@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateLargeFields } from '../host/truncate.js';
+import { truncateIfLarge } from '../host/truncate.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState } from '../usage/records.js';
 import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportResult, type TailFormat } from '../tail-import.js';
@@ -128,7 +128,7 @@ function prepare(db: Database.Database): Stmts {
                 if (pre.tool_input !== null) rec.data.tool_input = safeJson(pre.tool_input);
               }
             }
-            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data));
+            ({ json, summary } = eventJsonAndSummary(rec.hookType, rec.data, staged.previewChars));
           }
           const info = s.insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
@@ -167,17 +167,19 @@ interface Staged {
   rec: RolloutRecord;
   json: string | null;
   summary: string | null;
+  /** Longest stored string (ImportOptions.previewChars). */
+  previewChars: number;
 }
 
-function stage(rec: RolloutRecord): Staged {
+function stage(rec: RolloutRecord, previewChars: number): Staged {
   // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
-  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null };
-  return { rec, ...eventJsonAndSummary(rec.hookType, rec.data) };
+  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null, previewChars };
+  return { rec, previewChars, ...eventJsonAndSummary(rec.hookType, rec.data, previewChars) };
 }
 
 /** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
-function eventJsonAndSummary(hookType: string, data: Record<string, unknown>): { json: string; summary: string } {
-  const stored = truncateLargeFields(data);
+function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
+  const stored = truncateIfLarge(data, previewChars);
   return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
 }
 
@@ -191,7 +193,7 @@ const ROLLOUT_FORMAT: TailFormat<ParserState, Staged> = {
   initialState: initialParserState,
   restoreState: (stored) => (typeof stored === 'object' && stored !== null && (stored as ParserState).v === 1 ? (stored as ParserState) : null),
   isInert: isInertLine,
-  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), stage),
+  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stage(r, at.previewChars)),
 };
 
 /**

@@ -217,7 +217,8 @@ function base(state: ParserState, hookEventName: string, pos: LinePos): Obj {
   if (state.cwd) d.cwd = state.cwd;
   if (state.model) d.model = state.model;
   d.__provider = 'codex';
-  d.__rollout = { file: pos.file, line: pos.line };
+  // Where the line is: the timeline detail reads a field cut at import back from it (src/sidecar/host/source-readback.ts).
+  d.__rollout = { file: pos.file, line: pos.line, offset: pos.offset };
   return d;
 }
 
