@@ -224,7 +224,7 @@ describe('boot reconcile', () => {
     await svc.syncHooksOnBoot();
     expect(await svc.removeAllHooks()).toEqual({ claude: { action: 'removed', path: w.claudeFile }, codex: { action: 'removed', path: w.codexFile } });
     expect(await ourCommands(w)).toEqual({ claude: [], codex: [] });
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     await installCodexHooks({ codexHome: w.paths.codexHome, handlerPath: w.codexHandler });
     expect((await svc.removeAllHooks()).codex.action).toBe('removed');
   });
