@@ -160,12 +160,12 @@ async function refresh(): Promise<void> {
     masterOn = (await api.getAgentDashboardEnabled()) === true;
     renderMaster();
     await renderNotifications();
+    await renderTeam();
     const claudeOn = await renderClaude();
     await renderCodex(claudeOn);
   } catch (err) {
     setHint(claude, 'failed', `Failed: ${errorText(err)}`);
   }
-  await renderTeam();
   await refreshDashboard();
 }
 
