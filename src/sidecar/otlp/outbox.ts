@@ -25,7 +25,7 @@ const TOOL_RESULT_SQL = TOOL_RESULT_HOOKS.map((h) => `'${h}'`).join(', ');
 
 /** The shared outbox table (same DDL as the team sync's; whichever starts first creates it). */
 export function ensureOutbox(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS team_outbox (stream TEXT PRIMARY KEY, cursor INTEGER)');
+  db.exec('CREATE TABLE IF NOT EXISTS team_outbox (stream TEXT PRIMARY KEY, cursor INTEGER NOT NULL DEFAULT 0)');
 }
 
 export function readCursor(db: Database.Database, stream: string): number {
