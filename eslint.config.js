@@ -140,7 +140,8 @@ export default tseslint.config(
   {
     files: ['src/sidecar/**'],
     rules: {
-      'no-restricted-imports': ['error', { ...electronBan, patterns: [...electronBan.patterns, { group: ['**/core', '**/core/**'], message: CORE_IN_SIDECAR }] }],
+      // `@opentelemetry/core` (the OTLP export's SDK, an npm package) is not our src/core/.
+      'no-restricted-imports': ['error', { ...electronBan, patterns: [...electronBan.patterns, { group: ['**/core', '**/core/**', '!@opentelemetry/core'], message: CORE_IN_SIDECAR }] }],
       'no-restricted-syntax': ['error', ...electronSyntaxBan, ...dynamicLoads('/(^|\\u002F)core\\u002F/', CORE_IN_SIDECAR)],
     },
   },

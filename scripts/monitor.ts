@@ -5,6 +5,7 @@
 //
 //   npm run monitor                         serve (default)
 //   npm run monitor -- serve --claude on --codex on --port 4820
+//   npm run monitor -- serve --team-db postgres://… --share-text off --otlp-endpoint http://127.0.0.1:4318
 //   npm run monitor -- status
 //   npm run monitor -- enable|disable claude|codex|dashboard
 //
@@ -23,11 +24,19 @@ import type { ToggleResult } from '../src/shared/ipc.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
 import { formatMonitorHealth, readMonitorHealth } from '../src/core/monitor-health.js';
+import { createHeadlessSecretStore } from '../src/core/team-secrets.js';
+import { TEAM_CONSENT_TEXT, teamLaunchEnv } from '../src/core/team-config.js';
+import type { TeamSettingResult } from '../src/shared/ipc.js';
 
 const USAGE = `usage: npm run monitor -- [serve|status|enable <family>|disable <family>] [options]
   families: claude, codex, dashboard
   options:  --data-dir <dir>  --claude-dir <dir>  --codex-home <dir>  --port <n> (0 = any free port)
-            serve only: --claude on|off  --codex on|off   (saved, then applied)`;
+            serve only: --claude on|off  --codex on|off   (saved, then applied)
+                        --team-db <postgres url>|off      push to a team PostgreSQL (off: stop, forget the URL)
+                        --team-view-db <postgres url>|off read-only role for the team view
+                        --share-text on|off               include prompt/output/tool text (default off)
+                        --otlp-endpoint <http url>|off    export OpenTelemetry logs and spans
+            connection strings are kept in <data dir>/team-secrets.json (0600), never in settings.json`;
 
 export interface RunnerContext {
   paths: HostPaths;
@@ -44,8 +53,14 @@ export interface RunnerContext {
 export function createRunner({ paths, port, serving }: { paths: HostPaths; port: number; serving: boolean }): RunnerContext {
   const serverEntry = join(defaultOutDir, 'server', 'index.js');
   const spec = sidecarLaunchSpec({ runtime: 'node', serverEntry, execPath: process.execPath, port, codexHome: paths.codexHome, claudeConfigDir: paths.claudeConfigDir, dbPath: join(paths.dataDir, 'monitor.db') });
-  const manager = createSidecarManager({ ...spec, dataDir: paths.dataDir, log: (line) => console.log(line) });
   const settings = createConfSettings({ cwd: paths.dataDir });
+  const secrets = createHeadlessSecretStore({ dataDir: paths.dataDir });
+  const manager = createSidecarManager({
+    ...spec,
+    launchEnv: teamLaunchEnv({ settings: () => settings.get(), secrets, log: (line) => console.log(line) }),
+    dataDir: paths.dataDir,
+    log: (line) => console.log(line),
+  });
   const service = createHookService({
     settings,
     paths,
@@ -66,6 +81,12 @@ export function createRunner({ paths, port, serving }: { paths: HostPaths; port:
         }
       : undefined,
     getDashboardInfo: () => manager.dashboardInfo(),
+    secrets,
+    onTeamConfigChanged: serving
+      ? async () => {
+          await manager.restart();
+        }
+      : undefined,
   });
   return { paths, ops, service, manager };
 }
@@ -120,14 +141,73 @@ async function printStatus(ctx: RunnerContext): Promise<void> {
     console.log(status.setupHint);
   }
   for (const line of formatMonitorHealth(await readMonitorHealth(paths.dataDir))) console.log(line);
+  for (const line of describeTeam(ops)) console.log(line);
 }
 
-async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: string }): Promise<void> {
+/** The team choices, secrets redacted (src/shared/redact-url.ts). */
+export function describeTeam(ops: AgentMonitorOps): string[] {
+  const t = ops.getTeamSettings();
+  const lines = [
+    `Team sync      ${t.teamSyncEnabled ? 'on' : 'off'}${t.teamDbUrl ? `  (${t.teamDbUrl})` : ''}`,
+    `Team view      ${t.teamViewUrl ?? (t.teamDbUrl ? 'the push URL, read-only' : 'not set')}`,
+    `Shared text    ${t.shareText ? 'on: prompts, answers, commands and tool output leave the machine' : 'off: metadata, tool names, token counts and costs only'}`,
+    `OTLP export    ${t.otlpEndpoint ? `on  (${t.otlpEndpoint})` : 'off'}`,
+    `Team secrets   ${t.secretStorage.where}`,
+  ];
+  if (t.error) lines.push(`Team secrets   PROBLEM: ${t.error}`);
+  return lines;
+}
+
+export interface TeamFlags {
+  teamDb?: string;
+  teamViewDb?: string;
+  shareText?: string;
+  otlpEndpoint?: string;
+}
+
+/** Applies the team flags of `serve` (saved, like --claude/--codex); returns what to print, or throws on a refusal. */
+export async function applyTeamFlags(ops: AgentMonitorOps, flags: TeamFlags): Promise<string[]> {
+  const out: string[] = [];
+  const check = (what: string, r: TeamSettingResult): void => {
+    if (!r.ok) throw new Error(`${what}: ${r.error}`);
+  };
+  if (flags.teamDb !== undefined) {
+    if (flags.teamDb === 'off') {
+      check('--team-db', await ops.setTeamSyncEnabled(false));
+      check('--team-db', await ops.setTeamDbUrl(''));
+      out.push('team sync: off');
+    } else {
+      check('--team-db', await ops.setTeamDbUrl(flags.teamDb));
+      check('--team-db', await ops.setTeamSyncEnabled(true));
+      out.push(`team sync: on (${ops.getTeamSettings().teamDbUrl})`);
+      out.push(`  ${TEAM_CONSENT_TEXT.sync}`);
+    }
+  }
+  if (flags.teamViewDb !== undefined) {
+    check('--team-view-db', await ops.setTeamViewUrl(flags.teamViewDb === 'off' ? '' : flags.teamViewDb));
+    out.push(`team view: ${ops.getTeamSettings().teamViewUrl ?? 'off'}`);
+  }
+  if (flags.shareText !== undefined) {
+    check('--share-text', await ops.setShareText(flags.shareText === 'on'));
+    out.push(`shared text: ${flags.shareText}`);
+    if (flags.shareText === 'on') out.push(`  ${TEAM_CONSENT_TEXT.text}`);
+  }
+  if (flags.otlpEndpoint !== undefined) {
+    check('--otlp-endpoint', await ops.setOtlpEndpoint(flags.otlpEndpoint === 'off' ? '' : flags.otlpEndpoint));
+    out.push(`OTLP export: ${ops.getTeamSettings().otlpEndpoint ?? 'off'}`);
+    if (flags.otlpEndpoint !== 'off') out.push(`  ${TEAM_CONSENT_TEXT.otlp}`);
+  }
+  return out;
+}
+
+async function serve(ctx: RunnerContext, flags: { claude?: string; codex?: string } & TeamFlags): Promise<void> {
   const { ops, manager } = ctx;
   if (!ops.isMasterEnabled()) {
     console.log('Agent Dashboard is disabled in the saved settings; enable it with: npm run monitor -- enable dashboard');
     return;
   }
+  // Saved before the sidecar starts, so its first launch already has them (no restart).
+  for (const line of await applyTeamFlags(ops, flags)) console.log(line);
   await ensureBuilt();
   const snap = await manager.start();
   if (snap.state !== 'running') {
@@ -172,6 +252,10 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: 'string' },
       claude: { type: 'string' },
       codex: { type: 'string' },
+      'team-db': { type: 'string' },
+      'team-view-db': { type: 'string' },
+      'share-text': { type: 'string' },
+      'otlp-endpoint': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -181,9 +265,11 @@ export async function main(argv: string[]): Promise<void> {
   if (arity === undefined) throw usageError(`unknown command "${command}"`);
   if (rest.length !== arity) throw usageError(arity === 0 ? `${command} takes no arguments, got "${rest.join(' ')}"` : `${command} needs exactly one family`);
   if (command !== 'serve' && (values.claude !== undefined || values.codex !== undefined)) throw usageError('--claude and --codex are for serve');
-  for (const [name, value] of [['claude', values.claude], ['codex', values.codex]] as const) {
+  for (const [name, value] of [['claude', values.claude], ['codex', values.codex], ['share-text', values['share-text']]] as const) {
     if (value !== undefined && value !== 'on' && value !== 'off') throw usageError(`--${name} takes on or off`);
   }
+  const teamFlags = (['team-db', 'team-view-db', 'share-text', 'otlp-endpoint'] as const).filter((k) => values[k] !== undefined);
+  if (command !== 'serve' && teamFlags.length > 0) throw usageError(`${teamFlags.map((k) => `--${k}`).join(', ')}: for serve`);
   const env = { ...process.env };
   if (values['data-dir']) env.AGENT_MONITOR_DATA_DIR = values['data-dir'];
   if (values['claude-dir']) env.CLAUDE_CONFIG_DIR = values['claude-dir'];
@@ -197,7 +283,14 @@ export async function main(argv: string[]): Promise<void> {
   const family = rest[0];
   switch (command) {
     case 'serve':
-      return serve(ctx, { claude: values.claude, codex: values.codex });
+      return serve(ctx, {
+        claude: values.claude,
+        codex: values.codex,
+        teamDb: values['team-db'],
+        teamViewDb: values['team-view-db'],
+        shareText: values['share-text'],
+        otlpEndpoint: values['otlp-endpoint'],
+      });
     case 'status':
       return printStatus(ctx);
     case 'enable':

@@ -9,7 +9,9 @@
  */
 import { formatCodexSetupHint, type HookService } from './hook-service.js';
 import type { SettingsBackend } from './settings.js';
-import { MASTER_DISABLED_ERROR, type CodexStatusPayload, type DashboardInfo, type ToggleResult } from '../shared/ipc.js';
+import { MASTER_DISABLED_ERROR, type CodexStatusPayload, type DashboardInfo, type TeamSettingResult, type TeamSettings, type ToggleResult } from '../shared/ipc.js';
+import { checkOtlpEndpoint, checkPostgresUrl, teamSettingsView } from './team-config.js';
+import { createMemorySecretStore, type TeamSecretStore } from './team-secrets.js';
 
 export type { FamilyOutcome, HookService } from './hook-service.js';
 export type ReconcileOutcome = Awaited<ReturnType<HookService['syncHooksOnBoot']>>;
@@ -24,6 +26,13 @@ export interface AgentMonitorOpsOptions {
   onMasterChanged?: (enabled: boolean) => Promise<void> | void;
   /** The sidecar's dashboard URL and state; absent = no sidecar managed by this process. */
   getDashboardInfo?: () => DashboardInfo;
+  /** Where the team connection strings live (src/core/team-secrets.ts); default: memory only. */
+  secrets?: TeamSecretStore;
+  /**
+   * Called after a team choice was persisted: the sidecar reads them from its environment at
+   * launch, so a running one is restarted (src/core/sidecar-manager.ts `restart`).
+   */
+  onTeamConfigChanged?: () => Promise<void> | void;
 }
 
 export interface AgentMonitorOps {
@@ -38,6 +47,12 @@ export interface AgentMonitorOps {
   getDashboardUrl(): DashboardInfo;
   getNotificationsEnabled(): boolean;
   setNotificationsEnabled(enabled: boolean): Promise<ToggleResult>;
+  getTeamSettings(): TeamSettings;
+  setTeamSyncEnabled(enabled: boolean): Promise<TeamSettingResult>;
+  setTeamDbUrl(url: string): Promise<TeamSettingResult>;
+  setTeamViewUrl(url: string): Promise<TeamSettingResult>;
+  setShareText(enabled: boolean): Promise<TeamSettingResult>;
+  setOtlpEndpoint(url: string): Promise<TeamSettingResult>;
 }
 
 export function errorMessage(err: unknown): string {
@@ -56,6 +71,8 @@ export function createAgentMonitorOps({
   settings,
   onMasterChanged,
   getDashboardInfo,
+  secrets = createMemorySecretStore(),
+  onTeamConfigChanged,
 }: AgentMonitorOpsOptions): AgentMonitorOps {
   const isMasterEnabled = (): boolean => settings.get().agentMonitorEnabled === true;
   const disabled = (): ToggleResult => ({ ok: false, enabled: false, error: MASTER_DISABLED_ERROR });
@@ -67,6 +84,36 @@ export function createAgentMonitorOps({
     } catch (err) {
       return { ok: false, enabled: current(), error: errorMessage(err) };
     }
+  }
+
+  const teamView = (): TeamSettings => teamSettingsView(settings.get(), secrets);
+
+  /**
+   * A team change: gated on the master flag, persisted by `apply` (which throws a message for the
+   * user on bad input, storing nothing), then the sidecar restarted so its environment follows.
+   */
+  async function teamChange(apply: () => void): Promise<TeamSettingResult> {
+    const fail = (error: string): TeamSettingResult => {
+      let view: TeamSettings;
+      try {
+        view = teamView();
+      } catch (err) {
+        view = { teamSyncEnabled: false, shareText: false, otlpEndpoint: null, teamDbUrl: null, teamViewUrl: null, secretStorage: secrets.info(), error: errorMessage(err) };
+      }
+      return { ok: false, error, settings: view };
+    };
+    if (!isMasterEnabled()) return fail(MASTER_DISABLED_ERROR);
+    try {
+      apply();
+    } catch (err) {
+      return fail(errorMessage(err));
+    }
+    try {
+      await onTeamConfigChanged?.();
+    } catch (err) {
+      return fail(`Saved, but the monitor could not restart with it: ${errorMessage(err)}`);
+    }
+    return { ok: true, settings: teamView() };
   }
 
   return {
@@ -127,5 +174,24 @@ export function createAgentMonitorOps({
         return Promise.resolve({ ok: true, enabled });
       }, () => settings.get().notificationsEnabled);
     },
+    getTeamSettings: teamView,
+    setTeamSyncEnabled: (enabled) =>
+      teamChange(() => {
+        if (enabled && !secrets.get().teamDbUrl) throw new Error('Enter the team database connection string first; team sync needs somewhere to push to.');
+        settings.set({ teamSyncEnabled: enabled });
+      }),
+    setTeamDbUrl: (url) =>
+      teamChange(() => {
+        const v = checkPostgresUrl(url, 'The team database connection string');
+        secrets.set({ teamDbUrl: v || null });
+        // No URL, no sync: clearing it turns the sync off rather than leaving a switch that cannot work.
+        if (!v && settings.get().teamSyncEnabled) settings.set({ teamSyncEnabled: false });
+      }),
+    setTeamViewUrl: (url) =>
+      teamChange(() => {
+        secrets.set({ teamViewUrl: checkPostgresUrl(url, 'The team view connection string') || null });
+      }),
+    setShareText: (enabled) => teamChange(() => settings.set({ shareText: enabled })),
+    setOtlpEndpoint: (url) => teamChange(() => settings.set({ otlpEndpoint: checkOtlpEndpoint(url) })),
   };
 }

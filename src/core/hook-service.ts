@@ -169,7 +169,7 @@ export function createHookService({
   }
 
   /** Persist first; if even that fails, report the intent that is actually stored. */
-  function persist(patch: Partial<MonitorSettings>, key: keyof MonitorSettings): ToggleResult | null {
+  function persist(patch: Partial<MonitorSettings>, key: 'hooksEnabled' | 'codexOptIn'): ToggleResult | null {
     try {
       settings.set(patch);
       return null;

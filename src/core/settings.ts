@@ -1,6 +1,8 @@
 /**
- * The consent model (docs/contracts.md "Consent model"): three flags with one JSON schema, stored by `conf` when
- * headless and by electron-store (built by the Electron main from the same schema) in the app.
+ * The consent model (docs/contracts.md "Consent model"): the flags and the team choices with one
+ * JSON schema, stored by `conf` when headless and by electron-store (built by the Electron main
+ * from the same schema) in the app. Connection strings are secrets and never live here: see
+ * src/core/team-secrets.ts.
  */
 import path from 'node:path';
 import Conf from 'conf';
@@ -14,7 +16,16 @@ export interface MonitorSettings {
   codexOptIn: boolean;
   /** Desktop notifications when a session starts needing the user (src/electron-main/attention-notifier.ts). */
   notificationsEnabled: boolean;
+  /** Push sessions, events and token/cost facts to the team's PostgreSQL (its URL is a secret). Off by default. */
+  teamSyncEnabled: boolean;
+  /** Include prompt, output and tool-input text in the team sync and the OTLP export. Off by default. */
+  shareText: boolean;
+  /** OTLP/HTTP receiver base URL (`http://127.0.0.1:4318`); '' = the OpenTelemetry export is off. */
+  otlpEndpoint: string;
 }
+
+type SettingSchema = { type: 'boolean'; default: boolean } | { type: 'string'; default: string; maxLength: number };
+type SchemaFor<T> = { [K in keyof T]: T[K] extends boolean ? { type: 'boolean'; default: boolean } : { type: 'string'; default: string; maxLength: number } };
 
 /**
  * The `schema` option of conf and electron-store (the `properties` of the root schema), and the
@@ -25,7 +36,10 @@ export const SETTINGS_SCHEMA = {
   hooksEnabled: { type: 'boolean', default: false },
   codexOptIn: { type: 'boolean', default: false },
   notificationsEnabled: { type: 'boolean', default: true },
-} as const satisfies Record<keyof MonitorSettings, { type: 'boolean'; default: boolean }>;
+  teamSyncEnabled: { type: 'boolean', default: false },
+  shareText: { type: 'boolean', default: false },
+  otlpEndpoint: { type: 'string', default: '', maxLength: 2048 },
+} as const satisfies SchemaFor<MonitorSettings>;
 
 export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA) as (keyof MonitorSettings)[];
 
@@ -51,26 +65,42 @@ export class SettingsError extends Error {
   }
 }
 
-/** Rejects anything but known keys with boolean values, before anything is stored. */
+const schemaOf = (k: keyof MonitorSettings): SettingSchema => SETTINGS_SCHEMA[k];
+
+function fits(k: keyof MonitorSettings, v: unknown): boolean {
+  const schema = schemaOf(k);
+  if (schema.type === 'boolean') return typeof v === 'boolean';
+  return typeof v === 'string' && v.length <= schema.maxLength;
+}
+
+/** Rejects anything but known keys with values of their type, before anything is stored. */
 export function validateSettingsPatch(patch: unknown): Partial<MonitorSettings> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new TypeError('Expected a settings object');
-  const out: Partial<MonitorSettings> = {};
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (!(SETTINGS_KEYS as readonly string[]).includes(k)) throw new TypeError(`Unknown setting \`${k}\``);
-    if (typeof v !== 'boolean') throw new TypeError(`Setting \`${k}\` must be a boolean, got ${typeof v}`);
-    out[k as keyof MonitorSettings] = v;
+    const key = k as keyof MonitorSettings;
+    if (!fits(key, v)) {
+      const schema = schemaOf(key);
+      throw new TypeError(
+        schema.type === 'boolean'
+          ? `Setting \`${k}\` must be a boolean, got ${typeof v}`
+          : `Setting \`${k}\` must be a string of at most ${schema.maxLength} characters, got ${typeof v === 'string' ? `${v.length} characters` : typeof v}`,
+      );
+    }
+    out[k] = v;
   }
   return out;
 }
 
-/** Picks the three flags out of a stored object, defaults filling gaps. */
+/** Picks the known settings out of a stored object, defaults filling gaps (and values of the wrong type). */
 export function normalizeSettings(stored: Partial<Record<string, unknown>>): MonitorSettings {
-  const out = { ...SETTINGS_DEFAULTS };
+  const out: Record<string, unknown> = { ...SETTINGS_DEFAULTS };
   for (const k of SETTINGS_KEYS) {
     const v = stored[k];
-    if (typeof v === 'boolean') out[k] = v;
+    if (fits(k, v)) out[k] = v;
   }
-  return out;
+  return out as unknown as MonitorSettings;
 }
 
 /** What conf and electron-store have in common, as far as the settings need. */

@@ -48,6 +48,11 @@ export interface SidecarManagerOptions {
   args: string[];
   /** Extra environment (AGENT_MONITOR_PORT, CODEX_HOME, ELECTRON_RUN_AS_NODE, …), on top of process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * More environment, read at every launch (the team choices and their connection strings:
+   * src/core/team-config.ts `teamEnv`), so a restart picks up what changed. Wins over `env`.
+   */
+  launchEnv?: () => NodeJS.ProcessEnv;
   /** The data dir; passed to the child as AGENT_MONITOR_DATA_DIR; runtime.json is read from here. */
   dataDir: string;
   cwd?: string;
@@ -75,6 +80,11 @@ export interface SidecarManager {
   start(): Promise<SidecarSnapshot>;
   /** SIGTERM, wait `stopGraceMs`, SIGKILL; cancels pending restarts. Resolves once the child is gone. */
   stop(): Promise<void>;
+  /**
+   * Stops a child that is running (or starting, or waiting to restart) and starts a new one, so
+   * it gets a fresh `launchEnv`. A manager that is idle or stopped stays so (resolves its snapshot).
+   */
+  restart(): Promise<SidecarSnapshot>;
   state(): SidecarState;
   snapshot(): SidecarSnapshot;
   dashboardInfo(): DashboardInfo;
@@ -178,6 +188,7 @@ export function createSidecarManager({
   command,
   args,
   env = {},
+  launchEnv,
   dataDir,
   cwd,
   healthTimeoutMs = 15_000,
@@ -270,7 +281,7 @@ export function createSidecarManager({
     setState('starting');
     const proc = spawn(command, args, {
       cwd,
-      env: { ...process.env, ...env, AGENT_MONITOR_DATA_DIR: dataDir },
+      env: { ...process.env, ...env, ...launchEnv?.(), AGENT_MONITOR_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
@@ -404,6 +415,12 @@ export function createSidecarManager({
       child = null;
       runtime = null;
       setState('stopped');
+    },
+    async restart() {
+      if (state === 'idle' || state === 'stopped' || state === 'unavailable') return snapshot();
+      log('[sidecar] restarting to apply changed settings');
+      await manager.stop();
+      return manager.start();
     },
     state: () => state,
     snapshot,

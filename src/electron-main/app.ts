@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
 import { detectCodexVersion } from '../core/codex-diagnostics.js';
 import { createHookService } from '../core/hook-service.js';
 import { defaultPaths } from '../core/paths.js';
@@ -18,6 +18,8 @@ import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type S
 import { navigationDecision, secureWebPreferences } from './window-security.js';
 import { startAttentionFeed, type AttentionFeed } from '../core/attention-feed.js';
 import { createAttentionNotifier } from './attention-notifier.js';
+import { createSafeStorageSecretStore } from './safe-secrets.js';
+import { teamLaunchEnv } from '../core/team-config.js';
 
 // dist/main.cjs → the app root is dist/'s parent. (__dirname exists: this file ships as CommonJS.)
 const files = shellFiles({ appRoot: path.resolve(__dirname, '..') });
@@ -65,6 +67,8 @@ async function boot(): Promise<SidecarManager> {
   const dataDir = electronDataDir({ userData: app.getPath('userData'), env });
   const { claudeConfigDir, codexHome } = defaultPaths({ env, homedir: app.getPath('home'), platform: process.platform });
   const settings = createElectronStoreSettings({ cwd: dataDir });
+  // Team connection strings: encrypted with the OS keychain, never in settings.json (safe-secrets.ts).
+  const secrets = createSafeStorageSecretStore({ dataDir, safeStorage });
   const sidecar = createSidecarManager({
     // Electron's own binary as Node. better-sqlite3 must be rebuilt for Electron's ABI and the
     // RunAsNode fuse must stay enabled in a packaged app (README "Packaging").
@@ -76,6 +80,8 @@ async function boot(): Promise<SidecarManager> {
       codexHome,
       claudeConfigDir,
     }),
+    // The team choices reach the sidecar as environment, read at every (re)start.
+    launchEnv: teamLaunchEnv({ settings: () => settings.get(), secrets, log }),
     dataDir,
     log,
   });
@@ -95,6 +101,10 @@ async function boot(): Promise<SidecarManager> {
     onMasterChanged: async (enabled) => {
       if (enabled) await sidecar.start();
       else await sidecar.stop();
+    },
+    secrets,
+    onTeamConfigChanged: async () => {
+      await sidecar.restart();
     },
   });
   const win = createWindow({ sidecarUrl: () => sidecar.snapshot().url });

@@ -6,11 +6,12 @@
  * Main trusts nothing (a compromised renderer gets no further than these checks):
  *  - handlers are registered idempotently (removeHandler first);
  *  - every call's sender frame must be our renderer (isTrustedSender), else the invoke rejects;
- *  - setter arguments must be a boolean; anything else is rejected with an error, never coerced;
+ *  - setter arguments must be a boolean (a string for the team URLs); anything else is rejected
+ *    with an error, never coerced;
  *  - everything but the master flag itself is gated on the master flag (agent-monitor-ops.ts).
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { AgentMonitorChannel, type AgentMonitorChannelKey, type AgentMonitorIpcContract, type ToggleResult } from '../shared/ipc.js';
+import { AgentMonitorChannel, type AgentMonitorChannelKey, type AgentMonitorIpcContract, type TeamSettingResult, type ToggleResult } from '../shared/ipc.js';
 import { createAgentMonitorOps, type AgentMonitorOps, type AgentMonitorOpsOptions } from '../core/agent-monitor-ops.js';
 
 /** The part of IpcMainInvokeEvent the sender check reads (a plain object in tests). */
@@ -65,6 +66,22 @@ function booleanSetter(set: (enabled: boolean) => Promise<ToggleResult>, current
   };
 }
 
+export function invalidStringError(value: unknown): string {
+  const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `Expected a string, got ${got}. Nothing was changed.`;
+}
+
+/** Wraps a team setter: exactly one argument of `kind`, else `{ok:false}` with the current team settings. */
+function teamSetter<T extends boolean | string>(kind: 'boolean' | 'string', set: (value: T) => Promise<TeamSettingResult>, ops: AgentMonitorOps) {
+  return (args: unknown[]): Promise<TeamSettingResult> | TeamSettingResult => {
+    if (args.length !== 1 || typeof args[0] !== kind) {
+      const got = args.length === 1 ? args[0] : `${args.length} arguments`;
+      return { ok: false, error: kind === 'boolean' ? invalidBooleanError(got) : invalidStringError(got), settings: ops.getTeamSettings() };
+    }
+    return set(args[0] as T);
+  };
+}
+
 function buildHandlers(ops: AgentMonitorOps): { [K in AgentMonitorChannelKey]: Handler<K> } {
   return {
     getHooksEnabled: () => ops.getHooksEnabled(),
@@ -77,6 +94,12 @@ function buildHandlers(ops: AgentMonitorOps): { [K in AgentMonitorChannelKey]: H
     getDashboardUrl: () => ops.getDashboardUrl(),
     getNotificationsEnabled: () => ops.getNotificationsEnabled(),
     setNotificationsEnabled: booleanSetter((enabled) => ops.setNotificationsEnabled(enabled), () => ops.getNotificationsEnabled()),
+    getTeamSettings: () => ops.getTeamSettings(),
+    setTeamSyncEnabled: teamSetter<boolean>('boolean', (v) => ops.setTeamSyncEnabled(v), ops),
+    setTeamDbUrl: teamSetter<string>('string', (v) => ops.setTeamDbUrl(v), ops),
+    setTeamViewUrl: teamSetter<string>('string', (v) => ops.setTeamViewUrl(v), ops),
+    setShareText: teamSetter<boolean>('boolean', (v) => ops.setShareText(v), ops),
+    setOtlpEndpoint: teamSetter<string>('string', (v) => ops.setOtlpEndpoint(v), ops),
   };
 }
 
@@ -115,6 +138,12 @@ export function registerAgentMonitorIpc({
   register('getDashboardUrl', AgentMonitorChannel.getDashboardUrl);
   register('getNotificationsEnabled', AgentMonitorChannel.getNotificationsEnabled);
   register('setNotificationsEnabled', AgentMonitorChannel.setNotificationsEnabled);
+  register('getTeamSettings', AgentMonitorChannel.getTeamSettings);
+  register('setTeamSyncEnabled', AgentMonitorChannel.setTeamSyncEnabled);
+  register('setTeamDbUrl', AgentMonitorChannel.setTeamDbUrl);
+  register('setTeamViewUrl', AgentMonitorChannel.setTeamViewUrl);
+  register('setShareText', AgentMonitorChannel.setShareText);
+  register('setOtlpEndpoint', AgentMonitorChannel.setOtlpEndpoint);
   return {
     ops,
     unregister: () => {

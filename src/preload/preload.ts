@@ -21,6 +21,12 @@ const api: AgentMonitorApi = {
   getDashboardUrl: () => ipcRenderer.invoke(AgentMonitorChannel.getDashboardUrl),
   getNotificationsEnabled: () => ipcRenderer.invoke(AgentMonitorChannel.getNotificationsEnabled),
   setNotificationsEnabled: (enabled) => ipcRenderer.invoke(AgentMonitorChannel.setNotificationsEnabled, enabled),
+  getTeamSettings: () => ipcRenderer.invoke(AgentMonitorChannel.getTeamSettings),
+  setTeamSyncEnabled: (enabled) => ipcRenderer.invoke(AgentMonitorChannel.setTeamSyncEnabled, enabled),
+  setTeamDbUrl: (url) => ipcRenderer.invoke(AgentMonitorChannel.setTeamDbUrl, url),
+  setTeamViewUrl: (url) => ipcRenderer.invoke(AgentMonitorChannel.setTeamViewUrl, url),
+  setShareText: (enabled) => ipcRenderer.invoke(AgentMonitorChannel.setShareText, enabled),
+  setOtlpEndpoint: (url) => ipcRenderer.invoke(AgentMonitorChannel.setOtlpEndpoint, url),
   onOpenInDashboard: (listener) => {
     // Hand the page only the URL string, never the IpcRendererEvent (it carries `sender`).
     const handler = (_event: IpcRendererEvent, url: unknown): void => {

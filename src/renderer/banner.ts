@@ -7,7 +7,7 @@
  * method per IPC channel of src/shared/ipc.ts, typed by src/shared/ambient.d.ts.
  * test/electron-main/wiring.test.ts reads the bundled code's calls on it.
  */
-import type { AgentMonitorApi, DashboardInfo, ToggleResult } from '../shared/ipc.js';
+import type { AgentMonitorApi, DashboardInfo, TeamSettingResult, TeamSettings, ToggleResult } from '../shared/ipc.js';
 
 const api: AgentMonitorApi = window.agentMonitor;
 const AGENTS_ROUTE = '#/settings/agents';
@@ -160,12 +160,109 @@ async function refresh(): Promise<void> {
     masterOn = (await api.getAgentDashboardEnabled()) === true;
     renderMaster();
     await renderNotifications();
+    await renderTeam();
     const claudeOn = await renderClaude();
     await renderCodex(claudeOn);
   } catch (err) {
     setHint(claude, 'failed', `Failed: ${errorText(err)}`);
   }
   await refreshDashboard();
+}
+
+// ---- beyond this machine: team sync, shared text, OTLP --------------------------------------
+
+const teamSync: Row = { box: $<HTMLInputElement>('teamSyncEnabled'), hint: $('teamSyncHint'), row: $('teamSyncRow') };
+const shareText: Row = { box: $<HTMLInputElement>('shareTextEnabled'), hint: $('shareTextHint'), row: $('shareTextRow') };
+const otlpHint = $('otlpHint');
+const teamNote = $('teamSecretsNote');
+const urlFields = [
+  { input: $<HTMLInputElement>('teamDbUrl'), save: $<HTMLButtonElement>('teamDbUrlSave'), clear: $<HTMLButtonElement>('teamDbUrlClear'), call: (v: string) => api.setTeamDbUrl(v) },
+  { input: $<HTMLInputElement>('teamViewUrl'), save: $<HTMLButtonElement>('teamViewUrlSave'), clear: $<HTMLButtonElement>('teamViewUrlClear'), call: (v: string) => api.setTeamViewUrl(v) },
+  { input: $<HTMLInputElement>('otlpEndpoint'), save: $<HTMLButtonElement>('otlpEndpointSave'), clear: $<HTMLButtonElement>('otlpEndpointClear'), call: (v: string) => api.setOtlpEndpoint(v) },
+] as const;
+
+function showTeam(t: TeamSettings): void {
+  teamSync.box.checked = t.teamSyncEnabled;
+  shareText.box.checked = t.shareText;
+  for (const row of [teamSync, shareText]) setEnabled(row, masterOn);
+  for (const f of urlFields) {
+    f.input.disabled = f.save.disabled = f.clear.disabled = !masterOn;
+    f.input.value = ''; // a secret typed here is sent once and never kept in the page
+  }
+  const [db, view, otlp] = urlFields;
+  db.input.placeholder = t.teamDbUrl ?? 'postgres://user:password@host:5432/db?sslmode=require';
+  view.input.placeholder = t.teamViewUrl ?? 'optional: postgres://reader:password@host:5432/db';
+  otlp.input.placeholder = t.otlpEndpoint ?? 'http://127.0.0.1:4318';
+  if (!masterOn) {
+    setHint(teamSync, 'blocked', ENABLE_IN_SETTINGS);
+    setHint(shareText, 'blocked', ENABLE_IN_SETTINGS);
+  } else {
+    setHint(
+      teamSync,
+      t.teamSyncEnabled ? 'on' : 'off',
+      t.teamSyncEnabled ? `On: pushing to \`${t.teamDbUrl ?? '?'}\`.` : t.teamDbUrl ? 'Off: nothing is pushed.' : 'Off: enter a connection string below, save, then turn it on.',
+    );
+    setHint(shareText, t.shareText ? 'on' : 'off', t.shareText ? 'On: text is included.' : 'Off: no prompt, output or command text leaves the machine.');
+  }
+  otlpHint.dataset.state = t.otlpEndpoint ? 'on' : 'off';
+  otlpHint.replaceChildren();
+  const s = document.createElement('span');
+  s.className = 'status';
+  richText(s, t.otlpEndpoint ? `On: exporting to \`${t.otlpEndpoint}\`.` : 'Off: nothing is exported. Enter an endpoint and save to turn it on.');
+  otlpHint.appendChild(s);
+  teamNote.dataset.state = t.error || !t.secretStorage.available ? 'failed' : 'ok';
+  teamNote.textContent = t.error ?? (t.secretStorage.available ? `Connection strings are kept in ${t.secretStorage.where}; they are shown here only with the password masked.` : t.secretStorage.error ?? 'Connection strings cannot be stored here.');
+}
+
+async function renderTeam(): Promise<void> {
+  try {
+    showTeam(await api.getTeamSettings());
+  } catch (err) {
+    teamNote.dataset.state = 'failed';
+    teamNote.textContent = `Failed: ${errorText(err)}`;
+  }
+}
+
+/** One team call at a time, like the toggles; the result's settings are what main now holds. */
+async function teamCall(call: () => Promise<TeamSettingResult>, where: HTMLElement): Promise<void> {
+  if (busy) return;
+  busy = true;
+  let result: TeamSettingResult | null = null;
+  try {
+    result = await call();
+  } catch (err) {
+    teamNote.dataset.state = 'failed';
+    teamNote.textContent = `Failed: ${errorText(err)}`;
+  }
+  busy = false;
+  if (!result) return renderTeam();
+  showTeam(result.settings);
+  if (!result.ok) {
+    teamNote.dataset.state = 'failed';
+    teamNote.textContent = `Failed: ${result.error}`;
+  }
+  where.focus();
+  void refreshDashboard(); // a restart of the monitor shows in the pill
+}
+
+teamSync.box.addEventListener('change', () => void teamCall(() => api.setTeamSyncEnabled(teamSync.box.checked), teamSync.box));
+shareText.box.addEventListener('change', () => void teamCall(() => api.setShareText(shareText.box.checked), shareText.box));
+for (const f of urlFields) {
+  const save = (): void => {
+    if (f.input.value.trim() === '') {
+      // An empty Save would silently forget what is stored: clearing is its own button.
+      teamNote.dataset.state = 'failed';
+      teamNote.textContent = 'Type a value first (Clear removes the stored one).';
+      f.input.focus();
+      return;
+    }
+    void teamCall(() => f.call(f.input.value), f.input);
+  };
+  f.save.addEventListener('click', save);
+  f.clear.addEventListener('click', () => void teamCall(() => f.call(''), f.input));
+  f.input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') save();
+  });
 }
 
 // ---- toggles -------------------------------------------------------------------------------

@@ -29,6 +29,17 @@ export const AgentMonitorChannel = {
   /** Desktop notifications when a session needs the user (`notificationsEnabled`). Gated on the master flag. */
   getNotificationsEnabled: 'desktop:get-agent-monitor-notifications-enabled',
   setNotificationsEnabled: 'desktop:set-agent-monitor-notifications-enabled',
+  /**
+   * The team choices (docs/contracts.md "Team settings"): sync to PostgreSQL, shared text, OTLP
+   * endpoint. The getter returns connection strings only redacted; the secrets never reach the
+   * renderer. Setters are gated on the master flag and restart a running sidecar.
+   */
+  getTeamSettings: 'desktop:get-agent-monitor-team-settings',
+  setTeamSyncEnabled: 'desktop:set-agent-monitor-team-sync-enabled',
+  setTeamDbUrl: 'desktop:set-agent-monitor-team-db-url',
+  setTeamViewUrl: 'desktop:set-agent-monitor-team-view-url',
+  setShareText: 'desktop:set-agent-monitor-share-text',
+  setOtlpEndpoint: 'desktop:set-agent-monitor-otlp-endpoint',
 } as const;
 
 export type AgentMonitorChannelKey = keyof typeof AgentMonitorChannel;
@@ -108,6 +119,24 @@ export interface DashboardInfo {
   error?: string;
 }
 
+/** The team choices as the Settings page sees them: secrets only redacted (src/shared/redact-url.ts). */
+export interface TeamSettings {
+  teamSyncEnabled: boolean;
+  shareText: boolean;
+  /** The OTLP/HTTP endpoint (redacted); null = the export is off. */
+  otlpEndpoint: string | null;
+  /** The push connection string with its password masked; null = none stored. */
+  teamDbUrl: string | null;
+  /** The team view's read-only connection string, masked; null = the view uses the push URL read-only. */
+  teamViewUrl: string | null;
+  /** Where connection strings are kept, and whether they can be stored at all. */
+  secretStorage: { available: boolean; where: string; error?: string };
+  /** Why the stored values could not be read, when they could not. */
+  error?: string;
+}
+
+export type TeamSettingResult = { ok: true; settings: TeamSettings } | { ok: false; error: string; settings: TeamSettings };
+
 /** What each invoke channel takes and returns. Getters take no argument. */
 export interface AgentMonitorIpcContract {
   [AgentMonitorChannel.getHooksEnabled]: { arg: void; result: boolean };
@@ -120,6 +149,12 @@ export interface AgentMonitorIpcContract {
   [AgentMonitorChannel.getDashboardUrl]: { arg: void; result: DashboardInfo };
   [AgentMonitorChannel.getNotificationsEnabled]: { arg: void; result: boolean };
   [AgentMonitorChannel.setNotificationsEnabled]: { arg: boolean; result: ToggleResult };
+  [AgentMonitorChannel.getTeamSettings]: { arg: void; result: TeamSettings };
+  [AgentMonitorChannel.setTeamSyncEnabled]: { arg: boolean; result: TeamSettingResult };
+  [AgentMonitorChannel.setTeamDbUrl]: { arg: string; result: TeamSettingResult };
+  [AgentMonitorChannel.setTeamViewUrl]: { arg: string; result: TeamSettingResult };
+  [AgentMonitorChannel.setShareText]: { arg: boolean; result: TeamSettingResult };
+  [AgentMonitorChannel.setOtlpEndpoint]: { arg: string; result: TeamSettingResult };
 }
 
 /**
@@ -138,6 +173,15 @@ export interface AgentMonitorApi {
   getDashboardUrl(): Promise<DashboardInfo>;
   getNotificationsEnabled(): Promise<boolean>;
   setNotificationsEnabled(enabled: boolean): Promise<ToggleResult>;
+  getTeamSettings(): Promise<TeamSettings>;
+  setTeamSyncEnabled(enabled: boolean): Promise<TeamSettingResult>;
+  /** A postgres:// URL; '' clears it (and turns the sync off). */
+  setTeamDbUrl(url: string): Promise<TeamSettingResult>;
+  /** A postgres:// URL of a read-only role; '' clears it. */
+  setTeamViewUrl(url: string): Promise<TeamSettingResult>;
+  setShareText(enabled: boolean): Promise<TeamSettingResult>;
+  /** An http(s) URL; '' turns the export off. */
+  setOtlpEndpoint(url: string): Promise<TeamSettingResult>;
   /** Subscribe to AgentMonitorEvent.openInDashboard; returns an unsubscribe function. */
   onOpenInDashboard(listener: (url: string) => void): () => void;
 }

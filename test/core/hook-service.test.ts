@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CLAUDE_HOOK_EVENTS, installClaudeHooks, readClaudeHooks } from '../../src/core/claude-hooks.js';
 import { CODEX_HOOK_EVENTS, installCodexHooks, readCodexHooks } from '../../src/core/codex-hooks.js';
 import { createHookService, formatCodexSetupHint, type HookService } from '../../src/core/hook-service.js';
-import { createConfSettings, createMemorySettings, type MonitorSettings, type SettingsBackend } from '../../src/core/settings.js';
+import { createConfSettings, createMemorySettings, SETTINGS_DEFAULTS, type MonitorSettings, type SettingsBackend } from '../../src/core/settings.js';
 import type { CodexStatus } from '../../src/shared/ipc.js';
 import { createTempDirectory, exists, readText } from './_helpers.js';
 
@@ -58,7 +58,7 @@ async function ourCommands(w: World): Promise<{ claude: string[]; codex: string[
 
 describe('every combination of the three flags → the expected files after boot', () => {
   const combos: MonitorSettings[] = [];
-  for (const agentMonitorEnabled of [false, true]) for (const hooksEnabled of [false, true]) for (const codexOptIn of [false, true]) combos.push({ agentMonitorEnabled, hooksEnabled, codexOptIn, notificationsEnabled: true });
+  for (const agentMonitorEnabled of [false, true]) for (const hooksEnabled of [false, true]) for (const codexOptIn of [false, true]) combos.push({ ...SETTINGS_DEFAULTS, agentMonitorEnabled, hooksEnabled, codexOptIn, notificationsEnabled: true });
 
   it.each(combos)('master=$agentMonitorEnabled hooks=$hooksEnabled codex=$codexOptIn', async (flags) => {
     const w = await world();
@@ -150,7 +150,7 @@ describe('toggles', () => {
   it('a settings store that cannot persist reports ok:false with the stored intent and touches no file', async () => {
     const w = await world();
     const broken: SettingsBackend = {
-      get: () => ({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true }),
+      get: () => ({ ...SETTINGS_DEFAULTS, agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true }),
       set: () => {
         throw new Error('disk full');
       },
@@ -224,7 +224,7 @@ describe('boot reconcile', () => {
     await svc.syncHooksOnBoot();
     expect(await svc.removeAllHooks()).toEqual({ claude: { action: 'removed', path: w.claudeFile }, codex: { action: 'removed', path: w.codexFile } });
     expect(await ourCommands(w)).toEqual({ claude: [], codex: [] });
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     await installCodexHooks({ codexHome: w.paths.codexHome, handlerPath: w.codexHandler });
     expect((await svc.removeAllHooks()).codex.action).toBe('removed');
   });

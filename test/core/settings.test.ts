@@ -9,7 +9,7 @@ describe('conf settings', () => {
   it('starts with the defaults and stores them in <dataDir>/settings.json', async () => {
     const dir = path.join(await createTempDirectory('set-'), 'data');
     const s = createConfSettings({ cwd: dir });
-    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
+    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     expect(SETTINGS_DEFAULTS).toEqual(s.get());
     expect(await readdir(dir)).toEqual(['settings.json']);
     expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual(SETTINGS_DEFAULTS);
@@ -20,8 +20,8 @@ describe('conf settings', () => {
     await writeFile(path.join(dir, 'settings.json'), JSON.stringify({ hostOwned: 'x', hooksEnabled: true }));
     const s = createConfSettings({ cwd: dir });
     s.set({ codexOptIn: true });
-    expect(createConfSettings({ cwd: dir }).get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
-    expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual({ hostOwned: 'x', agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(createConfSettings({ cwd: dir }).get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
+    expect(JSON.parse(await readText(path.join(dir, 'settings.json')))).toEqual({ hostOwned: 'x', agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
   });
 
   it('rejects non-boolean and unknown values before storing', async () => {
@@ -59,7 +59,7 @@ describe('conf settings', () => {
   });
 
   it('the schema carries the defaults: dashboard on, tracking off until the user consents, notifications on once it does', () => {
-    expect(SETTINGS_DEFAULTS).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
+    expect(SETTINGS_DEFAULTS).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     expect(Object.keys(SETTINGS_SCHEMA)).toEqual(Object.keys(SETTINGS_DEFAULTS));
     expect(Object.isFrozen(SETTINGS_DEFAULTS)).toBe(true);
   });
@@ -68,7 +68,7 @@ describe('conf settings', () => {
 describe('memory settings', () => {
   it('behaves like the conf backend', () => {
     const s = createMemorySettings({ hooksEnabled: true });
-    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true });
+    expect(s.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     s.set({ agentMonitorEnabled: false });
     expect(s.get().agentMonitorEnabled).toBe(false);
   });

@@ -17,7 +17,15 @@ export const electronState = {
   notifications: [] as MockNotification[],
   notificationsSupported: true,
   badgeCounts: [] as number[],
+  /** safeStorage: whether it can encrypt, and the backend it names (Linux: 'basic_text' = no keyring). */
+  safeStorageAvailable: true,
+  safeStorageBackend: 'gnome_libsecret',
 };
+
+/** The mocked safeStorage's "encryption": a marker and the bytes XOR-ed, so a test can see the plain text is gone. */
+export function mockEncrypt(plain: string): Buffer {
+  return Buffer.concat([Buffer.from('mock-safe:'), Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)]);
+}
 
 export function electronModule(): Record<string, unknown> {
   const h = electronState;
@@ -60,6 +68,19 @@ export function electronModule(): Record<string, unknown> {
     removeHandler: vi.fn((channel: string) => h.handlers.delete(channel)),
     on: vi.fn(),
   };
-  const mod = { app, ipcMain, Notification, shell: { openPath: vi.fn() } };
+  const safeStorage = {
+    isEncryptionAvailable: () => h.safeStorageAvailable,
+    getSelectedStorageBackend: () => h.safeStorageBackend,
+    encryptString: (plain: string): Buffer => {
+      if (!h.safeStorageAvailable) throw new Error('Encryption is not available.');
+      return mockEncrypt(plain);
+    },
+    decryptString: (buf: Buffer): string => {
+      const marker = Buffer.from('mock-safe:');
+      if (!buf.subarray(0, marker.length).equals(marker)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return Buffer.from(buf.subarray(marker.length).map((b) => b ^ 0x5a)).toString('utf8');
+    },
+  };
+  const mod = { app, ipcMain, Notification, safeStorage, shell: { openPath: vi.fn() } };
   return { ...mod, default: mod }; // `default` too: electron-store does `import electron from 'electron'`
 }

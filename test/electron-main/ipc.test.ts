@@ -87,7 +87,7 @@ describe('sender check', () => {
     for (const channel of Object.values(AgentMonitorChannel)) {
       await expect(invokeAs(event, channel, true)).rejects.toThrow(/untrusted frame/);
     }
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     expect(fs.existsSync(world.claudeSettingsFile)).toBe(false);
     expect(masterChanges).toEqual([]);
   });
@@ -115,7 +115,7 @@ describe('argument validation', () => {
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(/^Expected a boolean, got /);
     }
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     expect(fs.existsSync(world.claudeSettingsFile)).toBe(false);
     expect(fs.existsSync(world.codexHooksFile)).toBe(false);
     expect(masterChanges).toEqual([]);
@@ -137,7 +137,7 @@ describe('master flag gating', () => {
     // Nothing was written and the intent is untouched.
     expect(fs.existsSync(world.claudeSettingsFile)).toBe(false);
     expect(fs.existsSync(world.codexHooksFile)).toBe(false);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
   });
 
   it('master off removes installed hooks and stops the sidecar; master on reconciles them back', async () => {
@@ -149,7 +149,7 @@ describe('master flag gating', () => {
     expect(masterChanges).toEqual([false]);
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js')).toEqual([]);
     expect(codexCommands(world.codexHooksFile)).toEqual([]);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true }); // choices kept
+    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' }); // choices kept
 
     expect(await invoke(AgentMonitorChannel.setAgentDashboardEnabled, true)).toEqual({ ok: true, enabled: true });
     expect(masterChanges).toEqual([false, true]);

@@ -16,7 +16,9 @@ import { electronState as h } from '../electron-main/_electron-mock.js';
 
 vi.mock('electron', async () => (await import('../electron-main/_electron-mock.js')).electronModule());
 
-import { ipcMain } from 'electron';
+import { ipcMain, safeStorage } from 'electron';
+import { createSafeStorageSecretStore, PLAIN_TEXT_REFUSAL } from '../../src/electron-main/safe-secrets.js';
+import { teamLaunchEnv } from '../../src/core/team-config.js';
 import { buildShell } from '../../scripts/build-shell.js';
 import type { SettingsBackend } from '../../src/core/settings.js';
 import { createRendererSenderCheck, registerAgentMonitorIpc } from '../../src/electron-main/ipc-handlers.js';
@@ -146,10 +148,13 @@ describe('consent banner in headless Chromium', () => {
     world = createTempWorld('banner-');
     h.userData = world.root;
     settings = createElectronStoreSettings({ cwd: world.dataDir });
+    h.safeStorageAvailable = true;
+    const secrets = createSafeStorageSecretStore({ dataDir: world.dataDir, safeStorage });
     sidecar = createSidecarManager({
       command: process.execPath,
       args: [SIDECAR_ENTRY],
       env: { AGENT_MONITOR_PORT: '0', CODEX_HOME: world.codexHome },
+      launchEnv: teamLaunchEnv({ settings: () => settings.get(), secrets, log: () => {} }),
       dataDir: world.dataDir,
       healthTimeoutMs: 15_000,
     });
@@ -163,6 +168,10 @@ describe('consent banner in headless Chromium', () => {
       onMasterChanged: async (enabled) => {
         if (enabled) await sidecar.start();
         else await sidecar.stop();
+      },
+      secrets,
+      onTeamConfigChanged: async () => {
+        await sidecar.restart();
       },
     });
     await sidecar.start(); // what boot does while the master flag is on
@@ -219,8 +228,66 @@ describe('consent banner in headless Chromium', () => {
     expect(ourCommands(world.claudeSettingsFile, 'hook-handler.js')).toEqual([]);
     await waitHint('codexDashHint', 'blocked');
     expect(await isDisabled('codexDashConsent')).toBe(true);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('team section: consent wording, a connection string saved encrypted and shown only masked, sync on, OTLP endpoint reaches the sidecar', async () => {
+    const push = 'postgres://pusher:Pu5h-S3cret@db.example.com:5432/agents?sslmode=require';
+    // The consent a user needs, before anything is on.
+    expect(await page.locator('#teamSyncConsent').innerText()).toMatch(/API list-price cost estimates.*outbound only.*machine's name, your user name/s);
+    expect(await page.locator('#shareTextConsent').innerText()).toMatch(/^Off by default: only metadata, tool names, token counts and costs leave the machine/);
+    expect(await page.locator('#otlpConsent').innerText()).toMatch(/Leave empty to send nothing/);
+    expect(await isChecked('teamSyncEnabled')).toBe(false);
+    expect(await isChecked('shareTextEnabled')).toBe(false);
+    expect(await hintText('teamSyncHint')).toMatch(/Off: enter a connection string below/);
+    expect(await page.locator('#teamSecretsNote').innerText()).toMatch(/encrypted with the OS keychain/);
+
+    // An empty Save never clears what is stored.
+    await page.click('#teamDbUrlSave');
+    await page.locator('#teamSecretsNote[data-state="failed"]').waitFor();
+    expect(await page.locator('#teamSecretsNote').innerText()).toMatch(/Type a value first/);
+
+    await page.fill('#teamDbUrl', push);
+    await page.click('#teamDbUrlSave');
+    await page.locator('#teamDbUrl[placeholder^="postgres://pusher:***@"]').waitFor();
+    expect(await page.inputValue('#teamDbUrl')).toBe(''); // not kept in the page
+    const onDisk = fs.readFileSync(path.join(world.dataDir, 'team-secrets.safe.json'), 'utf8');
+    expect(onDisk).not.toContain('Pu5h-S3cret');
+    expect(onDisk).not.toContain('pusher');
+
+    await page.click('#teamSyncEnabled');
+    await waitHint('teamSyncHint', 'on');
+    expect(await hintText('teamSyncHint')).toContain('On: pushing to postgres://pusher:***@db.example.com:5432/agents?sslmode=require');
+
+    const pid = sidecar.snapshot().pid;
+    await page.fill('#otlpEndpoint', 'http://127.0.0.1:9');
+    await page.press('#otlpEndpoint', 'Enter');
+    await page.locator('#otlpHint[data-state="on"]').waitFor();
+    expect(await page.locator('#otlpHint').innerText()).toBe('On: exporting to http://127.0.0.1:9.');
+    expect(sidecar.snapshot().pid).not.toBe(pid); // restarted to apply it
+    if (SIDECAR_ENTRY === REAL_SERVER) {
+      const rt = sidecar.snapshot().runtime!;
+      const status = (await (await fetch(`http://127.0.0.1:${rt.port}/api/host/status`, { headers: { Authorization: `Bearer ${rt.token}` } })).json()) as { otlp: { endpoint: string } };
+      expect(status.otlp.endpoint).toBe('http://127.0.0.1:9');
+    }
+
+    // No keychain: the page says so, and nothing is stored.
+    h.safeStorageAvailable = false;
+    await page.fill('#teamViewUrl', 'postgres://reader:V13w-S3cret@db.example.com/agents');
+    await page.click('#teamViewUrlSave');
+    await page.locator('#teamSecretsNote[data-state="failed"]').waitFor();
+    expect(await page.locator('#teamSecretsNote').innerText()).toBe(`Failed: ${PLAIN_TEXT_REFUSAL}`);
+    expect(fs.readFileSync(path.join(world.dataDir, 'team-secrets.safe.json'), 'utf8')).not.toContain('V13w');
+    h.safeStorageAvailable = true;
+
+    await page.click('#otlpEndpointClear');
+    await page.locator('#otlpHint[data-state="off"]').waitFor();
+    expect(settings.get()).toMatchObject({ teamSyncEnabled: true, shareText: false, otlpEndpoint: '' });
+    await shot('06-team');
+    // Each change restarts the sidecar (on a new port: AGENT_MONITOR_PORT=0), so the embedded
+    // dashboard of the old one may log refused fetches until the frame follows; nothing else.
+    expect(pageErrors.filter((e) => !/ERR_CONNECTION_REFUSED|^Failed to fetch$/.test(e))).toEqual([]);
   });
 
   it('shows "Enabling…" while the call is in flight, and is keyboard operable', async () => {
@@ -269,7 +336,7 @@ describe('consent banner in headless Chromium', () => {
     expect(sidecar.state()).toBe('stopped');
     await page.locator('#dashboardFrame[hidden]').waitFor({ state: 'attached' });
     expect(await page.locator('#dashboardPlaceholder').innerText()).toMatch(/Agent Dashboard is off/);
-    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true });
+    expect(settings.get()).toEqual({ agentMonitorEnabled: false, hooksEnabled: true, codexOptIn: true, notificationsEnabled: true, teamSyncEnabled: false, shareText: false, otlpEndpoint: '' });
     await shot('06-master-off');
 
     // A direct call is refused by main too, not only hidden by the UI.

@@ -126,3 +126,60 @@ describe('npm run monitor (headless runner)', () => {
     expect(r.stderr).toContain('usage: npm run monitor --');
   }, 60_000);
 });
+
+describe('npm run monitor: the team flags', () => {
+  test('serve --team-db/--team-view-db/--share-text/--otlp-endpoint: saved (secrets 0600, redacted everywhere), the sidecar gets them, status shows them', async () => {
+    const { folders, args, env } = layout();
+    const push = 'postgres://pusher:Pu5h-S3cret@127.0.0.1:1/agents?sslmode=disable';
+    const view = 'postgres://reader:V13w-S3cret@127.0.0.1:1/agents';
+    const otlp = 'http://127.0.0.1:9';
+    const child = spawn(TSX, [MONITOR, 'serve', ...args, '--team-db', push, '--team-view-db', view, '--share-text', 'on', '--otlp-endpoint', otlp], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await waitFor('the dashboard URL', async () => /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], 60_000);
+
+    expect(out).toContain('team sync: on (postgres://pusher:***@127.0.0.1:1/agents?sslmode=disable)');
+    expect(out).toContain('API list-price cost estimates');
+    expect(out).toContain('team view: postgres://reader:***@127.0.0.1:1/agents');
+    expect(out).toContain('shared text: on');
+    expect(out).toContain(`OTLP export: ${otlp}`);
+    // The sidecar was started with them: its OTLP export runs against the endpoint, text included.
+    const runtime = JSON.parse(readFileSync(join(folders.data, 'runtime.json'), 'utf8')) as { token: string };
+    const status = (await (await fetch(`${url}api/host/status`, { headers: { Authorization: `Bearer ${runtime.token}` } })).json()) as { otlp: { endpoint: string; share_text: boolean } };
+    expect(status.otlp).toMatchObject({ endpoint: otlp, share_text: true });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).not.toMatch(/Pu5h-S3cret|V13w-S3cret/);
+
+    const secrets = join(folders.data, 'team-secrets.json');
+    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(secrets, 'utf8'))).toEqual({ version: 1, teamDbUrl: push, teamViewUrl: view });
+    const saved = JSON.parse(readFileSync(join(folders.data, 'settings.json'), 'utf8')) as Record<string, unknown>;
+    expect(saved).toMatchObject({ teamSyncEnabled: true, shareText: true, otlpEndpoint: otlp });
+    expect(JSON.stringify(saved)).not.toMatch(/S3cret/);
+
+    const run = (...a: string[]) => spawnSync(TSX, [MONITOR, ...a, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const r = run('status');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Team sync\s+on {2}\(postgres:\/\/pusher:\*\*\*@127\.0\.0\.1:1\/agents\?sslmode=disable\)/);
+    expect(r.stdout).toMatch(/Team view\s+postgres:\/\/reader:\*\*\*@/);
+    expect(r.stdout).toMatch(/Shared text\s+on: prompts/);
+    expect(r.stdout).toMatch(/OTLP export\s+on {2}\(http:\/\/127\.0\.0\.1:9\)/);
+    expect(r.stdout).toContain(`Team secrets   ${secrets} (readable by you only, 0600)`);
+    expect(r.stdout).not.toMatch(/S3cret/);
+
+    // Flags are for serve; a bad value is refused with the usage text and stores nothing.
+    const misuse = run('status', '--team-db', push);
+    expect(misuse.status).toBe(2);
+    expect(misuse.stderr).toContain('--team-db: for serve');
+    const bad = run('serve', '--share-text', 'maybe');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--share-text takes on or off');
+    const wrong = run('serve', '--team-db', 'mysql://x@y/z');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('must be a postgres:// or postgresql:// URL');
+    expect(JSON.parse(readFileSync(secrets, 'utf8'))).toEqual({ version: 1, teamDbUrl: push, teamViewUrl: view });
+  }, 150_000);
+});

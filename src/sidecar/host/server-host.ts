@@ -27,6 +27,7 @@ import { timelineRow } from './timeline.js';
 import { machineIdentity } from '../team/machine.js';
 import { TeamPusher, teamSyncConfig, type TeamSyncStatus } from '../team/pusher.js';
 import { redactSecretsIn } from '../../shared/redact-url.js';
+import { OFF_STATUS as OTLP_OFF, startOtlpFromEnv, type OtlpExport } from '../otlp/index.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -74,6 +75,8 @@ const state: {
   team: TeamPusher | null;
   /** Why team sync is configured but could not start (redacted). */
   teamError: string | null;
+  /** The OTLP export (src/sidecar/otlp/), null while off. */
+  otlp: OtlpExport | null;
 } = {
   ctx: null,
   token: newToken(),
@@ -97,6 +100,7 @@ const state: {
   spoolCache: null,
   team: null,
   teamError: null,
+  otlp: null,
 };
 
 /** How often a degraded sidecar re-checks its storage and retries runtime.json, and how long status reads are cached. */
@@ -354,6 +358,7 @@ export function hostStatus(): Record<string, unknown> {
     spool: spoolNow(),
     team_sync: teamSyncStatus(),
     eventLoopDelay: loopDelayNow(),
+    otlp: state.otlp ? state.otlp.status() : OTLP_OFF,
   };
 }
 
@@ -816,6 +821,7 @@ function startAddOns(port: number): void {
   }, HEALTH_INTERVAL_MS);
   state.healthTimer.unref();
   startTeamSync(ctx, state.dataDir);
+  state.otlp = startOtlpFromEnv({ db: ctx.db, dataDir: state.dataDir, log });
 
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');
@@ -896,6 +902,8 @@ export function stop(): void {
   const team = state.team;
   state.team = null;
   void team?.stop().catch(() => undefined);
+  void state.otlp?.stop();
+  state.otlp = null;
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
