@@ -397,11 +397,16 @@ interface UsageSourceSql {
   since: (p: string) => string;
 }
 
-/** Sums of am_usage_daily rows `u`, with the same names and types as USAGE_SUMS. */
-const DAILY_SUMS = `COALESCE(SUM(u.input), 0)::float8 AS i, COALESCE(SUM(u.output), 0)::float8 AS o,
-  COALESCE(SUM(u.cache_read), 0)::float8 AS cr, COALESCE(SUM(u.cache_creation), 0)::float8 AS cw,
-  COALESCE(SUM(u.reasoning), 0)::float8 AS r, COALESCE(SUM(u.records), 0)::float8 AS n,
-  SUM(u.cost_usd)::float8 AS cost, COALESCE(SUM(u.unpriced_tokens), 0)::float8 AS unpriced`;
+/**
+ * Sums of am_usage_daily rows `u`, with the same names and values as USAGE_SUMS. Integer columns
+ * are summed as float8: exact while a sum stays below 2^53, and several times cheaper than bigint
+ * SUM's numeric result (the per-session grouping of whole-history totals is dominated by it).
+ * Cost stays a numeric sum, cast once, as USAGE_SUMS does, so the answers are equal bit for bit.
+ */
+const DAILY_SUMS = `COALESCE(SUM(u.input::float8), 0) AS i, COALESCE(SUM(u.output::float8), 0) AS o,
+  COALESCE(SUM(u.cache_read::float8), 0) AS cr, COALESCE(SUM(u.cache_creation::float8), 0) AS cw,
+  COALESCE(SUM(u.reasoning::float8), 0) AS r, COALESCE(SUM(u.records::float8), 0) AS n,
+  SUM(u.cost_usd)::float8 AS cost, COALESCE(SUM(u.unpriced_tokens::float8), 0) AS unpriced`;
 
 const USAGE_SOURCES: Record<TeamUsageSource, UsageSourceSql> = {
   raw: {
