@@ -86,7 +86,7 @@ export async function runTeamViewBench(opts: TeamViewBenchOptions = {}): Promise
     reader = openTeamReader({ url: server.url().replace(/\/\/[^@]+@/, '//bench_viewer:bench-viewer-Pw-3@'), source: 'view-url' });
     const sizes = await admin.query<{ t: string; size: string }>(
       `SELECT c.relname AS t, pg_size_pretty(pg_total_relation_size(c.oid)) AS size FROM pg_class c
-        WHERE c.relname IN ('am_events', 'am_usage', 'am_sessions') ORDER BY c.relname`,
+        WHERE c.relname IN ('am_events', 'am_usage', 'am_usage_daily', 'am_sessions') ORDER BY c.relname`,
     );
     const version = await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     const shared = await admin.query<{ v: string }>(`SELECT current_setting('shared_buffers') AS v`);

@@ -7,7 +7,7 @@
  *   - `createReaderLogin`: a login role in agent_monitor_reader, as an admin would create one.
  */
 import type { SqlClient } from '../../src/sidecar/team/pg-schema.js';
-import { READER_ROLE } from '../../src/sidecar/team/pg-schema.js';
+import { READER_ROLE, USAGE_DAILY_SOURCE_COLUMNS, usageDailyAddSql } from '../../src/sidecar/team/pg-schema.js';
 
 const DAY = 86_400_000;
 
@@ -134,8 +134,11 @@ export async function seedTeamDemo(db: SqlClient, now = Date.now()): Promise<voi
     }
     for (const u of s.usage) {
       await db.query(
-        `INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `WITH ins AS (
+           INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (session_id, dedup_key) DO NOTHING RETURNING ${USAGE_DAILY_SOURCE_COLUMNS})
+         ${usageDailyAddSql('ins')}`,
         [s.id, u.key, at(now, u.daysAgo, 10), s.agent, u.model, u.input, u.output, u.cacheCreation, u.cacheRead, u.reasoning, u.cost],
       );
     }
@@ -225,17 +228,22 @@ export async function seedTeamBulk(db: SqlClient, opts: BulkSeed): Promise<BulkS
   );
   await timed(
     'usage',
-    `INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd)
+    // As the pushers do: am_usage and its rollup am_usage_daily in one statement, the rollup from
+    // the rows actually inserted.
+    `WITH ins AS (
+     INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd)
      SELECT 'bench-s' || (e / $2::int), 'u' || (e % $2::int),
             now() - interval '${days} days' + ((e / $2::int)::float8 / $3::int) * interval '${days} days' + (e % $2::int) * interval '5 seconds',
             CASE WHEN (e / $2::int) % 3 = 0 THEN 'codex' ELSE 'claude' END,
             (ARRAY['claude-sonnet-4-5', 'claude-opus-4-1', 'gpt-5-codex', 'claude-haiku-4-5'])[(e / $2::int) % 4 + 1],
             1000 + e % 500, 200 + e % 300, CASE WHEN e % 10 = 0 THEN 4000 ELSE 0 END, 15000 + e % 5000, e % 7 * 10,
             CASE WHEN (e / $2::int) % 4 = 3 THEN NULL ELSE round(((1000 + e % 500) * 3 + (200 + e % 300) * 15)::numeric / 1e6, 6) END
-       FROM generate_series(0, $1::bigint - 1, $4::int) e`,
+       FROM generate_series(0, $1::bigint - 1, $4::int) e
+     ON CONFLICT (session_id, dedup_key) DO NOTHING RETURNING ${USAGE_DAILY_SOURCE_COLUMNS})
+     ${usageDailyAddSql('ins')}`,
     [opts.events, per, sessions, every],
   );
-  await timed('analyze', 'ANALYZE am_machines, am_sessions, am_events, am_usage');
+  await timed('analyze', 'ANALYZE am_machines, am_sessions, am_events, am_usage, am_usage_daily');
   ms.total = performance.now() - t0;
   for (const k of Object.keys(ms) as Array<keyof typeof ms>) ms[k] = Math.round(ms[k]);
   return { machines: m, sessions, events: opts.events, usage: Math.ceil(opts.events / every), ms };

@@ -57,7 +57,7 @@ describe('team schema migrations', () => {
     const c = await fresh('m_fresh');
     const first = await migrateTeamSchema(c, { appliedBy: 'machine-a' });
     expect(first).toMatchObject({ from: 0, to: TEAM_SCHEMA_VERSION, applied: TEAM_MIGRATIONS.map((m) => m.version), readerRole: 'created' });
-    expect(await tables(c)).toEqual(['am_events', 'am_machines', 'am_schema_version', 'am_sessions', 'am_sightings', 'am_usage']);
+    expect(await tables(c)).toEqual(['am_events', 'am_machines', 'am_schema_version', 'am_sessions', 'am_sightings', 'am_usage', 'am_usage_daily']);
     const versions = await c.query('SELECT version, description, applied_by FROM am_schema_version ORDER BY version');
     expect(versions.rows).toEqual(TEAM_MIGRATIONS.map((m) => ({ version: m.version, description: m.description, applied_by: 'machine-a' })));
 
@@ -68,7 +68,7 @@ describe('team schema migrations', () => {
     const grants = await c.query<{ t: string; sel: boolean; ins: boolean }>(
       `SELECT c.relname AS t, has_table_privilege($1, c.oid, 'SELECT') AS sel, has_table_privilege($1, c.oid, 'INSERT') AS ins
          FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'am\\_%' ORDER BY 1`, [READER_ROLE]);
-    expect(grants.rows.length).toBe(6);
+    expect(grants.rows.length).toBe(7);
     for (const g of grants.rows) expect(g).toMatchObject({ sel: true, ins: false });
   });
 

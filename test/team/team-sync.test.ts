@@ -264,6 +264,19 @@ describe('team sync to PostgreSQL', () => {
       }
       const grand = [...union.usage.values()].reduce((s, u) => s + u.tokens, 0);
       expect([...totals.values()].reduce((s, t) => s + t, 0)).toBe(grand);
+      // The rollup the team view reads (am_usage_daily) holds exactly the same sums, after the
+      // overlapping imports, the SIGKILL mid-push and the outage: per key, as summed from am_usage.
+      const rawDaily = await q.query(
+        `SELECT session_id, (ts AT TIME ZONE 'UTC')::date AS day, agent, model, sum(input)::bigint AS input, sum(output)::bigint AS output,
+                sum(cache_read)::bigint AS cache_read, sum(cache_creation)::bigint AS cache_creation, sum(cost_usd) AS cost, count(*)::bigint AS records
+           FROM am_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 NULLS FIRST`,
+      );
+      const rolled = await q.query(
+        `SELECT session_id, day, agent, model, input, output, cache_read, cache_creation, cost_usd AS cost, records
+           FROM am_usage_daily ORDER BY 1, 2, 3, 4 NULLS FIRST`,
+      );
+      expect(rolled.rows.length).toBeGreaterThan(0);
+      expect(rolled.rows).toEqual(rawDaily.rows);
 
       // Sightings: both A and B pushed S1 and the Codex session.
       const sightings = (await q.query<{ session_id: string; n: number }>('SELECT session_id, count(*)::int AS n FROM am_sightings GROUP BY session_id')).rows;

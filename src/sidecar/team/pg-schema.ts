@@ -117,7 +117,62 @@ export const TEAM_MIGRATIONS: readonly TeamMigration[] = [
       "CREATE INDEX am_events_summary_fts ON am_events USING gin (to_tsvector('simple', summary)) WHERE summary IS NOT NULL",
     ],
   },
+  {
+    version: 3,
+    description: 'team view: am_usage_daily, usage totals per session, UTC day, agent and model',
+    statements: [
+      // One row per (session, UTC day, agent, model): the sums of the am_usage rows in it. No
+      // machine or person: those are attributes of the session (which can change hands on a live
+      // takeover) and are joined at query time. Model may be NULL, hence NULLS NOT DISTINCT.
+      `CREATE TABLE am_usage_daily (
+        session_id text NOT NULL,
+        day date NOT NULL,
+        agent text NOT NULL,
+        model text,
+        input bigint NOT NULL,
+        output bigint NOT NULL,
+        cache_creation bigint NOT NULL,
+        cache_read bigint NOT NULL,
+        reasoning bigint NOT NULL,
+        cost_usd numeric,
+        unpriced_tokens bigint NOT NULL,
+        records bigint NOT NULL,
+        CONSTRAINT am_usage_daily_key UNIQUE NULLS NOT DISTINCT (session_id, day, agent, model)
+      )`,
+      'CREATE INDEX am_usage_daily_day ON am_usage_daily (day)',
+      // Backfill from what is already there. SHARE mode waits for in-flight usage inserts and
+      // blocks new ones until this transaction commits, so no row is summed twice or missed.
+      'LOCK TABLE am_usage IN SHARE MODE',
+      usageDailyAddSql('am_usage'),
+    ],
+  },
 ];
+
+/**
+ * The statement that adds the rows of `source` (a table or CTE with am_usage's columns) into
+ * am_usage_daily: summed per key, then added onto the existing sums. The pusher runs it on the
+ * rows its INSERT … ON CONFLICT DO NOTHING RETURNING actually inserted, in the same statement and
+ * transaction, so a retried or duplicated row adds nothing. Rows are added in key order so two
+ * pushers updating the same keys lock them in the same order. Cost: the sum of the priced rows'
+ * cost, NULL while none is priced (as SUM over am_usage would give); `unpriced_tokens` the tokens
+ * of rows without a cost. Changing what this computes needs a new step that rebuilds the table.
+ */
+export function usageDailyAddSql(source: string): string {
+  return `INSERT INTO am_usage_daily AS d (session_id, day, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd, unpriced_tokens, records)
+    SELECT x.session_id, (x.ts AT TIME ZONE 'UTC')::date, x.agent, x.model, SUM(x.input), SUM(x.output), SUM(x.cache_creation), SUM(x.cache_read),
+           SUM(x.reasoning), SUM(x.cost_usd),
+           COALESCE(SUM(CASE WHEN x.cost_usd IS NULL THEN x.input + x.output + x.cache_read + x.cache_creation END), 0), COUNT(*)
+      FROM ${source} x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT ON CONSTRAINT am_usage_daily_key DO UPDATE SET
+      input = d.input + excluded.input, output = d.output + excluded.output,
+      cache_creation = d.cache_creation + excluded.cache_creation, cache_read = d.cache_read + excluded.cache_read,
+      reasoning = d.reasoning + excluded.reasoning,
+      cost_usd = CASE WHEN d.cost_usd IS NULL THEN excluded.cost_usd WHEN excluded.cost_usd IS NULL THEN d.cost_usd ELSE d.cost_usd + excluded.cost_usd END,
+      unpriced_tokens = d.unpriced_tokens + excluded.unpriced_tokens, records = d.records + excluded.records`;
+}
+
+/** The columns RETURNING hands to usageDailyAddSql. */
+export const USAGE_DAILY_SOURCE_COLUMNS = 'session_id, ts, agent, model, input, output, cache_creation, cache_read, reasoning, cost_usd';
 
 export const TEAM_SCHEMA_VERSION = TEAM_MIGRATIONS[TEAM_MIGRATIONS.length - 1]!.version;
 

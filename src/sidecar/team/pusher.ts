@@ -26,7 +26,7 @@ import { redactSecretsIn, redactUrl } from '../../shared/redact-url.js';
 import { costOf, loadPricing, ratesFor, type PriceTable } from '../pricing/pricing.js';
 import type { MachineIdentity } from './machine.js';
 import { advanceCursor, ensureTeamChangeFeeds, readCursor } from './outbox.js';
-import { migrateTeamSchema } from './pg-schema.js';
+import { migrateTeamSchema, USAGE_DAILY_SOURCE_COLUMNS, usageDailyAddSql } from './pg-schema.js';
 
 export const STREAMS = { sessions: 'team_sessions', events: 'team_events', usage: 'team_usage' } as const;
 
@@ -560,11 +560,17 @@ export class TeamPusher {
       invalid: rows.length - valid.length,
       write: async (client) => {
         if (valid.length === 0) return;
+        // Only the rows this statement actually inserted (a retry, a restart or another machine
+        // that pushed them first inserts nothing) are added into am_usage_daily, in the same
+        // statement, so the rollup and am_usage commit or roll back together.
         await client.query(
-          `INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, turn_id, input, output, cache_creation, cache_read, reasoning, cost_usd)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                                $9::bigint[], $10::bigint[], $11::bigint[], $12::numeric[])
-           ON CONFLICT (session_id, dedup_key) DO NOTHING`,
+          `WITH ins AS (
+             INSERT INTO am_usage (session_id, dedup_key, ts, agent, model, turn_id, input, output, cache_creation, cache_read, reasoning, cost_usd)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+                                  $9::bigint[], $10::bigint[], $11::bigint[], $12::numeric[])
+             ON CONFLICT (session_id, dedup_key) DO NOTHING
+             RETURNING ${USAGE_DAILY_SOURCE_COLUMNS})
+           ${usageDailyAddSql('ins')}`,
           [cols.sid, cols.key, cols.ts, cols.agent, cols.model, cols.turn, cols.input, cols.output, cols.cw, cols.cr, cols.reasoning, cols.cost],
         );
       },

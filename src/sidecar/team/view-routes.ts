@@ -380,10 +380,58 @@ export async function teamMachines(db: TeamReader): Promise<TeamMachine[]> {
 }
 
 /**
- * Conditions on am_usage rows `u` for a filter: agent, model and day on the facts themselves;
- * machine and person through the sessions they belong to.
+ * Where totals and daily series are summed from. `rollup` (what the routes use): am_usage_daily,
+ * the per-(session, UTC day, agent, model) sums the pushers maintain with every usage insert
+ * (src/sidecar/team/pg-schema.ts, step 3). `raw`: am_usage itself, row by row; the same answers,
+ * kept as the reference the tests compare the rollup against.
  */
-function factFilterSql(f: TeamFilter, params: unknown[]): string[] {
+export type TeamUsageSource = 'rollup' | 'raw';
+
+interface UsageSourceSql {
+  from: string;
+  sums: string;
+  /** The row's UTC day, as a date. */
+  day: string;
+  /** Conditions "on this UTC day" / "on or after this UTC day", given the day's parameter. */
+  onDay: (p: string) => string;
+  since: (p: string) => string;
+}
+
+/**
+ * Sums of am_usage_daily rows `u`, with the same names and values as USAGE_SUMS. Integer columns
+ * are summed as float8: exact while a sum stays below 2^53, and several times cheaper than bigint
+ * SUM's numeric result (the per-session grouping of whole-history totals is dominated by it).
+ * Cost stays a numeric sum, cast once, as USAGE_SUMS does, so the answers are equal bit for bit.
+ */
+const DAILY_SUMS = `COALESCE(SUM(u.input::float8), 0) AS i, COALESCE(SUM(u.output::float8), 0) AS o,
+  COALESCE(SUM(u.cache_read::float8), 0) AS cr, COALESCE(SUM(u.cache_creation::float8), 0) AS cw,
+  COALESCE(SUM(u.reasoning::float8), 0) AS r, COALESCE(SUM(u.records::float8), 0) AS n,
+  SUM(u.cost_usd)::float8 AS cost, COALESCE(SUM(u.unpriced_tokens::float8), 0) AS unpriced`;
+
+const USAGE_SOURCES: Record<TeamUsageSource, UsageSourceSql> = {
+  raw: {
+    from: 'am_usage u',
+    sums: USAGE_SUMS,
+    // Grouping on a date is far cheaper than on to_char per row.
+    day: `(u.ts AT TIME ZONE 'UTC')::date`,
+    onDay: (p) => `u.ts >= ${p}::date::timestamp AT TIME ZONE 'UTC' AND u.ts < (${p}::date + 1)::timestamp AT TIME ZONE 'UTC'`,
+    since: (p) => `u.ts >= ${p}::date::timestamp AT TIME ZONE 'UTC'`,
+  },
+  rollup: {
+    from: 'am_usage_daily u',
+    sums: DAILY_SUMS,
+    day: 'u.day',
+    onDay: (p) => `u.day = ${p}::date`,
+    since: (p) => `u.day >= ${p}::date`,
+  },
+};
+
+/**
+ * Conditions on the usage rows `u` of a source for a filter: agent, model and day on the facts
+ * themselves; machine and person through the sessions they belong to (at query time, so a
+ * session that changed machines counts for its machine now).
+ */
+function factFilterSql(f: TeamFilter, params: unknown[], src: UsageSourceSql): string[] {
   const where: string[] = [];
   const p = (v: unknown): string => {
     params.push(v);
@@ -391,36 +439,32 @@ function factFilterSql(f: TeamFilter, params: unknown[]): string[] {
   };
   if (f.agent) where.push(`u.agent = ${p(f.agent)}`);
   if (f.model) where.push(`u.model = ${p(f.model)}`);
-  if (f.day) {
-    const from = p(`${f.day}T00:00:00Z`);
-    where.push(`u.ts >= ${from}::timestamptz AND u.ts < ${from}::timestamptz + interval '1 day'`);
-  }
+  if (f.day) where.push(src.onDay(p(f.day)));
   const bySession: string[] = [];
   if (f.machine) bySession.push(`s.machine_id = ${p(f.machine)}`);
   if (f.person) bySession.push(`m.person = ${p(f.person)}`);
   if (bySession.length) {
     // `= ANY(ARRAY(…))` rather than `IN (…)`: the session list is small and known before the
-    // facts are read, so PostgreSQL fetches their records through the primary key instead of
-    // hashing the list and scanning every token record (13× faster for one of 50 machines).
+    // facts are read, so PostgreSQL fetches their rows through the (session_id, …) key instead
+    // of hashing the list and scanning every row (13× faster for one of 50 machines on am_usage).
     where.push(`u.session_id = ANY (ARRAY(SELECT s.session_id FROM am_sessions s LEFT JOIN am_machines m ON m.machine_id = s.machine_id WHERE ${bySession.join(' AND ')}))`);
   }
   return where;
 }
 
-/** A token record's UTC day as a date: grouping on it is far cheaper than on to_char per row. */
-const DAY_OF = `(u.ts AT TIME ZONE 'UTC')::date`;
 const OUTER_SUMS = `COUNT(*)::float8 AS sessions, SUM(p.i)::float8 AS i, SUM(p.o)::float8 AS o, SUM(p.cr)::float8 AS cr, SUM(p.cw)::float8 AS cw,
   SUM(p.r)::float8 AS r, SUM(p.n)::float8 AS n, SUM(p.cost)::float8 AS cost, SUM(p.unpriced)::float8 AS unpriced`;
 
 /**
- * Token and cost totals of am_usage grouped by person, machine, agent, model or UTC day. The facts
- * are summed per session (and per model or day) first, in one pass without joins; the small
- * result is then grouped, so `sessions` needs no COUNT(DISTINCT).
+ * Token and cost totals grouped by person, machine, agent, model or UTC day. The usage sums are
+ * taken per session (and per model or day) first, in one pass without joins; the small result is
+ * then grouped, so `sessions` needs no COUNT(DISTINCT).
  */
-export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter): Promise<TeamTotals> {
+export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter, source: TeamUsageSource = 'rollup'): Promise<TeamTotals> {
+  const src = USAGE_SOURCES[source];
   const params: unknown[] = [];
-  const where = factFilterSql(f, params);
-  const factKey = by === 'model' ? 'u.model' : by === 'day' ? DAY_OF : by === 'agent' ? 'u.agent' : 'NULL::text';
+  const where = factFilterSql(f, params, src);
+  const factKey = by === 'model' ? 'u.model' : by === 'day' ? src.day : by === 'agent' ? 'u.agent' : 'NULL::text';
   const grouped =
     by === 'machine'
       ? `SELECT s.machine_id AS key, MIN(m.machine_name) AS label, ${OUTER_SUMS}
@@ -433,7 +477,7 @@ export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter
           : `SELECT p.fk AS key, p.fk AS label, ${OUTER_SUMS} FROM per p GROUP BY p.fk`;
   const rows = await db.query<SumRow & { key: string | null; label: string | null; sessions: number; all_sessions: number }>(
     `WITH per AS MATERIALIZED (
-       SELECT u.session_id, ${factKey} AS fk, ${USAGE_SUMS} FROM am_usage u
+       SELECT u.session_id, ${factKey} AS fk, ${src.sums} FROM ${src.from}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         GROUP BY 1, 2)
      SELECT g.*, (SELECT COUNT(DISTINCT session_id)::float8 FROM per) AS all_sessions FROM (${grouped}) g`,
@@ -461,17 +505,18 @@ export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter
 }
 
 /** Per UTC day for the last `days` days (oldest first), one series per agent + model. */
-export async function teamDaily(db: TeamReader, days: number, f: TeamFilter, now = new Date()): Promise<TeamDaily> {
+export async function teamDaily(db: TeamReader, days: number, f: TeamFilter, now = new Date(), source: TeamUsageSource = 'rollup'): Promise<TeamDaily> {
+  const src = USAGE_SOURCES[source];
   const n = Math.max(1, Math.min(3660, Math.floor(days)));
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const dayList: string[] = [];
   for (let i = n - 1; i >= 0; i--) dayList.push(new Date(end - i * 86_400_000).toISOString().slice(0, 10));
   const index = new Map(dayList.map((d, i) => [d, i]));
-  const params: unknown[] = [`${dayList[0]}T00:00:00Z`];
-  const where = [`u.ts >= $1::timestamptz`, ...factFilterSql(f, params)];
+  const params: unknown[] = [dayList[0]];
+  const where = [src.since('$1'), ...factFilterSql(f, params, src)];
   const rows = await db.query<SumRow & { day: string; agent: string | null; model: string | null }>(
     `SELECT to_char(d, 'YYYY-MM-DD') AS day, agent, model, i, o, cr, cw, r, n, cost, unpriced FROM (
-       SELECT ${DAY_OF} AS d, u.agent, u.model, ${USAGE_SUMS} FROM am_usage u WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3) x`,
+       SELECT ${src.day} AS d, u.agent, u.model, ${src.sums} FROM ${src.from} WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3) x`,
     params,
   );
   const series = new Map<string, DailySeries>();
