@@ -1,13 +1,15 @@
 // What the sidecar could not keep is shown on the dashboard, not only counted: the data-loss
 // banner (src/sidecar/host/public/host-status.js) in real headless Chromium against a real patched
 // sidecar whose data dir records dropped and quarantined spool events, and the framing policy that
-// lets only the host's own page embed the dashboard.
+// lets only the host's own page embed the dashboard; and the line for a failing team sync / OTLP
+// export (a sidecar pointed at a closed loopback port), absent while they are off.
 import fs from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../../scripts/lib/browser.js';
-import { startPatched, type RunningServer } from '../../scripts/lib/servers.js';
+import { postHook, startPatched, type RunningServer } from '../../scripts/lib/servers.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('data-loss banner in Chromium', () => {
@@ -37,6 +39,21 @@ describe('data-loss banner in Chromium', () => {
       const banner = page.locator('#host-status-banner');
       await banner.waitFor({ state: 'visible', timeout: 15_000 });
       expect(await banner.textContent()).toContain('3 event(s) dropped by the hook handlers');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('healthy or off team sync / OTLP export adds nothing to the banner', async () => {
+    const status = await sidecar.get<{ team_sync: { state: string }; otlp: { state: string } }>('/api/host/status');
+    expect(status.team_sync.state).toBe('off');
+    expect(status.otlp.state).toBe('off');
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${sidecar.url}/`);
+      const banner = page.locator('#host-status-banner');
+      await banner.waitFor({ state: 'visible', timeout: 15_000 });
+      expect(await banner.textContent()).not.toMatch(/Team sync|OTLP/);
     } finally {
       await page.close();
     }
@@ -75,4 +92,57 @@ describe('data-loss banner in Chromium', () => {
       await new Promise<void>((r) => other.close(() => r()));
     }
   });
+});
+
+describe('team sync / OTLP export banner in Chromium', () => {
+  let sidecar: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Both pointed at a loopback port nothing listens on; the URLs carry passwords.
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    sidecar = await startPatched({
+      dir: tempDir('am-banner-team-'),
+      env: {
+        AGENT_MONITOR_TEAM_DB_URL: `postgres://pusher:Pu5h-S3cret@127.0.0.1:${port}/agents?sslmode=disable`,
+        AGENT_MONITOR_OTLP_ENDPOINT: `http://exporter:0tlp-S3cret@127.0.0.1:${port}`,
+        // The OTLP client retries a refused connection inside one request until this timeout.
+        AGENT_MONITOR_OTLP_TIMEOUT_MS: '2000',
+      },
+    });
+    // Rows to push and export: the OTLP export only tries when something waits.
+    for (const hook of ['SessionStart', 'UserPromptSubmit', 'Stop']) {
+      expect((await postHook(sidecar, hook, { session_id: 'banner-team-1' })).status).toBe(200);
+    }
+    ({ browser } = await launchChromium());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sidecar?.stop();
+  });
+
+  test('says since when each is failing, why, and how much waits; never the passwords', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${sidecar.url}/`);
+      const banner = page.locator('#host-status-banner');
+      await expect.poll(async () => (await banner.isVisible()) && (await banner.textContent()), { timeout: 45_000 }).toMatch(/OTLP export: failing/);
+      const text = (await banner.textContent()) ?? '';
+      expect(text).toMatch(/Team sync: failing since \d\d:\d\d(?: [AP]M)? \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) · [1-9][\d,]* waiting/);
+      expect(text).toMatch(/OTLP export: failing since \d\d:\d\d(?: [AP]M)? \([^)]+\) · [1-9][\d,]* waiting/);
+      expect(text).not.toContain('refused by the team PostgreSQL'); // nothing refused: no line for it
+      expect(await banner.getAttribute('data-level')).toBe('error');
+      expect(text).not.toMatch(/S3cret/);
+      const status = await sidecar.get<{ team_sync: { state: string; failing_since: string | null }; otlp: { state: string; failing_since: string | null } }>('/api/host/status');
+      expect(status.team_sync).toMatchObject({ state: 'offline', failing_since: expect.any(String) });
+      expect(status.otlp).toMatchObject({ state: 'retrying', failing_since: expect.any(String) });
+      expect(JSON.stringify(status)).not.toMatch(/S3cret/);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 });
