@@ -9,7 +9,10 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../../scripts/lib/browser.js';
+import Database from 'better-sqlite3';
 import { postHook, startPatched, type RunningServer } from '../../scripts/lib/servers.js';
+import { startPostgres, TEST_PG_PASSWORD, type TestPostgres } from '../../scripts/lib/postgres.js';
+import { waitFor } from '../helpers/wait.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('data-loss banner in Chromium', () => {
@@ -145,4 +148,59 @@ describe('team sync / OTLP export banner in Chromium', () => {
       await page.close();
     }
   }, 60_000);
+});
+
+describe('rows the team PostgreSQL refused, in the banner (real PostgreSQL)', () => {
+  let pgServer: TestPostgres;
+  let sidecar: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    pgServer = await startPostgres();
+    sidecar = await startPatched({
+      dir: tempDir('am-banner-refused-'),
+      env: { AGENT_MONITOR_TEAM_DB_URL: pgServer.url(), AGENT_MONITOR_TEAM_PUSH_INTERVAL_MS: '150', AGENT_MONITOR_TEAM_BACKOFF_MAX_MS: '400' },
+    });
+    ({ browser } = await launchChromium());
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await sidecar?.stop();
+    await pgServer?.destroy();
+  });
+
+  test('a row outside PostgreSQL\'s range is skipped, counted, and shown; sync itself is healthy so no failing line', async () => {
+    const sid = '66666666-6666-4666-8666-666666666666';
+    expect((await postHook(sidecar, 'SessionStart', { session_id: sid })).status).toBe(200);
+    // A time past PostgreSQL's range: the server refuses the row (SQLSTATE class 22).
+    const local = new Database(sidecar.dbPath);
+    local
+      .prepare(`INSERT INTO events (session_id, hook_type, tool_name, summary, data, created_at, source, seen_by, dedup_key)
+                VALUES (?, 'PostToolUse', 'Bash', 'far future', '{}', '+275760-09-13T00:00:00.000Z', 'hook', 'hook', 'post:far-future')`)
+      .run(sid);
+    local.close();
+    expect((await postHook(sidecar, 'Stop', { session_id: sid })).status).toBe(200);
+    await waitFor(
+      'the refused row counted, the rest pushed',
+      async () => {
+        const t = (await sidecar.get<{ team_sync: { state: string; pending: number; skipped: number } }>('/api/host/status')).team_sync;
+        return t.skipped === 1 && t.state === 'idle' && t.pending === 0;
+      },
+      60_000,
+      200,
+    );
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${sidecar.url}/`);
+      const banner = page.locator('#host-status-banner');
+      await banner.waitFor({ state: 'visible', timeout: 15_000 });
+      const text = (await banner.textContent()) ?? '';
+      expect(text).toContain('1 row(s) refused by the team PostgreSQL (skipped; see the sidecar log)');
+      expect(text).not.toContain('Team sync: failing');
+      expect(text).not.toContain(TEST_PG_PASSWORD);
+    } finally {
+      await page.close();
+    }
+  }, 90_000);
 });
