@@ -23,7 +23,7 @@ import { createHostStatusReader, createSidecarManager, sidecarLaunchSpec, type S
 import type { ToggleResult } from '../src/shared/ipc.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { isMainModule } from './lib/is-main.js';
-import { formatMonitorHealth, readMonitorHealth } from '../src/core/monitor-health.js';
+import { formatExportHealth, formatMonitorHealth, readMonitorHealth } from '../src/core/monitor-health.js';
 import { createHeadlessSecretStore } from '../src/core/team-secrets.js';
 import { TEAM_CONSENT_TEXT, teamLaunchEnv } from '../src/core/team-config.js';
 import type { TeamSettingResult } from '../src/shared/ipc.js';
@@ -140,8 +140,10 @@ async function printStatus(ctx: RunnerContext): Promise<void> {
     console.log(`last Codex hook event ${status.lastEventAt ?? 'none'}; sidecar ${status.sidecarReachable ? 'reachable' : 'not running'}`);
     console.log(status.setupHint);
   }
-  for (const line of formatMonitorHealth(await readMonitorHealth(paths.dataDir))) console.log(line);
+  const health = await readMonitorHealth(paths.dataDir);
+  for (const line of formatMonitorHealth(health)) console.log(line);
   for (const line of describeTeam(ops)) console.log(line);
+  for (const line of formatExportHealth(health)) console.log(line);
 }
 
 /** The team choices, secrets redacted (src/shared/redact-url.ts). */

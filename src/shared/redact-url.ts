@@ -92,3 +92,13 @@ export function redactSecretsIn(message: string, url: string): string {
   for (const s of secrets) if (s !== '') out = out.split(s).join(MASK);
   return out;
 }
+
+/**
+ * Any text that may quote a URL or a libpq `password=` pair (an error message from a status
+ * document): every `scheme://…` in it goes through redactUrl, every password parameter is masked.
+ * For when the original URL is not at hand (otherwise prefer redactSecretsIn).
+ */
+export function redactUrlsIn(text: string): string {
+  if (typeof text !== 'string' || text === '') return '';
+  return redactKeywordValue(text.replace(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>()]+/g, (url) => redactUrl(url)));
+}

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redactSecretsIn, redactUrl } from '../../src/shared/redact-url.js';
+import { redactSecretsIn, redactUrl, redactUrlsIn } from '../../src/shared/redact-url.js';
 import { machineId, machineIdentity } from '../../src/sidecar/team/machine.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -48,5 +48,15 @@ describe('machine identity', () => {
     fs.writeFileSync(path.join(dir, 'machine-id'), 'not-an-id\n');
     expect(() => machineId(dir)).toThrow(`${path.join(dir, 'machine-id')} does not hold a machine id (a UUID); move it away to create a new one`);
     expect(fs.readFileSync(path.join(dir, 'machine-id'), 'utf8')).toBe('not-an-id\n');
+  });
+});
+
+describe('redactUrlsIn (a message whose URL is not at hand)', () => {
+  it('masks the password of every URL in the text and every password= pair, keeps the rest', () => {
+    const msg = 'export to http://u:0tlp-S3cret@127.0.0.1:4318/v1/logs failed; db postgres://p:Pu5h-S3cret@h/db?sslmode=disable down; host=h password=Kw-S3cret user=me';
+    const out = redactUrlsIn(msg);
+    expect(out).not.toMatch(/S3cret/);
+    expect(out).toBe('export to http://u:***@127.0.0.1:4318/v1/logs failed; db postgres://p:***@h/db?sslmode=disable down; host=h password=*** user=me');
+    expect(redactUrlsIn('connect ECONNREFUSED 127.0.0.1:5432')).toBe('connect ECONNREFUSED 127.0.0.1:5432');
   });
 });

@@ -379,7 +379,7 @@ describe('team sync to PostgreSQL', () => {
     const server = await startPatched({ dir });
     onCleanup(() => server.stop());
     const s = await server.get<{ team_sync: TeamSync }>('/api/host/status');
-    expect(s.team_sync).toEqual({ state: 'off', last_push_at: null, pending: 0, last_error: null });
+    expect(s.team_sync).toEqual({ state: 'off', last_push_at: null, pending: 0, last_error: null, failing_since: null });
     expect(fs.existsSync(path.join(dir, 'machine-id'))).toBe(false);
   });
 });

@@ -362,13 +362,13 @@ export function hostStatus(): Record<string, unknown> {
   };
 }
 
-type TeamSyncDoc = TeamSyncStatus | { state: 'off' | 'error'; last_push_at: null; pending: 0; last_error: string | null };
+type TeamSyncDoc = TeamSyncStatus | { state: 'off' | 'error'; last_push_at: null; pending: 0; last_error: string | null; failing_since: null };
 
 /** `team_sync` in GET /api/host/status: {state, last_push_at, pending, last_error (redacted)} and details. */
 function teamSyncStatus(): TeamSyncDoc {
   if (state.team) return state.team.status();
-  if (state.teamError) return { state: 'error', last_push_at: null, pending: 0, last_error: state.teamError };
-  return { state: 'off', last_push_at: null, pending: 0, last_error: null };
+  if (state.teamError) return { state: 'error', last_push_at: null, pending: 0, last_error: state.teamError, failing_since: null };
+  return { state: 'off', last_push_at: null, pending: 0, last_error: null, failing_since: null };
 }
 
 /** Starts the pusher when AGENT_MONITOR_TEAM_DB_URL is set (opt-in; docs/team.md). Never throws. */

@@ -15,7 +15,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { dedupKeys } from '../../shared/dedup.js';
-import { redactUrl } from '../../shared/redact-url.js';
+import { redactSecretsIn, redactUrl } from '../../shared/redact-url.js';
 import { OTLP_LOGS_STREAM, OTLP_SPANS_STREAM, ensureOutbox, ensureSpanQueue, readCursor, writeCursor } from './outbox.js';
 import { createRecordFactory, type EventRow, type ExportIdentity, type UsageRow } from './records.js';
 
@@ -34,6 +34,8 @@ export interface OtlpStatus {
   pending_spans: number | null;
   exported: { logs: number; spans: number };
   last_error: string | null;
+  /** ISO time of the first failure of the current run of failures (null: not failing). */
+  failing_since: string | null;
   next_retry_at: string | null;
 }
 
@@ -47,6 +49,7 @@ export const OFF_STATUS: OtlpStatus = Object.freeze({
   pending_spans: null,
   exported: { logs: 0, spans: 0 },
   last_error: null,
+  failing_since: null,
   next_retry_at: null,
 });
 
@@ -123,7 +126,8 @@ export function startOtlpExport(opts: OtlpExportOptions): OtlpExport {
     if (backfilled > 0) log(`[otlp] queued ${backfilled} spans stored before the export was on`);
   } catch (err) {
     status.state = 'error';
-    status.last_error = (err as Error).message;
+    status.last_error = redactSecretsIn((err as Error).message, opts.endpoint);
+    status.failing_since = new Date().toISOString();
     log(`[otlp] not started: ${status.last_error}`);
     return { status: () => ({ ...status }), nudge: () => {}, stop: () => Promise.resolve() };
   }
@@ -206,15 +210,18 @@ export function startOtlpExport(opts: OtlpExportOptions): OtlpExport {
         delay = retryMs;
         status.state = 'idle';
         status.last_error = null;
+        status.failing_since = null;
         status.next_retry_at = null;
         schedule(more ? 0 : pollMs);
       },
       (err: unknown) => {
         running = null;
-        const message = err instanceof Error ? err.message : String(err);
+        // The endpoint may carry a password (http://user:pw@host): never let it reach a log or the status.
+        const message = redactSecretsIn(err instanceof Error ? err.message : String(err), opts.endpoint);
         if (status.last_error !== message) log(`[otlp] export to ${endpointShown} failed: ${message}; retrying`);
         status.state = 'retrying';
         status.last_error = message;
+        status.failing_since ??= new Date().toISOString();
         status.next_retry_at = new Date(Date.now() + delay).toISOString();
         schedule(delay);
         delay = Math.min(delay * 2, maxRetryMs);

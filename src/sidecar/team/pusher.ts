@@ -44,6 +44,8 @@ export interface TeamSyncStatus {
   pending: number;
   /** The last failure, redacted; null once a push succeeds. */
   last_error: string | null;
+  /** ISO time of the first failure of the current run of failures (null: not failing). */
+  failing_since: string | null;
   /** Where it pushes, redacted. */
   target: string;
   share_text: boolean;
@@ -185,6 +187,7 @@ export class TeamPusher {
       last_push_at: null,
       pending: 0,
       last_error: null,
+      failing_since: null,
       target: this.target,
       share_text: options.shareText,
       machine_id: options.identity.machineId,
@@ -272,6 +275,7 @@ export class TeamPusher {
         const pushedAny = await this.pushAll(client);
         delay = this.opts.backoffMinMs;
         this.st.last_error = null;
+        this.st.failing_since = null;
         this.lastLoggedError = null;
         this.st.state = 'idle';
         this.refreshPending();
@@ -281,6 +285,7 @@ export class TeamPusher {
         await this.dropClient();
         const msg = redactSecretsIn(err instanceof Error ? err.message : String(err), this.opts.url);
         this.st.last_error = msg;
+        this.st.failing_since ??= new Date().toISOString();
         this.st.state = (err as { name?: string }).name === 'NewerTeamSchemaError' ? 'error' : 'offline';
         if (msg !== this.lastLoggedError) this.opts.log(`team sync: ${msg}; retrying with backoff (up to ${Math.round(this.opts.backoffMaxMs / 1000)} s)`);
         this.lastLoggedError = msg;

@@ -1,6 +1,7 @@
 // The dashboard's data-loss banner (loaded by the host-dashboard-helpers patch, served by the
 // sidecar next to host.css). Polls GET /api/host/status and, when the sidecar is degraded or has
-// data it could not keep, shows one line above the session list saying what and how much.
+// data it could not keep, shows one line above the session list saying what and how much; also
+// when team sync or the OTLP export is failing (with since when and how much waits).
 /* global document */
 'use strict';
 (function hostStatusBanner() {
@@ -21,7 +22,27 @@
     if (po.dropped > 0) parts.push(`${po.dropped} Claude HTTP hook event(s) could be neither stored nor spooled`);
     const w = s.watcher || {};
     if (w.malformedLines > 0) parts.push(`${w.malformedLines} rollout line(s) skipped as malformed`);
+    // Team sync / OTLP export: a line only while failing or backing off (nothing when off or healthy).
+    const t = s.team_sync || {};
+    if (t.state === 'offline' || t.state === 'error') parts.push(failing('Team sync', t));
+    if (t.skipped > 0) parts.push(`${count(t.skipped)} row(s) refused by the team PostgreSQL (skipped; see the sidecar log)`);
+    const o = s.otlp || {};
+    if (o.state === 'retrying' || o.state === 'error') parts.push(failing('OTLP export', o));
     return parts;
+  }
+
+  function count(n) {
+    return Number(n).toLocaleString('en-US');
+  }
+
+  // e.g. "Team sync: failing since 19:02 (connect ECONNREFUSED 127.0.0.1:5432) · 1,234 waiting";
+  // last_error comes redacted from the sidecar, and textContent never renders it as markup.
+  function failing(what, x) {
+    const since = x.failing_since ? new Date(x.failing_since) : null;
+    const when = since && !Number.isNaN(since.getTime()) ? ` since ${since.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
+    const why = x.last_error ? ` (${x.last_error})` : '';
+    const waiting = typeof x.pending === 'number' ? ` · ${count(x.pending)} waiting` : '';
+    return `${what}: failing${when}${why}${waiting}`;
   }
 
   async function refresh() {
