@@ -17,6 +17,9 @@
  *                      every other measurement, so each meets the sidecar after a realistic idle
  *                      gap and there are enough samples for a p99.
  *     - the same with a new connection per post, for reference (what the first bench measured).
+ *     - the floor: the same kept-alive POST to a bare Node HTTP server in its own process that
+ *       answers `{}` at once, sampled right after each Claude post, so the route's cost is read
+ *       against what any Node HTTP server costs on this machine in the same run.
  *
  * "up" is the real patched sidecar (build/agent-monitor) on a temp data dir, storing every post;
  * "down" is a closed loopback port; "hung" accepts connections and never answers. Each tool call
@@ -25,7 +28,7 @@
  *
  * Run: npx tsx scripts/bench/transport.ts [--runs N]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -126,6 +129,26 @@ function claudeInput(sessionId: string, i: number): string {
   });
 }
 
+/** A bare Node HTTP server in its own process (as the sidecar is) that answers every request `{}`. */
+async function startBareServer(): Promise<{ port: number; child: ChildProcess }> {
+  const code = [
+    "const http = require('node:http');",
+    "const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.setHeader('Content-Type', 'application/json'); res.end('{}'); }); });",
+    's.keepAliveTimeout = 600000;',
+    "s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));",
+  ].join('\n');
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolvePort(Number(out.trim()));
+    });
+    child.once('exit', (c) => reject(new Error(`bare HTTP server exited with ${c}`)));
+  });
+  return { port, child };
+}
+
 let httpSeq = 0;
 /** One POST as Claude Code makes it: JSON body, Authorization header, its timeout. */
 function runHttp(c: HttpCase): Promise<number> {
@@ -177,6 +200,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
   const secret = await ensureHookSecret({ dataDir: upDir });
   // AGENT_MONITOR_LOOP_DELAY: the sidecar samples its HTTP thread's event-loop delay (GET /api/host/status).
   const sidecar = await startPatched({ dir: upDir, env: { AGENT_MONITOR_LOOP_DELAY: '1' } });
+  const bareServer = await startBareServer();
   const agents: http.Agent[] = [];
   try {
     const scripts = join(defaultOutDir, 'scripts');
@@ -215,27 +239,32 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     // Claude's HTTP hook with the sidecar up: sampled after every other measurement (below).
     const claudeUp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'up' }, port: sidecar.port, secret, timeoutMs: 1000, agent: claudeAgent };
     const claudeUpNew: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook, new connection per post (reference)', sidecar: 'up' }, port: sidecar.port, secret, timeoutMs: 1000, agent: false };
+    const bareAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(bareAgent);
+    const bareHttp: HttpCase = { kind: 'http', row: { agent: '—', transport: 'bare Node HTTP server, kept-alive POST (floor)', sidecar: '—' }, port: bareServer.port, secret, timeoutMs: 1000, agent: bareAgent };
     const shDir = (c: Case): string | null => (c.kind === 'proc' && c.args[0]?.endsWith('codex-hook.sh') ? dirname(dirname(c.args[0])) : null);
     const times: number[][] = cases.map(() => []);
     const upTimes: number[] = [];
     const upNewTimes: number[] = [];
+    const bareTimes: number[] = [];
     const measure = async (c: Case): Promise<number> => {
       const ms = c.kind === 'proc' ? runProc(c) : await runHttp(c);
       const d = shDir(c);
       if (d) await deliveriesDone(d);
       return ms;
     };
-    for (const c of [...cases, claudeUp, claudeUpNew]) await measure(c); // warm-up
+    for (const c of [...cases, claudeUp, claudeUpNew, bareHttp]) await measure(c); // warm-up
     await sidecar.get('/api/host/status?resetLoopDelay=1');
     for (let i = 0; i < runs; i++) {
       for (let k = 0; k < cases.length; k++) {
         const j = (i + k) % cases.length;
         times[j]!.push(await measure(cases[j]!));
         (k % 2 ? upNewTimes : upTimes).push(await measure(k % 2 ? claudeUpNew : claudeUp));
+        if (k % 2 === 0) bareTimes.push(await measure(bareHttp));
       }
     }
-    cases.push(claudeUp, claudeUpNew);
-    times.push(upTimes, upNewTimes);
+    cases.push(claudeUp, claudeUpNew, bareHttp);
+    times.push(upTimes, upNewTimes, bareTimes);
     const sidecarLoopDelay = (await sidecar.get<{ eventLoopDelay: LoopDelay | null }>('/api/host/status')).eventLoopDelay;
     // Claude's HTTP hook against a hung sidecar waits for the entry's timeout (1 s): a few runs show it.
     const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000, agent: false };
@@ -254,6 +283,7 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     return { rows, sidecarLoopDelay };
   } finally {
     for (const a of agents) a.destroy();
+    bareServer.child.kill();
     await sidecar.stop();
     for (const s of held) s.destroy();
     await new Promise<void>((r) => hungServer.close(() => r()));
