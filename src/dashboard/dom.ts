@@ -1,5 +1,7 @@
 /** Small DOM and formatting helpers for the dashboard. Text always goes in as text, never HTML. */
 
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../shared/search.js';
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 
@@ -64,4 +66,16 @@ export function shortFolder(cwd: string | null): string {
 
 export function agentName(harness: string | null): string {
   return harness === 'codex' ? 'Codex' : 'Claude Code';
+}
+
+/** A search snippet as text with its matches (between SNIPPET_OPEN and SNIPPET_CLOSE) in `<mark>`. */
+export function snippetNode(snippet: string): HTMLElement {
+  const out = h('span.snippet');
+  const parts = snippet.split(SNIPPET_OPEN);
+  out.append(parts[0] ?? '');
+  for (const part of parts.slice(1)) {
+    const [hit, rest] = part.split(SNIPPET_CLOSE);
+    out.append(h('mark', null, hit ?? ''), rest ?? '');
+  }
+  return out;
 }

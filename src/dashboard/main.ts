@@ -6,8 +6,8 @@
  * Mount points for further panels: the session view has one `[data-panel]` element per panel
  * (`data-panel="summary"`, `data-panel="usage"`); `registerPanel` fills one for each session.
  */
-import { api, connectStream, needsYouOf, SNIPPET_CLOSE, SNIPPET_OPEN, type Family, type Project, type RowUsage, type SearchHit, type SessionFilter, type SessionListRow, type SessionRow, type StreamFrame, type TimelineEvent } from './api.js';
-import { agentName, fmtAgo, fmtDateTime, fmtTokens, h, shortFolder } from './dom.js';
+import { api, connectStream, needsYouOf, type Family, type Project, type RowUsage, type SearchHit, type SessionFilter, type SessionListRow, type SessionRow, type StreamFrame, type TimelineEvent } from './api.js';
+import { agentName, fmtAgo, fmtDateTime, fmtTokens, h, shortFolder, snippetNode } from './dom.js';
 import { money, PRICE_NOTE } from './usage/format.js';
 import { TimelineModel, type Item } from './timeline-model.js';
 import { openRow, renderItem, replaceRow } from './timeline-view.js';
@@ -807,17 +807,6 @@ async function catchUp(sessionId: string): Promise<void> {
 
 let searchSeq = 0;
 let searchTimer: ReturnType<typeof setTimeout> | null = null;
-
-function snippetNode(snippet: string): HTMLElement {
-  const out = h('span.snippet');
-  const parts = snippet.split(SNIPPET_OPEN);
-  out.append(parts[0] ?? '');
-  for (const part of parts.slice(1)) {
-    const [hit, rest] = part.split(SNIPPET_CLOSE);
-    out.append(h('mark', null, hit ?? ''), rest ?? '');
-  }
-  return out;
-}
 
 function hitRow(hit: SearchHit): HTMLLIElement {
   const li = h(

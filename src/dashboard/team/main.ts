@@ -9,8 +9,7 @@
  */
 import { barChart } from '../usage/charts.js';
 import { money, tokens, usd } from '../usage/format.js';
-import { agentName, fmtAgo, fmtDateTime, h, shortFolder } from '../dom.js';
-import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/search.js';
+import { agentName, fmtAgo, fmtDateTime, h, shortFolder, snippetNode } from '../dom.js';
 import { TeamApiError, teamApi, type TeamFilter, type TeamMachine, type TeamSearchHit, type TeamSessionRow, type TeamStatus, type TeamTimelineRow, type TeamTotalsBy, type TeamTotalsRow } from './api.js';
 import type uPlot from 'uplot';
 
@@ -335,17 +334,6 @@ async function openSession(id: string): Promise<void> {
 }
 
 // ---------- search ----------
-
-function snippetNode(snippet: string): HTMLElement {
-  const out = h('span.snippet');
-  const parts = snippet.split(SNIPPET_OPEN);
-  out.append(parts[0] ?? '');
-  for (const part of parts.slice(1)) {
-    const [hit, rest] = part.split(SNIPPET_CLOSE);
-    out.append(h('mark', null, hit ?? ''), rest ?? '');
-  }
-  return out;
-}
 
 function hitRow(hit: TeamSearchHit): HTMLLIElement {
   const li = h(
