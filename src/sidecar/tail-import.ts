@@ -21,7 +21,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { decodeLine } from './rollout/parse.js';
-import { MAX_FIELD_CHARS } from './host/truncate.js';
+import { MAX_FIELD_CHARS, truncateIfLarge } from './host/truncate.js';
+import { summarizeEvent } from '../shared/events.js';
 
 export interface ImportChange {
   sessionIds: string[];
@@ -187,6 +188,39 @@ const READ_CHUNK = 4 * 1024 * 1024;
 const HEAD_BYTES = 4_096;
 /** Prefix identity at the cursor: sha256 of up to this many bytes just before it. */
 const TAIL_BYTES = 4_096;
+
+/** An imported event as both parsers produce it (the other record kinds need no staging). */
+interface StageableEvent {
+  kind: 'event';
+  hookType: string;
+  toolName: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A record plus the work done before the transaction opens (the write lock is held only for SQL). */
+export interface Staged<R> {
+  rec: R;
+  json: string | null;
+  summary: string | null;
+  /** Longest stored string (ImportOptions.previewChars). */
+  previewChars: number;
+}
+
+/** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does; the summary of what is stored. */
+export function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
+  const stored = truncateIfLarge(data, previewChars);
+  return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
+}
+
+/** Stages one parsed record of either importer. */
+export function stageRecord<R extends { kind: string }>(rec: R, previewChars: number): Staged<R> {
+  if (rec.kind !== 'event') return { rec, json: null, summary: null, previewChars };
+  const ev = rec as unknown as StageableEvent;
+  // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
+  if (ev.hookType === 'PostToolUse' && ev.toolName === null) return { rec, json: null, summary: null, previewChars };
+  return { rec, previewChars, ...eventJsonAndSummary(ev.hookType, ev.data, previewChars) };
+}
+
 /** Malformed lines logged per file per call; all are counted. */
 const MAX_MALFORMED_LOGS = 20;
 

@@ -7,11 +7,10 @@
  *   adds to seen_by); usage rows are INSERT OR IGNORE on their global key. Nothing counts twice.
  */
 import type Database from 'better-sqlite3';
-import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateIfLarge } from '../host/truncate.js';
+import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
-import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
+import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, type Staged as StagedOf, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
 import { initialClaudeState, parseClaudeLine, type ClaudeParserState, type ClaudeRecord } from './parse.js';
 
 /**
@@ -27,25 +26,7 @@ type Cursor = TailCursor<ClaudeParserState>;
 
 type Stmts = TailStatements<ClaudeParserState, Staged>;
 
-/** A record plus the work done before the transaction opens (the write lock is held only for SQL). */
-interface Staged {
-  rec: ClaudeRecord;
-  json: string | null;
-  summary: string | null;
-  /** Longest stored string (ImportOptions.previewChars). */
-  previewChars: number;
-}
-
-function stage(rec: ClaudeRecord, previewChars: number): Staged {
-  // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
-  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null, previewChars };
-  return { rec, previewChars, ...eventJsonAndSummary(rec.hookType, rec.data, previewChars) };
-}
-
-/** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
-function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
-  return { json: JSON.stringify(truncateIfLarge(data, previewChars)), summary: summarizeEvent(hookType, data) };
-}
+type Staged = StagedOf<ClaudeRecord>;
 
 const cache = new WeakMap<Database.Database, Stmts>();
 
@@ -186,7 +167,7 @@ const CLAUDE_FORMAT: TailFormat<ClaudeParserState, Staged> = {
   initialState: initialClaudeState,
   restoreState,
   isInert: (data, start, end) => !useful(data, start, end),
-  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stage(r, at.previewChars)),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stageRecord(r, at.previewChars)),
 };
 
 /** Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous (run it in the worker). */

@@ -7,11 +7,10 @@
  *   stored only adds 'rollout' to its seen_by. Session counters move only for rows really inserted.
  */
 import type Database from 'better-sqlite3';
-import { summarizeEvent, type SessionStatus } from '../../shared/events.js';
-import { truncateIfLarge } from '../host/truncate.js';
+import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState } from '../usage/records.js';
-import { cursorStatements, importTail, safeJson, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportResult, type TailFormat } from '../tail-import.js';
+import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, type Staged as StagedOf, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportResult, type TailFormat } from '../tail-import.js';
 import { initialParserState, parseRolloutLine, type ParserState, type RolloutRecord } from './parse.js';
 
 export type { ImportChange, ImportOptions, ImportResult } from '../tail-import.js';
@@ -162,26 +161,7 @@ function prepare(db: Database.Database): Stmts {
   return s;
 }
 
-/** A record plus the work done before the transaction opens (the write lock is held only for SQL). */
-interface Staged {
-  rec: RolloutRecord;
-  json: string | null;
-  summary: string | null;
-  /** Longest stored string (ImportOptions.previewChars). */
-  previewChars: number;
-}
-
-function stage(rec: RolloutRecord, previewChars: number): Staged {
-  // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
-  if (rec.kind !== 'event' || (rec.hookType === 'PostToolUse' && rec.toolName === null)) return { rec, json: null, summary: null, previewChars };
-  return { rec, previewChars, ...eventJsonAndSummary(rec.hookType, rec.data, previewChars) };
-}
-
-/** Stored payload: oversized strings cut and listed in `__truncated`, exactly as the hook route does. */
-function eventJsonAndSummary(hookType: string, data: Record<string, unknown>, previewChars: number): { json: string; summary: string } {
-  const stored = truncateIfLarge(data, previewChars);
-  return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
-}
+type Staged = StagedOf<RolloutRecord>;
 
 function assertNever(x: never): never {
   throw new Error(`[rollout-import] unexpected record ${JSON.stringify(x)}`);
@@ -193,7 +173,7 @@ const ROLLOUT_FORMAT: TailFormat<ParserState, Staged> = {
   initialState: initialParserState,
   restoreState: (stored) => (typeof stored === 'object' && stored !== null && (stored as ParserState).v === 1 ? (stored as ParserState) : null),
   isInert: isInertLine,
-  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stage(r, at.previewChars)),
+  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stageRecord(r, at.previewChars)),
 };
 
 /**
