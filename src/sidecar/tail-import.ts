@@ -23,6 +23,7 @@ import type Database from 'better-sqlite3';
 import { decodeLine } from './rollout/parse.js';
 import { MAX_FIELD_CHARS, truncateIfLarge } from './host/truncate.js';
 import { summarizeEvent } from '../shared/events.js';
+import type { WriteTurn } from './write-turn.js';
 
 export interface ImportChange {
   sessionIds: string[];
@@ -75,12 +76,25 @@ export interface BatchPacer {
   minGapMs: number;
   /** performance.now() when the last transaction ended. */
   lastEnd: number;
+  /**
+   * The HTTP thread's claim on the write lock (src/sidecar/write-turn.ts). When present, the lock is
+   * let go between two transactions only while a hook store waits for it (up to `maxYieldMs`),
+   * instead of the fixed `minGapMs`.
+   */
+  turn?: WriteTurn;
 }
+
+/** Longest the worker lets the lock go for waiting hook stores before it takes its turn again. */
+export const MAX_YIELD_MS = 50;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Before a transaction: wait out what is left of the pacer's lock-free gap. */
+/** Before a transaction: let waiting hook stores go first, or wait out the pacer's lock-free gap. */
 export function awaitGap(p: BatchPacer): void {
+  if (p.turn) {
+    p.turn.letWaitersGo(MAX_YIELD_MS);
+    return;
+  }
   const left = p.lastEnd + p.minGapMs - performance.now();
   if (left > 0.2) Atomics.wait(sleeper, 0, 0, left);
 }

@@ -28,6 +28,8 @@ import { machineIdentity } from '../team/machine.js';
 import { TeamPusher, teamSyncConfig, type TeamSyncStatus } from '../team/pusher.js';
 import { redactSecretsIn } from '../../shared/redact-url.js';
 import { OFF_STATUS as OTLP_OFF, startOtlpFromEnv, type OtlpExport } from '../otlp/index.js';
+import { WriteTurn } from '../write-turn.js';
+import { GroupCommit } from './group-commit.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
 
@@ -77,6 +79,8 @@ const state: {
   teamError: string | null;
   /** The OTLP export (src/sidecar/otlp/), null while off. */
   otlp: OtlpExport | null;
+  /** Tells the rollout worker that a hook store waits for the write lock (src/sidecar/write-turn.ts). */
+  writeTurn: WriteTurn;
 } = {
   ctx: null,
   token: newToken(),
@@ -101,6 +105,7 @@ const state: {
   team: null,
   teamError: null,
   otlp: null,
+  writeTurn: new WriteTurn(),
 };
 
 /** How often a degraded sidecar re-checks its storage and retries runtime.json, and how long status reads are cached. */
@@ -539,60 +544,16 @@ interface PendingPost {
   hookType: string;
   data: Record<string, unknown>;
   transcript: TranscriptUsage | null;
-  done: (stored: Stored | null, error: Error | null) => void;
 }
 
-// Group commit: posts that arrive in the same event-loop turn are stored in one write
-// transaction (each in its own savepoint, so one bad event cannot undo the others). The reply
-// to each post is sent only after that transaction committed.
-let pending: PendingPost[] = [];
-let flushScheduled = false;
-
-function flushPending(ctx: UpstreamContext): void {
-  flushScheduled = false;
-  const batch = pending;
-  pending = [];
-  const results: Array<{ stored: Stored | null; error: Error | null }> = batch.map(() => ({ stored: null, error: null }));
-  if (batch.length === 1) {
-    // A lone post needs no extra savepoint: processEvent nests in this transaction.
-    const only = batch[0]!;
-    try {
-      results[0]!.stored = ctx.db.transaction(() => storeOne(ctx, only.hookType, only.data, only.transcript))();
-    } catch (err) {
-      results[0]!.error = err as Error;
-    }
-    only.done(results[0]!.stored, results[0]!.error);
-    return;
-  }
-  try {
-    ctx.db.transaction(() => {
-      batch.forEach((item, i) => {
-        try {
-          // A savepoint per post: one bad event cannot undo the others.
-          results[i]!.stored = ctx.db.transaction(() => storeOne(ctx, item.hookType, item.data, item.transcript))();
-        } catch (err) {
-          results[i]!.error = err as Error;
-        }
-      });
-    })();
-  } catch (err) {
-    // The commit itself failed: nothing in this batch is stored.
-    for (const r of results) {
-      r.stored = null;
-      r.error = err as Error;
-    }
-  }
-  batch.forEach((item, i) => item.done(results[i]!.stored, results[i]!.error));
-}
+// Group commit without a blocking busy wait (src/sidecar/host/group-commit.ts): posts that arrive
+// in the same event-loop turn are stored in one write transaction, each in its own savepoint; the
+// reply to each post is sent only after that transaction committed.
+let commits: GroupCommit<PendingPost, Stored> | null = null;
 
 function storeInBatch(ctx: UpstreamContext, hookType: string, data: Record<string, unknown>, transcript: TranscriptUsage | null): Promise<Stored> {
-  return new Promise((resolve, reject) => {
-    pending.push({ hookType, data, transcript, done: (stored, error) => (error || !stored ? reject(error ?? new Error('not stored')) : resolve(stored)) });
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(() => flushPending(ctx));
-    }
-  });
+  commits ??= new GroupCommit(ctx.db, (p: PendingPost) => storeOne(ctx, p.hookType, p.data, p.transcript), { turn: state.writeTurn });
+  return commits.submit({ hookType, data, transcript });
 }
 
 /** The hook route: transcript read first (async, incremental), then a short write transaction. */
@@ -835,9 +796,13 @@ function startAddOns(port: number): void {
     claudeConsentFile: join(state.dataDir, 'settings.json'),
     log,
     onChange: ({ sessionIds }) => changeFrames.add(sessionIds, (ids) => ctx.broadcast('sessions_changed', { sessionIds: ids })),
+    writeTurn: state.writeTurn.buffer,
   }).then(
     (watcher) => {
       state.watcher = watcher;
+      // The worker checkpoints the WAL, this thread's pages included (EngineOptions.writeTurn): a
+      // checkpoint here would copy and fsync megabytes between two requests.
+      ctx.db.pragma('wal_autocheckpoint = 0');
       for (const p of pendingTranscripts) watcher.importClaudeFile(p);
       pendingTranscripts.clear();
     },
@@ -907,6 +872,8 @@ export function stop(): void {
   const watcher = state.watcher;
   state.watcher = null;
   void watcher?.close().catch(() => undefined);
+  commits?.close();
+  commits = null;
   void closeTeamReader().catch(() => undefined);
   if (state.dataDir) removeRuntimeFile(state.dataDir, process.pid);
 }

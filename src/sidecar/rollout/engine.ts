@@ -24,6 +24,7 @@ import { importRolloutFile, type ImportChange, type ImportResult } from './impor
 import { importClaudeFile } from '../claude/import.js';
 import { indexStatus, SearchIndexer } from '../search-index.js';
 import type { BatchPacer } from '../tail-import.js';
+import { WriteTurn } from '../write-turn.js';
 
 export interface WatcherStatus {
   running: boolean;
@@ -58,6 +59,12 @@ export interface EngineOptions {
   liveWindowMs?: number;
   /** Told after every sweep and drain (the worker forwards it to the main thread). */
   onStatus?: (status: WatcherStatus) => void;
+  /**
+   * The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts). When given, the HTTP thread
+   * does not checkpoint the WAL itself: this engine does it after its own commits (its autocheckpoint)
+   * and on every sweep tick, for the pages the hook stores wrote.
+   */
+  writeTurn?: SharedArrayBuffer;
 }
 
 const ROOTS = ['sessions', 'archived_sessions'] as const;
@@ -117,7 +124,7 @@ export function isRolloutFileName(name: string): boolean {
 
 export class RolloutEngine {
   private readonly db: Database.Database;
-  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile'>;
+  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>;
   private readonly roots: Root[];
   /** The roots read at the last tick (see activeRoots). */
   private active: Root[] = [];
@@ -162,6 +169,7 @@ export class RolloutEngine {
     this.db.pragma('temp_store = MEMORY');
     this.db.pragma(`wal_autocheckpoint = ${WORKER_AUTOCHECKPOINT_PAGES}`);
     migrateHostSchema(this.db);
+    if (opts.writeTurn) this.pacer.turn = new WriteTurn(opts.writeTurn);
     this.indexer = new SearchIndexer(this.db, this.pacer);
     this.getScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM codex_rollout_files WHERE path = ?');
     this.getClaudeScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM claude_transcript_files WHERE path = ?');
@@ -178,6 +186,8 @@ export class RolloutEngine {
       engine.ensureWatching();
       engine.sweep(Date.now() - engine.lastFullSweep >= engine.opts.fullSweepIntervalMs);
       engine.kick();
+      // The hook stores' pages: the HTTP thread leaves their checkpoint to this thread (EngineOptions.writeTurn).
+      if (engine.opts.writeTurn && !engine.draining && !engine.closed) engine.checkpointHookPages();
     }, engine.opts.sweepIntervalMs);
     engine.sweepTimer.unref?.();
     return Promise.resolve(engine);
@@ -583,6 +593,15 @@ export class RolloutEngine {
   private checkpoint(): void {
     this.uncheckpointed = false;
     this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /** On the sweep tick: a checkpoint that fails (a full disk) is logged and tried again next tick. */
+  private checkpointHookPages(): void {
+    try {
+      this.checkpoint();
+    } catch (err) {
+      this.opts.log(`[rollout] WAL checkpoint failed: ${(err as Error).message}`);
+    }
   }
 
   private scannedRow(file: string): { size: number } | undefined {

@@ -8,6 +8,8 @@ export interface WorkerInit {
   claudeDir?: string | null;
   claudeConsentFile?: string | null;
   sweepIntervalMs?: number;
+  /** The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts); absent: fixed lock-free gaps. */
+  writeTurn?: SharedArrayBuffer;
 }
 
 export type ToWorker = { type: 'flush'; id: number } | { type: 'close' } | { type: 'import-claude'; path: string };

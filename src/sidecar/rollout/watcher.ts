@@ -24,6 +24,8 @@ export interface RolloutWatcherOptions {
   workerPath?: string;
   /** Run on the calling thread (tests). */
   inline?: boolean;
+  /** The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts); absent: fixed lock-free gaps. */
+  writeTurn?: SharedArrayBuffer;
 }
 
 export interface RolloutWatcher {
@@ -58,6 +60,7 @@ export async function startRolloutWatcher(opts: RolloutWatcherOptions): Promise<
       onChange: opts.onChange,
       log,
       ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
+      ...(opts.writeTurn ? { writeTurn: opts.writeTurn } : {}),
     });
     return { close: () => engine.close(), status: () => engine.status(), flush: () => engine.flush(), importClaudeFile: (p) => engine.importClaudeFile(p) };
   }
@@ -85,7 +88,7 @@ class WorkerWatcher implements RolloutWatcher {
   }
 
   private spawn(): Promise<void> {
-    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null };
+    const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null, ...(this.opts.writeTurn ? { writeTurn: this.opts.writeTurn } : {}) };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
     const worker = new Worker(this.workerPath, { workerData: init });
     this.worker = worker;
