@@ -18,8 +18,9 @@
  *                      gap and there are enough samples for a p99.
  *     - the same with a new connection per post, for reference (what the first bench measured).
  *     - the floor: the same kept-alive POST to a bare Node HTTP server in its own process that
- *       answers `{}` at once, sampled right after each Claude post, so the route's cost is read
- *       against what any Node HTTP server costs on this machine in the same run.
+ *       answers `{}` at once, sampled next to each Claude post (the two take turns at going first
+ *       after a process measurement), so the route's cost is read against what any Node HTTP
+ *       server costs on this machine in the same run.
  *
  * "up" is the real patched sidecar (build/agent-monitor) on a temp data dir, storing every post;
  * "down" is a closed loopback port; "hung" accepts connections and never answers. Each tool call
@@ -255,12 +256,25 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     };
     for (const c of [...cases, claudeUp, claudeUpNew, bareHttp]) await measure(c); // warm-up
     await sidecar.get('/api/host/status?resetLoopDelay=1');
+    let pair = 0;
     for (let i = 0; i < runs; i++) {
       for (let k = 0; k < cases.length; k++) {
         const j = (i + k) % cases.length;
         times[j]!.push(await measure(cases[j]!));
-        (k % 2 ? upNewTimes : upTimes).push(await measure(k % 2 ? claudeUpNew : claudeUp));
-        if (k % 2 === 0) bareTimes.push(await measure(bareHttp));
+        if (k % 2) {
+          upNewTimes.push(await measure(claudeUpNew));
+          continue;
+        }
+        // The Claude post and the floor's post take turns at going first: the first request after
+        // a process measurement meets colder caches and a CPU that may have gone idle, and must not
+        // always be the route's.
+        if (pair++ % 2) {
+          bareTimes.push(await measure(bareHttp));
+          upTimes.push(await measure(claudeUp));
+        } else {
+          upTimes.push(await measure(claudeUp));
+          bareTimes.push(await measure(bareHttp));
+        }
       }
     }
     cases.push(claudeUp, claudeUpNew, bareHttp);
