@@ -61,3 +61,17 @@ export class WriteTurn {
     return performance.now() - t0;
   }
 }
+
+/**
+ * A synchronous write on the HTTP thread that may wait in the busy handler (the spool drain, the
+ * team and OTLP cursors): while it waits, the worker lets the lock go before its next transaction.
+ */
+export function withWriteTurn<T>(turn: WriteTurn | null | undefined, write: () => T): T {
+  if (!turn) return write();
+  turn.want();
+  try {
+    return write();
+  } finally {
+    turn.done();
+  }
+}

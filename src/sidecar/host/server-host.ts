@@ -28,7 +28,7 @@ import { machineIdentity } from '../team/machine.js';
 import { TeamPusher, teamSyncConfig, type TeamSyncStatus } from '../team/pusher.js';
 import { redactSecretsIn } from '../../shared/redact-url.js';
 import { OFF_STATUS as OTLP_OFF, startOtlpFromEnv, type OtlpExport } from '../otlp/index.js';
-import { WriteTurn } from '../write-turn.js';
+import { WriteTurn, withWriteTurn } from '../write-turn.js';
 import { GroupCommit } from './group-commit.js';
 
 type StoredEvent = { id: number; session_id: string; hook_type: string } & Record<string, unknown>;
@@ -390,6 +390,7 @@ function startTeamSync(ctx: UpstreamContext, dataDir: string): void {
       shareText: config.shareText,
       identity: machineIdentity(dataDir),
       log,
+      writeTurn: state.writeTurn,
       ...(interval > 0 ? { intervalMs: interval } : {}),
       ...(Number.isInteger(batchRows) && batchRows > 0 ? { batchRows } : {}),
       ...(backoffMax > 0 ? { backoffMaxMs: backoffMax, backoffMinMs: Math.min(1000, backoffMax) } : {}),
@@ -754,7 +755,8 @@ function storeSpooled(hookType: string, data: Record<string, unknown>, meta?: { 
   else delete stored.__spooled_at;
   let result: ReturnType<typeof storeOne>;
   try {
-    result = ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))();
+    // Synchronous, so it may wait in the busy handler; the worker lets the lock go meanwhile.
+    result = withWriteTurn(state.writeTurn, () => ctx.db.transaction(() => storeOne(ctx, hookType, stored, null))());
   } catch (err) {
     noteStorageProblem(err);
     throw err;
@@ -782,7 +784,7 @@ function startAddOns(port: number): void {
   }, HEALTH_INTERVAL_MS);
   state.healthTimer.unref();
   startTeamSync(ctx, state.dataDir);
-  state.otlp = startOtlpFromEnv({ db: ctx.db, dataDir: state.dataDir, log });
+  state.otlp = startOtlpFromEnv({ db: ctx.db, dataDir: state.dataDir, log, writeTurn: state.writeTurn });
 
   if (process.env.AGENT_MONITOR_ROLLOUT === 'off') return;
   const codexHome = process.env.CODEX_HOME || join(homedir(), '.codex');

@@ -17,6 +17,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { dedupKeys } from '../../shared/dedup.js';
 import { redactSecretsIn, redactUrl } from '../../shared/redact-url.js';
 import { OTLP_LOGS_STREAM, OTLP_SPANS_STREAM, ensureOutbox, ensureSpanQueue, readCursor, writeCursor } from './outbox.js';
+import { withWriteTurn, type WriteTurn } from '../write-turn.js';
 import { createRecordFactory, type EventRow, type ExportIdentity, type UsageRow } from './records.js';
 
 export type OtlpState = 'off' | 'starting' | 'idle' | 'exporting' | 'retrying' | 'error';
@@ -69,6 +70,8 @@ export interface OtlpExportOptions {
   /** Per-request timeout of the exporters. Default 10 s. */
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** The HTTP thread's claim on the write lock (src/sidecar/write-turn.ts), for the cursor writes. */
+  writeTurn?: WriteTurn;
 }
 
 export interface OtlpExport {
@@ -166,7 +169,7 @@ export function startOtlpExport(opts: OtlpExportOptions): OtlpExport {
       const records: ReadableLogRecord[] = rows.map((r) => factory.log(r));
       status.state = 'exporting';
       await exportWith(logExporter, records);
-      writeCursor(db, OTLP_LOGS_STREAM, rows[rows.length - 1]!.id);
+      withWriteTurn(opts.writeTurn, () => writeCursor(db, OTLP_LOGS_STREAM, rows[rows.length - 1]!.id));
       status.exported.logs += records.length;
       status.last_export_at = new Date().toISOString();
       more ||= rows.length === batchSize;
@@ -186,7 +189,7 @@ export function startOtlpExport(opts: OtlpExportOptions): OtlpExport {
       }
       status.state = 'exporting';
       if (spans.length > 0) await exportWith(traceExporter, spans);
-      writeCursor(db, OTLP_SPANS_STREAM, queued[queued.length - 1]!.seq);
+      withWriteTurn(opts.writeTurn, () => writeCursor(db, OTLP_SPANS_STREAM, queued[queued.length - 1]!.seq));
       status.exported.spans += spans.length;
       status.last_export_at = new Date().toISOString();
       more ||= queued.length === batchSize;

@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { machineIdentity } from '../team/machine.js';
 import { dropSpanQueueTriggers } from './outbox.js';
 import { OFF_STATUS, startOtlpExport, type OtlpExport, type OtlpStatus } from './exporter.js';
+import type { WriteTurn } from '../write-turn.js';
 
 export { OFF_STATUS, type OtlpExport, type OtlpStatus } from './exporter.js';
 
@@ -17,7 +18,7 @@ function positive(v: string | undefined): number | undefined {
   return v !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-export function startOtlpFromEnv({ db, dataDir, env = process.env, log }: { db: Database.Database; dataDir: string; env?: NodeJS.ProcessEnv; log: (line: string) => void }): OtlpExport | null {
+export function startOtlpFromEnv({ db, dataDir, env = process.env, log, writeTurn }: { db: Database.Database; dataDir: string; env?: NodeJS.ProcessEnv; log: (line: string) => void; writeTurn?: WriteTurn }): OtlpExport | null {
   const endpoint = env.AGENT_MONITOR_OTLP_ENDPOINT?.trim();
   if (!endpoint) {
     try {
@@ -47,5 +48,6 @@ export function startOtlpFromEnv({ db, dataDir, env = process.env, log }: { db: 
     maxRetryMs: positive(env.AGENT_MONITOR_OTLP_MAX_RETRY_MS),
     timeoutMs: positive(env.AGENT_MONITOR_OTLP_TIMEOUT_MS),
     log,
+    writeTurn,
   });
 }

@@ -26,6 +26,7 @@ import { redactSecretsIn, redactUrl } from '../../shared/redact-url.js';
 import { costOf, loadPricing, ratesFor, type PriceTable } from '../pricing/pricing.js';
 import type { MachineIdentity } from './machine.js';
 import { advanceCursor, ensureTeamChangeFeeds, readCursor } from './outbox.js';
+import { withWriteTurn, type WriteTurn } from '../write-turn.js';
 import { migrateTeamSchema, USAGE_DAILY_SOURCE_COLUMNS, usageDailyAddSql } from './pg-schema.js';
 
 export const STREAMS = { sessions: 'team_sessions', events: 'team_events', usage: 'team_usage' } as const;
@@ -68,6 +69,8 @@ export interface TeamPusherOptions {
   backoffMaxMs?: number;
   /** Rows per batch (default BATCH_ROWS). */
   batchRows?: number;
+  /** The HTTP thread's claim on the write lock (src/sidecar/write-turn.ts), for the cursor writes. */
+  writeTurn?: WriteTurn;
 }
 
 interface SessionRow {
@@ -153,7 +156,7 @@ function projectOf(cwd: string | null): string | null {
 
 export class TeamPusher {
   private readonly db: Database.Database;
-  private readonly opts: Required<Omit<TeamPusherOptions, 'log'>> & { log: (msg: string) => void };
+  private readonly opts: Required<Omit<TeamPusherOptions, 'log' | 'writeTurn'>> & Pick<TeamPusherOptions, 'writeTurn'> & { log: (msg: string) => void };
   private readonly target: string;
   private client: pg.Client | null = null;
   private clientBroken = false;
@@ -399,7 +402,7 @@ export class TeamPusher {
         throw err;
       }
     }
-    advanceCursor(this.db, batch.stream, batch.cursor);
+    withWriteTurn(this.opts.writeTurn, () => advanceCursor(this.db, batch.stream, batch.cursor));
     this.count(batch.stream, batch.rows - batch.invalid - refused);
     this.st.skipped += batch.invalid + refused;
     this.st.last_push_at = new Date().toISOString();
