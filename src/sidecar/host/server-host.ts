@@ -428,7 +428,8 @@ function noteHookEvent(data: Record<string, unknown>): void {
     state.lastPersistAt = Date.now();
     try {
       persistLastCodexEvent ??= state.ctx.db.prepare("INSERT OR REPLACE INTO host_meta (key, value) VALUES ('last_codex_hook_event_at', ?)");
-      persistLastCodexEvent.run(now);
+      const stmt = persistLastCodexEvent;
+      withWriteTurn(state.writeTurn, () => stmt.run(now));
     } catch (err) {
       log(`could not persist the last Codex event time: ${(err as Error).message}`);
     }
