@@ -151,6 +151,8 @@ async function startBareServer(): Promise<{ port: number; child: ChildProcess }>
 }
 
 let httpSeq = 0;
+/** Idle gaps of the cadence rows (ms). */
+const CADENCE_GAPS_MS = [20, 100] as const;
 /** One POST as Claude Code makes it: JSON body, Authorization header, its timeout. */
 function runHttp(c: HttpCase): Promise<number> {
   const body = claudeInput('bench-claude-session', httpSeq++);
@@ -279,6 +281,25 @@ export async function runTransportBench(opts: { runs?: number } = {}): Promise<T
     }
     cases.push(claudeUp, claudeUpNew, bareHttp);
     times.push(upTimes, upNewTimes, bareTimes);
+    // The same two posts at a steady cadence with nothing else running: how much of the tail is
+    // the machine waking an idle CPU (the floor grows with the idle gap as much as the route does).
+    for (const gapMs of CADENCE_GAPS_MS) {
+      const up: number[] = [];
+      const floor: number[] = [];
+      for (let i = 0; i < Math.max(100, 2 * runs); i++) {
+        await new Promise((r) => setTimeout(r, gapMs));
+        if (i % 2) {
+          floor.push(await measure(bareHttp));
+          up.push(await measure(claudeUp));
+        } else {
+          up.push(await measure(claudeUp));
+          floor.push(await measure(bareHttp));
+        }
+      }
+      cases.push({ ...claudeUp, row: { ...claudeUp.row, transport: `HTTP hook, one post every ${gapMs} ms, nothing else running (after)` } });
+      cases.push({ ...bareHttp, row: { ...bareHttp.row, transport: `bare Node HTTP server, the same cadence (floor)` } });
+      times.push(up, floor);
+    }
     const sidecarLoopDelay = (await sidecar.get<{ eventLoopDelay: LoopDelay | null }>('/api/host/status')).eventLoopDelay;
     // Claude's HTTP hook against a hung sidecar waits for the entry's timeout (1 s): a few runs show it.
     const hungHttp: HttpCase = { kind: 'http', row: { agent: 'Claude', transport: 'HTTP hook (after)', sidecar: 'hung' }, port: hungPort, secret, timeoutMs: 1000, agent: false };
