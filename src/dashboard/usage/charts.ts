@@ -39,10 +39,11 @@ const BAR_SIZE = 0.8;
  * Why not uPlot's own bar builder: it draws every bar from 0, so a stack of 8 series paints
  * each column 8 times over, and for narrow bars (a gap under 5 px) it keeps every edge at a
  * fractional pixel. Chromium's software rasterizer fills such anti-aliased, overlapping
- * rectangles slowly: a year of daily bars for 8 series took 100–200 ms to rasterize (measured
- * by the benchmark above), and 5–15 ms drawn as stacked segments with whole-pixel top and bottom
- * edges. The x edges stay fractional for narrow bars, as uPlot's, so the gaps stay even; wide
- * bars are snapped to whole pixels, as uPlot does when the gap is 5 px or more.
+ * rectangles slowly: a year of daily bars for 8 series took p50 ~210 ms, p99 ~300 ms until its
+ * pixels existed, and p50 8 ms, p99 18 ms drawn as stacked segments with whole-pixel top and
+ * bottom edges (`npx tsx scripts/bench/history.ts --only-charts`, docs/benchmarks.md). The x
+ * edges stay fractional for narrow bars, as uPlot's, so the gaps stay even; wide bars are
+ * snapped to whole pixels, as uPlot does when the gap is 5 px or more.
  */
 function barPaths(top: ReadonlyArray<number | null>, base: readonly number[] | null): uPlot.Series.PathBuilder {
   return (u, _seriesIdx, idx0, idx1) => {
