@@ -6,7 +6,8 @@
  *   npx tsx scripts/bench/history.ts --only-charts   (section 3 alone)
  *
  * 1. Import of a mixed history (Claude transcripts with subagent files + Codex rollouts, generated,
- *    --history-mb in total) by the production engine on a fresh DB: MB/s against a bare read +
+ *    --history-mb in total) by the production engine (with a WriteTurn, as in the sidecar) on a
+ *    fresh DB: MB/s against a bare read +
  *    JSON.parse of every line of the same files in the same run (target ≥ 50 %); then, timed on
  *    its own, the deferred search index of the imported rows catching up.
  * 2. Main-thread event-loop stall while the bundled worker imports that history and indexes it
@@ -428,7 +429,10 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       openUpstreamDb(dbPath).close();
       const t1 = performance.now();
       const c1 = process.cpuUsage();
-      const engine = await RolloutEngine.start({ dbPath, codexHome: hist.codexHome, claudeDir: hist.claudeDir, onChange: () => {}, sweepIntervalMs: 3_600_000 });
+      // With a WriteTurn, as the sidecar's worker always has one (src/sidecar/write-turn.ts): the
+      // worker lets the lock go only while a hook store waits. Nothing writes on the other side
+      // here, so the import runs its transactions back to back (section 2 measures the waiting side).
+      const engine = await RolloutEngine.start({ dbPath, codexHome: hist.codexHome, claudeDir: hist.claudeDir, onChange: () => {}, sweepIntervalMs: 3_600_000, writeTurn: new WriteTurn().buffer });
       // Imported: every row and cursor committed. The search index of those rows is built after
       // (src/sidecar/search-index.ts), timed on its own below.
       await engine.flush({ index: false });

@@ -75,7 +75,7 @@ describe('dedup matrix over the F2–F8 turn', () => {
     expect(bash.created_at).toBe('2026-09-14T10:21:35.120Z');
     expect(JSON.parse(bash.data)).toMatchObject({
       session_id: SID, turn_id: TURN, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'cargo test -p demo-parser' },
-      tool_use_id: BASH_CALL, __rollout: { file, line: 7 },
+      tool_use_id: BASH_CALL, transcript_path: file, __rollout: { line: 7 },
     });
     const patchPost = JSON.parse((db.prepare(`SELECT data FROM events WHERE dedup_key = ?`).get(K.postPatch) as { data: string }).data);
     expect(patchPost).toMatchObject({ tool_name: 'apply_patch', tool_response: 'Success. Updated the following files:\nM src/parser.rs\n' });

@@ -81,6 +81,23 @@ describe('history rows: a preview stored, the rest read back from the file', () 
     expect(ev.readBack).toMatchObject({ file, state: 'complete' });
   });
 
+  it('the place names no file of its own (it is transcript_path); a row stored with the older {file, offset} place still reads back', () => {
+    const dir = createTempDirectory();
+    const { db } = openTestDb(dir);
+    const files = placeClaude(path.join(dir, 'claude'), claudeWithBigOutput(), []);
+    importClaudeFile(db, files.main, { previewChars: HISTORY_PREVIEW_CHARS });
+    const row = postRow(db, 'post:toolu_big');
+    expect(row.data.transcript_path).toBe(files.main);
+    expect(row.data.__transcript).toEqual({ offset: expect.any(Number) as number });
+    // The older shape: the file repeated in the place, and (say) no transcript_path.
+    const { transcript_path: _tp, ...rest } = row.data;
+    const older = { ...rest, __transcript: { file: files.main, offset: (row.data.__transcript as { offset: number }).offset } };
+    db.prepare('UPDATE events SET data = ? WHERE id = ?').run(JSON.stringify(older), row.id);
+    const ev = detail(db, row.id);
+    expect(ev.data.tool_response).toBe(BIG);
+    expect(ev.readBack).toMatchObject({ file: files.main, state: 'complete' });
+  });
+
   it('the file is gone: the detail is the stored preview and says the file is missing', () => {
     const dir = createTempDirectory();
     const { db } = openTestDb(dir);

@@ -149,7 +149,8 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     const d: Obj = { session_id: sessionId, transcript_path: file, hook_event_name: hookType };
     if (state.cwd) d.cwd = state.cwd;
     if (sidechainAgent) d.agent_id = sidechainAgent;
-    d.__transcript = { file, offset };
+    // The line's place for the detail route's read-back; the file is `transcript_path` above.
+    d.__transcript = { offset };
     return d;
   };
 

@@ -3,8 +3,9 @@
  *
  * History files are imported with short payload strings (src/sidecar/rollout/engine.ts
  * HISTORY_PREVIEW_CHARS): the row keeps a preview, the list of cut fields (`__truncated`) and the
- * line's place (`__transcript: {file, offset}` for Claude Code, `__rollout: {file, line, offset}`
- * for Codex). On a detail request the line is read again, mapped by the same parser, and the record
+ * line's place (`__transcript: {offset}` for Claude Code, `__rollout: {line, offset}` for Codex; the
+ * file is the row's `transcript_path`, or the place's `file` in rows stored before it stopped being
+ * repeated there). On a detail request the line is read again, mapped by the same parser, and the record
  * with the row's dedup key gives the cut fields whole. Only importer rows (source 'rollout') are read
  * back: their place was written by the importer, not by a hook post.
  */
@@ -114,8 +115,10 @@ export function readBackCutFields(row: { session_id: string; dedup_key: string |
   const claude = isObj(data.__transcript) ? data.__transcript : null;
   const codex = isObj(data.__rollout) ? data.__rollout : null;
   const place = claude ?? codex;
-  if (!place || typeof place.file !== 'string' || typeof place.offset !== 'number') return null;
-  const file = place.file;
+  // The file: `transcript_path` (rows imported since the place stopped repeating it), or the
+  // place's own `file` (rows stored before).
+  const file = typeof place?.file === 'string' ? place.file : data.transcript_path;
+  if (!place || typeof file !== 'string' || typeof place.offset !== 'number') return null;
   const offset = place.offset;
   const text = readLineAt(file, offset);
   if (text === null) return { data, source: { file, offset, state: 'missing' } };

@@ -67,7 +67,7 @@ export interface EventRecord {
   toolName: string | null;
   dedupKey: string;
   createdAt: string;
-  /** Hook-shaped payload plus `__rollout: {file, line}`. */
+  /** Hook-shaped payload plus `__rollout: {line, offset}` (the file is `transcript_path`). */
   data: Record<string, unknown>;
   /** Status the session moves to when this row is newly stored. */
   status: SessionStatus | null;
@@ -217,8 +217,9 @@ function base(state: ParserState, hookEventName: string, pos: LinePos): Obj {
   if (state.cwd) d.cwd = state.cwd;
   if (state.model) d.model = state.model;
   d.__provider = 'codex';
-  // Where the line is: the timeline detail reads a field cut at import back from it (src/sidecar/host/source-readback.ts).
-  d.__rollout = { file: pos.file, line: pos.line, offset: pos.offset };
+  // Where the line is: the timeline detail reads a field cut at import back from it
+  // (src/sidecar/host/source-readback.ts). The file is `transcript_path`, not repeated here.
+  d.__rollout = { line: pos.line, offset: pos.offset };
   return d;
 }
 
