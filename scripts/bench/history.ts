@@ -35,6 +35,7 @@ import { isMainModule } from '../lib/is-main.js';
 import { REPO_ROOT, startPatched } from '../lib/servers.js';
 import { generateRollout } from './rollout.js';
 import type { StallProbeArgs, StallProbeResult } from './stall-probe.js';
+import { WriteTurn } from '../../src/sidecar/write-turn.js';
 import { launchChromium } from '../lib/browser.js';
 import { openUpstreamDb } from '../lib/upstream-schema.js';
 
