@@ -89,4 +89,27 @@ describe('history engine', () => {
     expect(usageRows(db)).toBe(5);
     expect(before).toBe(0);
   });
+
+  it('acts on a consent change at once, without waiting for the (idle, slow) tick, also when the file is replaced by rename', async () => {
+    const dir = createTempDirectory();
+    const { db, dbPath } = openTestDb(dir);
+    const claudeDir = path.join(dir, 'claude');
+    placeClaude(claudeDir);
+    const consent = path.join(dir, 'settings.json');
+    fs.writeFileSync(consent, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: false }));
+    // A 10-minute tick: only the consent file's watch can start the import within this test.
+    const engine = await RolloutEngine.start({ dbPath, codexHome: path.join(dir, 'codex'), claudeDir, claudeConsentFile: consent, onChange: () => {}, sweepIntervalMs: 600_000 });
+    onCleanup(() => engine.close());
+    await engine.flush();
+    expect(usageRows(db)).toBe(0);
+    // As electron-store and conf write it: a temp file renamed over the old one.
+    const tmp = `${consent}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: false, codexOptIn: true }));
+    fs.renameSync(tmp, consent);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(usageRows(db)).toBe(0); // still off: the watch followed the rename and changed nothing
+    fs.writeFileSync(tmp, JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true }));
+    fs.renameSync(tmp, consent);
+    await waitFor('history imported once tracking is on', () => usageRows(db) === 5, 5_000);
+  });
 });

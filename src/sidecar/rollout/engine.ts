@@ -99,6 +99,8 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
  * store what the hook route would (MAX_FIELD_CHARS).
  */
 export const HISTORY_PREVIEW_CHARS = 2_000;
+/** With no live, queued or failing file the safety-net tick comes this many times less often. */
+const IDLE_TICK_FACTOR = 6;
 /** Indexing runs in slices of this long between turns of the worker's event loop. */
 const INDEX_SLICE_MS = 40;
 
@@ -132,6 +134,9 @@ export class RolloutEngine {
   private readonly dirWatches = new Map<string, fs.FSWatcher>();
   private readonly ancestorWatches = new Map<string, fs.FSWatcher>();
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** The consent file's folder (a change of tracking consent is acted on at once, not at the next tick). */
+  private consentWatch: fs.FSWatcher | null = null;
+  private consentPending = false;
   private lastFullSweep = 0;
   /** Something was written since the last explicit checkpoint (one at the end of each drain). */
   private uncheckpointed = false;
@@ -143,6 +148,14 @@ export class RolloutEngine {
   private closed = false;
   private watchErrorLogged = false;
   private readonly known = new Map<string, Known>();
+  /**
+   * The files of `known` modified within liveWindowMs when last seen: the only ones the 5 s tick
+   * re-stats. A tick that walked all of `known` cost ~100 ms of CPU per 5 s at 20,000 history files
+   * (the loop runs too seldom to stay compiled), which is what idle cost must not grow with.
+   */
+  private readonly live = new Set<string>();
+  /** Sum of max(0, size - scanned) over `known`, kept as entries change, so status() walks nothing. */
+  private behind = 0;
   private lastImportAt: string | null = null;
   private malformedLines = 0;
   private readonly failures = new Map<string, { count: number; until: number; error: string }>();
@@ -182,24 +195,16 @@ export class RolloutEngine {
     engine.ensureWatching();
     engine.sweep(true);
     engine.kick();
-    engine.sweepTimer = setInterval(() => {
-      engine.ensureWatching();
-      engine.sweep(Date.now() - engine.lastFullSweep >= engine.opts.fullSweepIntervalMs);
-      engine.kick();
-      // The hook stores' pages: the HTTP thread leaves their checkpoint to this thread (EngineOptions.writeTurn).
-      if (engine.opts.writeTurn && !engine.draining && !engine.closed) engine.checkpointHookPages();
-    }, engine.opts.sweepIntervalMs);
-    engine.sweepTimer.unref?.();
+    engine.watchConsent();
+    engine.scheduleTick();
     return Promise.resolve(engine);
   }
 
   status(): WatcherStatus {
-    let behind = 0;
-    for (const k of this.known.values()) behind += Math.max(0, k.size - k.scanned);
     let lastError: string | null = null;
     for (const f of this.failures.values()) lastError = f.error;
     return {
-      running: !this.closed, files: this.known.size, behindBytes: behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines,
+      running: !this.closed, files: this.known.size, behindBytes: this.behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines,
       failingFiles: this.failures.size, lastError,
     };
   }
@@ -232,7 +237,8 @@ export class RolloutEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.consentWatch?.close();
     for (const t of this.rechecks.values()) clearTimeout(t);
     this.rechecks.clear();
     for (const w of this.ancestorWatches.values()) w.close();
@@ -296,7 +302,7 @@ export class RolloutEngine {
       this.ancestorWatches.get(r.dir)?.close();
       this.ancestorWatches.delete(r.dir);
       // Nor does the live sweep look at them any more.
-      for (const file of this.known.keys()) if (file.startsWith(r.dir + path.sep)) this.known.delete(file);
+      for (const file of [...this.known.keys()]) if (file.startsWith(r.dir + path.sep)) this.forget(file);
       for (const file of this.queue) if (file.startsWith(r.dir + path.sep)) this.queue.delete(file);
     }
     return this.roots.filter((r) => r.kind !== 'claude');
@@ -426,8 +432,25 @@ export class RolloutEngine {
     return cursors;
   }
 
+  /** Sets a file's entry in `known`, keeping `live` and `behind` true. */
+  private remember(file: string, k: Known): void {
+    const prev = this.known.get(file);
+    if (prev) this.behind -= Math.max(0, prev.size - prev.scanned);
+    this.known.set(file, k);
+    this.behind += Math.max(0, k.size - k.scanned);
+    if (k.mtimeMs >= Date.now() - this.opts.liveWindowMs) this.live.add(file);
+    else this.live.delete(file);
+  }
+
+  private forget(file: string): void {
+    const prev = this.known.get(file);
+    if (prev) this.behind -= Math.max(0, prev.size - prev.scanned);
+    this.known.delete(file);
+    this.live.delete(file);
+  }
+
   private consider(file: string, st: fs.Stats, c: { size: number; ino: string | null; dev: string | null } | undefined): void {
-    this.known.set(file, { size: st.size, scanned: c ? c.size : 0, mtimeMs: st.mtimeMs });
+    this.remember(file, { size: st.size, scanned: c ? c.size : 0, mtimeMs: st.mtimeMs });
     if (!c || c.size !== st.size || c.ino !== String(st.ino) || c.dev !== String(st.dev)) this.enqueue(file);
   }
 
@@ -446,21 +469,24 @@ export class RolloutEngine {
         seen.add(file);
         this.consider(file, st, cursors.get(file));
       });
-      for (const file of this.known.keys()) if (!seen.has(file)) this.known.delete(file);
+      for (const file of [...this.known.keys()]) if (!seen.has(file)) this.forget(file);
     } else {
       const liveSince = Date.now() - this.opts.liveWindowMs;
-      for (const [file, k] of this.known) {
-        if (k.mtimeMs < liveSince) continue;
+      for (const file of [...this.live]) {
+        const k = this.known.get(file);
+        if (!k || k.mtimeMs < liveSince) {
+          this.live.delete(file); // quiet for liveWindowMs: history now (the folder watch still sees it)
+          continue;
+        }
         let st: fs.Stats;
         try {
           st = fs.statSync(file);
         } catch {
-          this.known.delete(file);
+          this.forget(file);
           continue;
         }
         if (st.size !== k.scanned || st.mtimeMs !== k.mtimeMs) {
-          k.size = st.size;
-          k.mtimeMs = st.mtimeMs;
+          this.remember(file, { ...k, size: st.size, mtimeMs: st.mtimeMs });
           this.enqueue(file);
         }
       }
@@ -553,7 +579,7 @@ export class RolloutEngine {
         } catch {
           // gone
         }
-        this.known.set(file, { size, scanned: row?.size ?? 0, mtimeMs });
+        this.remember(file, { size, scanned: row?.size ?? 0, mtimeMs });
         this.failures.delete(file);
         this.scheduleRecheck(file);
       } catch (err) {
@@ -568,6 +594,8 @@ export class RolloutEngine {
       await yieldToLoop(); // let watcher events and messages through between files
     }
     if (this.uncheckpointed && !this.closed) this.checkpoint();
+    // Caught up: hand the page cache of the bulk writes (up to cache_size) back until the next import.
+    if (!this.closed) this.db.pragma('shrink_memory');
     this.opts.onStatus?.(this.status());
   }
 
@@ -593,6 +621,59 @@ export class RolloutEngine {
   private checkpoint(): void {
     this.uncheckpointed = false;
     this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /**
+   * The safety-net tick: every sweepIntervalMs while a file is live, queued or failing; otherwise
+   * IDLE_TICK_FACTOR times less often (the folder watches see appends and new files either way).
+   * On an idle machine every wakeup costs CPU, and idle cost must not grow with history.
+   */
+  private scheduleTick(): void {
+    if (this.closed) return;
+    const busy = this.live.size > 0 || this.queue.size > 0 || this.failures.size > 0 || this.draining !== null;
+    this.sweepTimer = setTimeout(() => this.tick(), busy ? this.opts.sweepIntervalMs : this.opts.sweepIntervalMs * IDLE_TICK_FACTOR);
+    this.sweepTimer.unref?.();
+  }
+
+  private tick(): void {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
+    if (this.closed) return;
+    this.ensureWatching();
+    this.sweep(Date.now() - this.lastFullSweep >= this.opts.fullSweepIntervalMs);
+    this.kick();
+    // The hook stores' pages: the HTTP thread leaves their checkpoint to this thread (EngineOptions.writeTurn).
+    if (this.opts.writeTurn && !this.draining && !this.closed) this.checkpointHookPages();
+    this.scheduleTick();
+  }
+
+  /**
+   * Tracking turned on or off (the consent file rewritten): tick now. The file itself is watched,
+   * not its folder, which also holds the database and would wake this thread on every commit. A
+   * rewrite by rename ends the watch on the old file, so each event re-arms it on the new one.
+   */
+  private watchConsent(): void {
+    const file = this.opts.claudeConsentFile;
+    this.consentWatch?.close();
+    this.consentWatch = null;
+    if (!file || this.closed || !this.roots.some((r) => r.kind === 'claude')) return;
+    try {
+      this.consentWatch = fs.watch(file, () => {
+        if (this.consentPending) return;
+        this.consentPending = true;
+        setTimeout(() => {
+          this.consentPending = false;
+          this.watchConsent();
+          this.tick();
+        }, 50).unref?.();
+      });
+      this.consentWatch.on('error', () => {
+        this.consentWatch?.close();
+        this.consentWatch = null; // the tick still reads the file
+      });
+    } catch {
+      this.consentWatch = null; // no consent file yet: the tick reads it when it appears
+    }
   }
 
   /** On the sweep tick: a checkpoint that fails (a full disk) is logged and tried again next tick. */
