@@ -30,7 +30,7 @@
  * delivery was killed: recoverInflight stores it like a spool line (its mtime as `spooled_at`)
  * and removes it. A delivery that was only slow and finishes later is deduped by its id.
  */
-import { closeSync, existsSync, openSync, readSync, fstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, fstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, appendFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { DRAINING_FILE, fileSize, isErrno, spoolPaths } from './spool-files.js';
 
@@ -337,14 +337,22 @@ export function drainSpool(opts: SpoolDrainOptions): SpoolDrainResult {
   return totals;
 }
 
+/** Safety-net poll of watchSpool when the folder watch works (it also ages the write-ahead files). */
+export const SPOOL_POLL_MS = 30_000;
+
 /**
- * Drains at start, then checks cheaply (two stats) every `intervalMs` (default 1000) and drains
- * when there is something to drain. Errors are logged, never thrown.
+ * Drains at start, then whenever the spool folder changes (a folder watch: a handler appended to
+ * events.jsonl, or wrote or removed a write-ahead file), and on a slow poll as a safety net for a
+ * missed watch event and to store write-ahead files once they are INFLIGHT_STALE_MS old. Without a
+ * working folder watch it polls every `intervalMs` (default 1000) instead. Each check is cheap (a
+ * readdir and two stats). An idle sidecar thus wakes for the spool every 30 s, not every second:
+ * on an idle machine every wakeup costs CPU. Errors are logged, never thrown.
  */
 export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDrainError?: (error: string | null) => void }): { close(): void } {
   const p = spoolPaths(opts.dataDir);
   const log = opts.log ?? (() => {});
   let lastError: string | null = null;
+  let closed = false;
   const tick = (): void => {
     try {
       const r: SpoolDrainResult = { drained: 0, failed: 0, malformed: 0, quarantined: 0 };
@@ -367,12 +375,43 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDr
     }
     opts.onDrainError?.(lastError);
   };
+  // One check shortly after a burst of folder events (a handler's append is several events).
+  let soon: NodeJS.Timeout | null = null;
+  const tickSoon = (): void => {
+    if (soon || closed) return;
+    soon = setTimeout(() => {
+      soon = null;
+      if (!closed) tick();
+    }, 25);
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    watcher = watch(p.dir, tickSoon);
+    watcher.on('error', () => {
+      // The folder went away (or the watch failed): fall back to the fast poll.
+      watcher?.close();
+      watcher = null;
+      restartPoll(opts.intervalMs ?? 1000);
+    });
+  } catch {
+    watcher = null; // a read-only data dir, a platform without watches: poll
+  }
   tick();
-  const timer = setInterval(tick, opts.intervalMs ?? 1000);
-  timer.unref();
+  let timer: NodeJS.Timeout | null = null;
+  const restartPoll = (ms: number): void => {
+    if (timer) clearInterval(timer);
+    if (closed) return;
+    timer = setInterval(tick, ms);
+    timer.unref();
+  };
+  restartPoll(watcher ? Math.max(opts.intervalMs ?? 1000, SPOOL_POLL_MS) : opts.intervalMs ?? 1000);
   return {
     close(): void {
-      clearInterval(timer);
+      closed = true;
+      if (timer) clearInterval(timer);
+      if (soon) clearTimeout(soon);
+      watcher?.close();
     },
   };
 }

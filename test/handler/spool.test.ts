@@ -310,6 +310,31 @@ describe('watchSpool', () => {
   });
 });
 
+describe('watchSpool without a fast poll', () => {
+  it('drains a newly spooled event through the folder watch, long before its 30 s safety poll', async () => {
+    const { dataDir, handler } = deployedDataDir();
+    const seen: string[] = [];
+    let notify: (() => void) | null = null;
+    const w = watchSpool({
+      dataDir,
+      store: (_t, d) => {
+        seen.push(String(d.turn_id));
+        notify?.();
+      },
+    });
+    try {
+      expect(seen).toEqual([]);
+      const arrived = new Promise<void>((r) => (notify = r));
+      await runHandler({ handler, args: ['Stop'], input: '{"turn_id":"watched"}' });
+      const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 5_000).unref());
+      expect(await Promise.race([arrived.then(() => 'drained' as const), late])).toBe('drained'); // SPOOL_POLL_MS is 30 s
+      expect(seen).toEqual(['watched']);
+    } finally {
+      w.close();
+    }
+  });
+});
+
 describe('write-ahead files of the sh handler (spool/inflight/)', () => {
   const inflight = (dataDir: string): string[] => {
     try {

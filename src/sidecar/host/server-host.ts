@@ -119,7 +119,26 @@ function noteStorageProblem(err: unknown): boolean {
     state.storage = { kind, detail, since: new Date().toISOString() };
     log(`storage problem: ${kind} (${detail}); reporting degraded health until a write succeeds`);
   }
+  watchHealth();
   return true;
+}
+
+/**
+ * While the storage or runtime.json is degraded: re-check every HEALTH_INTERVAL_MS, and stop once
+ * both are fine. A healthy sidecar keeps no timer here: on an idle machine every wakeup costs CPU
+ * (docs/benchmarks.md "History import, charts and idle cost").
+ */
+function watchHealth(): void {
+  if (state.healthTimer || !state.ctx) return;
+  state.healthTimer = setInterval(() => {
+    if (state.storage) probeStorage();
+    if (state.runtimeFileError) publishRuntimeFile();
+    if (!state.storage && !state.runtimeFileError && state.healthTimer) {
+      clearInterval(state.healthTimer);
+      state.healthTimer = null;
+    }
+  }, HEALTH_INTERVAL_MS);
+  state.healthTimer.unref();
 }
 
 function noteStorageOk(): void {
@@ -779,11 +798,6 @@ function startAddOns(port: number): void {
   const spool = watchSpool({ dataDir: state.dataDir, store: storeSpooled, log });
   state.stopSpool = () => spool.close();
   probeStorage();
-  state.healthTimer = setInterval(() => {
-    if (state.storage) probeStorage();
-    if (state.runtimeFileError) publishRuntimeFile();
-  }, HEALTH_INTERVAL_MS);
-  state.healthTimer.unref();
   startTeamSync(ctx, state.dataDir);
   state.otlp = startOtlpFromEnv({ db: ctx.db, dataDir: state.dataDir, log, writeTurn: state.writeTurn });
 
@@ -834,6 +848,7 @@ function publishRuntimeFile(): void {
     const msg = (err as Error).message;
     if (state.runtimeFileError !== msg) log(`could not write runtime.json: ${msg}; retrying every ${HEALTH_INTERVAL_MS} ms`);
     state.runtimeFileError = msg;
+    watchHealth();
   }
 }
 
