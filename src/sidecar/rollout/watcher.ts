@@ -90,7 +90,7 @@ class WorkerWatcher implements RolloutWatcher {
   private spawn(): Promise<void> {
     const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null, ...(this.opts.writeTurn ? { writeTurn: this.opts.writeTurn } : {}) };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
-    const worker = new Worker(this.workerPath, { workerData: init });
+    const worker = new Worker(this.workerPath, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
