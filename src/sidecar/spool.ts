@@ -384,6 +384,13 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDr
       if (!closed) tick();
     }, 25);
   };
+  let timer: NodeJS.Timeout | null = null;
+  const poll = (ms: number): void => {
+    if (timer) clearInterval(timer);
+    if (closed) return;
+    timer = setInterval(tick, ms);
+    timer.unref();
+  };
   let watcher: FSWatcher | null = null;
   try {
     mkdirSync(p.dir, { recursive: true, mode: 0o700 });
@@ -392,20 +399,13 @@ export function watchSpool(opts: SpoolDrainOptions & { intervalMs?: number; onDr
       // The folder went away (or the watch failed): fall back to the fast poll.
       watcher?.close();
       watcher = null;
-      restartPoll(opts.intervalMs ?? 1000);
+      poll(opts.intervalMs ?? 1000);
     });
   } catch {
     watcher = null; // a read-only data dir, a platform without watches: poll
   }
   tick();
-  let timer: NodeJS.Timeout | null = null;
-  const restartPoll = (ms: number): void => {
-    if (timer) clearInterval(timer);
-    if (closed) return;
-    timer = setInterval(tick, ms);
-    timer.unref();
-  };
-  restartPoll(watcher ? Math.max(opts.intervalMs ?? 1000, SPOOL_POLL_MS) : opts.intervalMs ?? 1000);
+  poll(watcher ? Math.max(opts.intervalMs ?? 1000, SPOOL_POLL_MS) : opts.intervalMs ?? 1000);
   return {
     close(): void {
       closed = true;

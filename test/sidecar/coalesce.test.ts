@@ -1,6 +1,6 @@
-/** sessions_changed frames during an import: few, none lost (src/sidecar/host/coalesce.ts). */
+/** sessions_changed frames during an import: few, none lost (src/sidecar/coalesce.ts). */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IdCoalescer } from '../../src/sidecar/host/coalesce.js';
+import { IdCoalescer } from '../../src/sidecar/coalesce.js';
 
 afterEach(() => {
   vi.useRealTimers();

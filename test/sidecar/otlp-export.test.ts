@@ -109,6 +109,13 @@ const byRecord = <T extends { attributes: Record<string, unknown> }>(items: T[])
   return m;
 };
 
+/** Waits until the sidecar's exporter reports nothing pending (idle). */
+const exportDone = (server: RunningServer, what: string, timeoutMs?: number): Promise<unknown> =>
+  waitFor(what, async () => {
+    const s = await otlpStatus(server);
+    return s.state === 'idle' && s.pending === 0 ? s : null;
+  }, timeoutMs);
+
 const traceIdOf = (sid: string): string => createHash('sha256').update(`trace\0${sid}`).digest('hex').slice(0, 32);
 
 describe('OTLP export (HTTP/protobuf, official SDK exporters)', () => {
@@ -119,10 +126,7 @@ describe('OTLP export (HTTP/protobuf, official SDK exporters)', () => {
     await waitFor('the usage import', () => storedCount(server.dbPath).usage === 2);
     const stored = storedCount(server.dbPath);
     await waitFor('every log and span', () => rx.logs.length >= stored.events && rx.spans.length >= stored.tools + stored.usage);
-    await waitFor('status idle, nothing pending', async () => {
-      const s = await otlpStatus(server);
-      return s.state === 'idle' && s.pending === 0 ? s : null;
-    });
+    await exportDone(server, 'status idle, nothing pending');
 
     expect(rx.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true);
     expect(rx.logs).toHaveLength(stored.events);
@@ -241,10 +245,7 @@ describe('OTLP export (HTTP/protobuf, official SDK exporters)', () => {
     expect(rx.requests).toHaveLength(0);
 
     await rx.open();
-    await waitFor('the backlog delivered', async () => {
-      const s = await otlpStatus(server);
-      return s.state === 'idle' && s.pending === 0 ? s : null;
-    }, 60_000);
+    await exportDone(server, 'the backlog delivered', 60_000);
     const logs = byRecord(rx.logs);
     const spans = byRecord(rx.spans);
     expect(logs.size).toBe(stored.events);
@@ -281,10 +282,7 @@ describe('OTLP export (HTTP/protobuf, official SDK exporters)', () => {
     await new Promise((r) => server.child.once('exit', r));
 
     const again = track(await startPatched({ dir, codexHome: path.join(dir, 'codex'), env: { ...FAST, ...env, AGENT_MONITOR_MACHINE_NAME: 'otlp-box-1' } }));
-    await waitFor('the backlog delivered after the restart', async () => {
-      const s = await otlpStatus(again);
-      return s.state === 'idle' && s.pending === 0 ? s : null;
-    }, 60_000);
+    await exportDone(again, 'the backlog delivered after the restart', 60_000);
 
     const logs = byRecord(rx.logs);
     const spans = byRecord(rx.spans);

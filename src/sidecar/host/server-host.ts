@@ -10,7 +10,6 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TranscriptCache, type TranscriptUsage } from './transcript-cache.js';
-import { IdCoalescer } from './coalesce.js';
 import { MAX_DEPTH, MAX_FIELD_CHARS, jsonTextDepth, truncateLargeFields } from './truncate.js';
 import { SESSION_SOURCES_COLUMN } from './session-sql.js';
 import { newToken, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
@@ -812,7 +811,8 @@ function startAddOns(port: number): void {
     claudeDir: process.env.AGENT_MONITOR_CLAUDE_DIR || null,
     claudeConsentFile: join(state.dataDir, 'settings.json'),
     log,
-    onChange: ({ sessionIds }) => changeFrames.add(sessionIds, (ids) => ctx.broadcast('sessions_changed', { sessionIds: ids })),
+    // Already merged by the worker: at most one change per 250 ms (src/sidecar/rollout/worker.ts).
+    onChange: ({ sessionIds }) => ctx.broadcast('sessions_changed', { sessionIds }),
     writeTurn: state.writeTurn.buffer,
   }).then(
     (watcher) => {
@@ -830,12 +830,6 @@ function startAddOns(port: number): void {
   );
 }
 
-/**
- * `sessions_changed` frames at most once per 250 ms (src/sidecar/host/coalesce.ts): an import sends
- * a change per batch (dozens a second), and every frame makes each open dashboard refetch its
- * session list on this thread.
- */
-const changeFrames = new IdCoalescer(250);
 
 /** Writes runtime.json; on failure (e.g. a full disk) stays up, reports it, and retries later. */
 function publishRuntimeFile(): void {

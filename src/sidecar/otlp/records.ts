@@ -19,6 +19,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { toolSpanIdFor, traceIdFor, usageSpanIdFor } from './ids.js';
 import * as N from './names.js';
+import type { UsageRecordRow } from '../usage/records.js';
 
 /** Longest text attribute we send (a tool's output can be megabytes). */
 export const MAX_TEXT_CHARS = 8 * 1024;
@@ -37,18 +38,8 @@ export interface EventRow {
   parent_session_id: string | null;
 }
 
-export interface UsageRow {
-  usage_key: string;
-  session_id: string;
-  harness: string;
-  model: string | null;
-  at: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-}
+/** The columns of a usage record a span needs (src/sidecar/otlp/exporter.ts selects these). */
+export type UsageRow = Omit<UsageRecordRow, 'turn_id'>;
 
 export interface ExportIdentity {
   machineId: string;

@@ -15,7 +15,7 @@ export interface RolloutWatcherOptions {
   claudeDir?: string | null;
   /** Read the Claude folder only while this settings file says Claude tracking is on. */
   claudeConsentFile?: string | null;
-  /** One call per committed import batch (coalesced), never per row. */
+  /** Import changes: merged by the worker (at most one call per 250 ms); inline, one per committed batch. Never per row. */
   onChange: (change: ImportChange) => void;
   log?: (msg: string) => void;
   /** Catch-up sweep period; default 5,000 ms. */

@@ -1,12 +1,13 @@
 /**
  * Entry of build/agent-monitor/server/host/rollout-worker.cjs: runs the rollout engine (watcher,
  * sweep, import) on its own thread with its own SQLite connection, so a 50 MB import never blocks
- * the HTTP thread. Reports one coalesced change per committed batch.
+ * the HTTP thread. Reports the committed batches' changes, merged (at most one message per 250 ms).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RolloutEngine } from './engine.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { ImportChange } from './import.js';
+import { IdCoalescer } from '../coalesce.js';
 
 function post(msg: FromWorker): void {
   parentPort?.postMessage(msg);
@@ -15,33 +16,20 @@ function post(msg: FromWorker): void {
 /**
  * Import changes go to the main thread merged, at most one message per CHANGE_FRAME_MS (the first at
  * once, so a live append shows without delay): an import of 50,000 history files is a few hundred
- * messages instead of one per committed batch, each of which the HTTP thread would deserialize
- * (its CPU during the import, and a young generation grown to its maximum long after).
+ * messages instead of one per committed batch, and each message is one `sessions_changed` frame
+ * there (every frame makes each open dashboard refetch its session list).
  */
 const CHANGE_FRAME_MS = 250;
-const pendingIds = new Set<string>();
+const changes = new IdCoalescer(CHANGE_FRAME_MS);
+/** Rows inserted by the batches whose ids are waiting in `changes`. */
 let pendingInserted = 0;
-let frameTimer: NodeJS.Timeout | null = null;
-let lastFrame = -Infinity;
-
-function sendChanges(): void {
-  if (frameTimer) clearTimeout(frameTimer);
-  frameTimer = null;
-  lastFrame = performance.now();
-  if (pendingIds.size === 0 && pendingInserted === 0) return;
-  const change = { sessionIds: [...pendingIds], inserted: pendingInserted };
-  pendingIds.clear();
-  pendingInserted = 0;
-  post({ type: 'change', change });
-}
 
 function queueChange(change: ImportChange): void {
-  for (const id of change.sessionIds) pendingIds.add(id);
   pendingInserted += change.inserted;
-  if (frameTimer) return;
-  const wait = lastFrame + CHANGE_FRAME_MS - performance.now();
-  if (wait <= 0) sendChanges();
-  else frameTimer = setTimeout(sendChanges, wait);
+  changes.add(change.sessionIds, (sessionIds) => {
+    post({ type: 'change', change: { sessionIds, inserted: pendingInserted } });
+    pendingInserted = 0;
+  });
 }
 
 async function main(): Promise<void> {
@@ -65,7 +53,7 @@ async function main(): Promise<void> {
           .flush()
           .then(() => post({ type: 'status', status: engine.status() }))
           .finally(() => {
-            sendChanges(); // everything imported so far is announced before the flush answers
+            changes.flush(); // everything imported so far is announced before the flush answers
             post({ type: 'flushed', id: msg.id });
           });
         break;
@@ -74,7 +62,7 @@ async function main(): Promise<void> {
         break;
       case 'close':
         void engine.close().finally(() => {
-          sendChanges();
+          changes.flush();
           post({ type: 'closed' });
           parentPort?.close();
         });

@@ -27,6 +27,7 @@ import { costOf, loadPricing, ratesFor, type PriceTable } from '../pricing/prici
 import type { MachineIdentity } from './machine.js';
 import { advanceCursor, ensureTeamChangeFeeds, readCursor } from './outbox.js';
 import { withWriteTurn, type WriteTurn } from '../write-turn.js';
+import type { UsageRecordRow } from '../usage/records.js';
 import { migrateTeamSchema, USAGE_DAILY_SOURCE_COLUMNS, usageDailyAddSql } from './pg-schema.js';
 
 export const STREAMS = { sessions: 'team_sessions', events: 'team_events', usage: 'team_usage' } as const;
@@ -101,19 +102,9 @@ interface EventRow {
   data: string | null;
 }
 
-interface UsageRow {
+/** A usage record with its place in the change log. */
+interface UsageRow extends UsageRecordRow {
   seq: number;
-  usage_key: string;
-  session_id: string;
-  harness: string;
-  model: string | null;
-  turn_id: string | null;
-  at: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
 }
 
 /** A batch ready for the server: rows as column arrays, and the cursor it reaches. */

@@ -14,7 +14,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/search.js';
 import type { Harness } from '../../shared/events.js';
-import type { DailySeries, Tokens } from '../usage/queries.js';
+import type { DailySeries, SumRow, Tokens } from '../usage/queries.js';
+import type { SearchHit } from '../host/dashboard-routes.js';
 import { failureOf, exitCodeOf, parseData } from '../host/timeline.js';
 import { openTeamReader, teamDbProblem, teamViewConfig, type TeamReader, type TeamViewSource } from './view-db.js';
 
@@ -134,17 +135,9 @@ export interface TeamTimelinePage {
   textShared: boolean;
 }
 
-export interface TeamSearchHit {
-  session_id: string;
+/** This machine's search hit (its `snippet` is the shared summary), keyed and placed team-wide. */
+export interface TeamSearchHit extends Omit<SearchHit, 'event_id'> {
   key: string;
-  hook_type: string;
-  tool_name: string | null;
-  created_at: string;
-  /** The summary with the matches between SNIPPET_OPEN and SNIPPET_CLOSE (src/shared/search.ts). */
-  snippet: string;
-  harness: Harness | null;
-  cwd: string | null;
-  session_name: string | null;
   machine_id: string | null;
   machine_name: string | null;
 }
@@ -251,24 +244,18 @@ const USAGE_SUMS = `COALESCE(SUM(u.input), 0)::float8 AS i, COALESCE(SUM(u.outpu
   SUM(u.cost_usd)::float8 AS cost,
   COALESCE(SUM(CASE WHEN u.cost_usd IS NULL THEN u.input + u.output + u.cache_read + u.cache_creation END), 0)::float8 AS unpriced`;
 
-interface SumRow {
-  i: number;
-  o: number;
-  cr: number;
-  cw: number;
-  r: number;
-  n: number;
+interface TeamSumRow extends SumRow {
   cost: number | null;
   unpriced: number;
 }
 
-function tokensOf(r: SumRow): Tokens {
+function tokensOf(r: TeamSumRow): Tokens {
   const t = { input: num(r.i), output: num(r.o), cacheRead: num(r.cr), cacheWrite: num(r.cw), reasoning: num(r.r), total: 0 };
   t.total = t.input + t.output + t.cacheRead + t.cacheWrite;
   return t;
 }
 
-interface SessionDbRow extends SumRow {
+interface SessionDbRow extends TeamSumRow {
   id: string;
   title: string | null;
   status: string | null;
@@ -475,7 +462,7 @@ export async function teamTotals(db: TeamReader, by: TeamTotalsBy, f: TeamFilter
         : by === 'day'
           ? `SELECT to_char(p.fk, 'YYYY-MM-DD') AS key, to_char(p.fk, 'YYYY-MM-DD') AS label, ${OUTER_SUMS} FROM per p GROUP BY p.fk`
           : `SELECT p.fk AS key, p.fk AS label, ${OUTER_SUMS} FROM per p GROUP BY p.fk`;
-  const rows = await db.query<SumRow & { key: string | null; label: string | null; sessions: number; all_sessions: number }>(
+  const rows = await db.query<TeamSumRow & { key: string | null; label: string | null; sessions: number; all_sessions: number }>(
     `WITH per AS MATERIALIZED (
        SELECT u.session_id, ${factKey} AS fk, ${src.sums} FROM ${src.from}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -514,7 +501,7 @@ export async function teamDaily(db: TeamReader, days: number, f: TeamFilter, now
   const index = new Map(dayList.map((d, i) => [d, i]));
   const params: unknown[] = [dayList[0]];
   const where = [src.since('$1'), ...factFilterSql(f, params, src)];
-  const rows = await db.query<SumRow & { day: string; agent: string | null; model: string | null }>(
+  const rows = await db.query<TeamSumRow & { day: string; agent: string | null; model: string | null }>(
     `SELECT to_char(d, 'YYYY-MM-DD') AS day, agent, model, i, o, cr, cw, r, n, cost, unpriced FROM (
        SELECT ${src.day} AS d, u.agent, u.model, ${src.sums} FROM ${src.from} WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3) x`,
     params,

@@ -55,7 +55,8 @@ function addMoney(a: Money, b: Money): void {
   a.unpricedTokens += b.unpricedTokens;
 }
 
-interface SumRow {
+/** Token sums as the queries name them (input, output, cache read, cache write, reasoning, rows). */
+export interface SumRow {
   i: number;
   o: number;
   cr: number;

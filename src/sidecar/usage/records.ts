@@ -26,6 +26,21 @@ export interface UsageRecord {
   sourceFile: string;
 }
 
+/** A stored `usage_records` row, as the exporters (team sync, OTLP) read it back. */
+export interface UsageRecordRow {
+  usage_key: string;
+  session_id: string;
+  harness: string;
+  model: string | null;
+  turn_id: string | null;
+  at: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+}
+
 export interface UsageStateRecord {
   kind: 'usage-state';
   sessionId: string;
