@@ -61,6 +61,8 @@ export type Family = Omit<SessionFamily, 'children'> & { children: SessionListRo
 export interface TimelinePage extends RowsPage {
   session: SessionRow;
   family: Family;
+  /** Rows of this session are still being imported from its history files (the second phase). */
+  importing: boolean;
 }
 
 export interface Project {

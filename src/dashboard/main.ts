@@ -45,6 +45,8 @@ interface State {
     newer: string | null;
     loading: boolean;
     rows: Map<string, HTMLLIElement>;
+    /** Older rows are still being imported from the session's history file (GET …/timeline `importing`). */
+    importing: boolean;
   } | null;
   notified: Set<number>;
   projects: Project[];
@@ -687,7 +689,9 @@ function renderEdges(): void {
   view.top.replaceChildren(
     tl.older
       ? h('button.ghost.edge', { type: 'button', onclick: () => void loadOlder() }, tl.loading ? 'Loading older events…' : 'Load older events')
-      : tl.model.size
+      : tl.importing
+        ? h('div.edge-end.tl-importing', null, 'Still importing this session’s history: its events appear here as they are read.')
+        : tl.model.size
         ? h('div.edge-end', null, 'Start of the session')
         : h('div.edge-end', null, 'No events yet'),
   );
@@ -699,7 +703,7 @@ async function selectSession(id: string, opts: { around?: number } = {}): Promis
   renderList();
   document.querySelector(`.card[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
   if (location.hash !== `#session=${encodeURIComponent(id)}`) history.replaceState(null, '', `#session=${encodeURIComponent(id)}`);
-  state.timeline = { model: new TimelineModel(), older: null, newer: null, loading: true, rows: new Map() };
+  state.timeline = { model: new TimelineModel(), older: null, newer: null, loading: true, rows: new Map(), importing: false };
   const tl = state.timeline;
   view.list.replaceChildren();
   view.top.replaceChildren(h('div.edge-end', null, 'Loading…'));
@@ -724,6 +728,7 @@ async function selectSession(id: string, opts: { around?: number } = {}): Promis
   renderPanels(page.session);
   tl.older = page.older;
   tl.newer = page.newer;
+  tl.importing = page.importing;
   tl.loading = false;
   applyChange(tl.model.append(page.events), 'bottom');
   if (opts.around !== undefined) {
@@ -793,7 +798,10 @@ function appendLive(e: TimelineEvent): void {
 /** Rows imported from a rollout file: fetch what is newer than what is shown. */
 async function catchUp(sessionId: string): Promise<void> {
   const tl = state.timeline;
-  if (!tl || sessionId !== state.selectedId || tl.newer || tl.loading) return;
+  if (!tl || sessionId !== state.selectedId || tl.loading) return;
+  // History rows arrive older than what is shown: load the view again.
+  if (tl.importing) return selectSession(sessionId);
+  if (tl.newer) return;
   const page = await api.timeline(sessionId, { limit: PAGE });
   if (state.timeline !== tl) return;
   applyChange(tl.model.append(page.events.filter((e) => !tl.model.has(e.id))), 'bottom');

@@ -64,6 +64,15 @@ export function migrateHostSchema(db: Database.Database): void {
       if (!cursorCols.has('tail_hash')) db.exec(`ALTER TABLE ${table} ADD COLUMN tail_hash TEXT`);
       if (!cursorCols.has('tail_len')) db.exec(`ALTER TABLE ${table} ADD COLUMN tail_len INTEGER NOT NULL DEFAULT 0`);
     }
+    // The history import's first-phase cursors (src/sidecar/tail-import.ts, ImportPhase): same columns.
+    for (const table of ['codex_rollout_summaries', 'claude_transcript_summaries']) {
+      db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
+        path TEXT PRIMARY KEY, dev TEXT, ino TEXT, size INTEGER NOT NULL DEFAULT 0, mtime_ms REAL NOT NULL DEFAULT 0,
+        offset INTEGER NOT NULL DEFAULT 0, line_no INTEGER NOT NULL DEFAULT 0, head_hash TEXT, head_len INTEGER NOT NULL DEFAULT 0,
+        tail_hash TEXT, tail_len INTEGER NOT NULL DEFAULT 0, session_id TEXT, parser_state TEXT,
+        malformed_count INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS idx_${table}_session ON ${table}(session_id)`);
+    }
     // Written only when it changes: a start must not need a write (it may be on a full disk).
     const current = db.prepare("SELECT value FROM host_meta WHERE key = 'host_schema_version'").get() as { value: string } | undefined;
     if (current?.value !== String(HOST_SCHEMA_VERSION)) {

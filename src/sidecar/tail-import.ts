@@ -16,6 +16,13 @@
  * - A line that is not JSON, or that the format cannot map (its parser throws), is counted as
  *   malformed with its reason and logged (the first few per call); the lines around it are imported.
  *   A line's records are collected whole before any is kept: a line that throws half-way adds nothing.
+ * - History is imported in two phases (ImportPhase), so that past sessions appear with their
+ *   numbers long before their timelines are in: the 'summary' phase applies everything but the
+ *   timeline rows (sessions, models, statuses, token usage) and keeps its own cursor in the format's
+ *   summary table; the 'full' phase, later, stores the rows too. For the lines the summary phase
+ *   already covered (up to its cursor, if that still matches the file), the full phase keeps only
+ *   the timeline rows, without their statuses: everything else from those lines is in already, and
+ *   applying it again would walk a session's totals, model and status back through its past.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -32,7 +39,15 @@ export interface ImportChange {
   bytes?: number;
 }
 
+/**
+ * 'full': every record (the default). 'summary': everything but the timeline rows, under the
+ * format's summary cursor (history's first phase; see the header).
+ */
+export type ImportPhase = 'summary' | 'full';
+
 export interface ImportOptions {
+  /** Default 'full'. */
+  phase?: ImportPhase;
   /** Lines per transaction (default 2,000). */
   batchLines?: number;
   /**
@@ -185,15 +200,28 @@ export interface TailFormat<S extends { sessionId: string | null }, R> {
   restoreState: (stored: unknown) => S | null;
   /** True for a line that can never produce a record: skipped without parsing (nor malformed check). */
   isInert: (data: Buffer, start: number, end: number) => boolean;
-  /** The records of one decoded line; may throw (the line is then counted as malformed). */
-  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number; previewChars: number }) => Iterable<R>;
+  /**
+   * The records of one decoded line; may throw (the line is then counted as malformed). `store`
+   * false: its timeline rows will not be stored (the summary phase), so they need no staging.
+   */
+  parseLine: (state: S, value: unknown, at: { file: string; offset: number; line: number; previewChars: number; store: boolean }) => Iterable<R>;
+  /**
+   * What the full phase keeps of a record from a line the summary phase covered: a timeline row
+   * without its status, or null for anything else.
+   */
+  timelineOnly: (record: R) => R | null;
 }
 
 /** A format's statements on one DB. */
 export interface TailStatements<S extends { sessionId: string | null }, R> {
   cursor: CursorStatements<S>;
-  /** One transaction: the batch's rows, then the cursor (`cursor.put`). */
-  apply: (path: string, records: R[], cursor: Cursor<S>) => { inserted: number; sessionIds: string[] };
+  /** The summary phase's cursors (same columns, their own table). */
+  summary: CursorStatements<S>;
+  /**
+   * One transaction: the batch's rows, then the phase's cursor (`cursor.put` or `summary.put`).
+   * In the summary phase a timeline record moves only its session's last activity and status.
+   */
+  apply: (path: string, records: R[], cursor: Cursor<S>, phase: ImportPhase) => { inserted: number; sessionIds: string[] };
 }
 
 const DEFAULT_BATCH_LINES = 2_000;
@@ -226,13 +254,19 @@ export function eventJsonAndSummary(hookType: string, data: Record<string, unkno
   return { json: JSON.stringify(stored), summary: summarizeEvent(hookType, stored) };
 }
 
-/** Stages one parsed record of either importer. */
-export function stageRecord<R extends { kind: string }>(rec: R, previewChars: number): Staged<R> {
-  if (rec.kind !== 'event') return { rec, json: null, summary: null, previewChars };
+/** Stages one parsed record of either importer (`store` false: a timeline row that will not be stored). */
+export function stageRecord<R extends { kind: string }>(rec: R, previewChars: number, store = true): Staged<R> {
+  if (rec.kind !== 'event' || !store) return { rec, json: null, summary: null, previewChars };
   const ev = rec as unknown as StageableEvent;
   // A Post whose call this parser state does not know gets its name from the DB inside the transaction.
   if (ev.hookType === 'PostToolUse' && ev.toolName === null) return { rec, json: null, summary: null, previewChars };
   return { rec, previewChars, ...eventJsonAndSummary(ev.hookType, ev.data, previewChars) };
+}
+
+/** TailFormat.timelineOnly for both importers: their timeline records carry the status they set. */
+export function timelineOnly<R extends { kind: string }>(staged: Staged<R>): Staged<R> | null {
+  if (staged.rec.kind !== 'event') return null;
+  return { ...staged, rec: { ...staged.rec, status: null } };
 }
 
 /** Malformed lines logged per file per call; all are counted. */
@@ -262,6 +296,18 @@ function readHash(fd: number, at: number, len: number): string {
   return hashBytes(buf.subarray(0, got));
 }
 
+/** The cursor's file is this one: same device and inode, and not shorter than the cursor. */
+function sameFile(st: fs.Stats, row: CursorRow): boolean {
+  return st.size >= row.offset && row.ino === String(st.ino) && row.dev === String(st.dev);
+}
+
+/** …and its first bytes and the bytes just before the cursor are still those the cursor hashed. */
+function stillMatches(fd: number, st: fs.Stats, row: CursorRow): boolean {
+  if (!sameFile(st, row)) return false;
+  if (row.head_hash !== null && readHash(fd, 0, row.head_len) !== row.head_hash) return false;
+  return row.tail_hash === null || readHash(fd, row.offset - row.tail_len, row.tail_len) === row.tail_hash;
+}
+
 /**
  * Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous: call
  * it off the HTTP thread for large files (the rollout worker does).
@@ -275,6 +321,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
   let batchBytes = Math.max(1, opts.batchBytes ?? format.defaultBatchBytes);
   const previewChars = Math.max(1, opts.previewChars ?? MAX_FIELD_CHARS);
   const pacer = opts.pacer;
+  const phase = opts.phase ?? 'full';
   if (pacer?.bytesPerMs[format.tag] !== undefined) batchBytes = pace(pacer, format.tag, 0, 1);
 
   let fd: number;
@@ -287,17 +334,15 @@ export function importTail<S extends { sessionId: string | null }, R>(
   }
   try {
     const st = fs.fstatSync(fd);
-    const row = stmts.cursor.get.get(filePath);
+    const cursors = phase === 'summary' ? stmts.summary : stmts.cursor;
+    const row = cursors.get.get(filePath);
     const dev = String(st.dev);
     const ino = String(st.ino);
     let cursor: Cursor<S> | null = null;
     if (row) {
-      let replaced = st.size < row.offset || row.ino !== ino || row.dev !== dev;
       // Same file, same size, same mtime: nothing new (a partial last line may still be waiting). No read.
-      if (!replaced && st.size === row.size && st.mtimeMs === row.mtime_ms) return result;
-      if (!replaced && row.head_hash !== null) replaced = readHash(fd, 0, row.head_len) !== row.head_hash;
-      if (!replaced && row.tail_hash !== null) replaced = readHash(fd, row.offset - row.tail_len, row.tail_len) !== row.tail_hash;
-      if (replaced) log(`${format.tag} ${filePath} was truncated, replaced or rewritten; re-reading it from the start`);
+      if (sameFile(st, row) && st.size === row.size && st.mtimeMs === row.mtime_ms) return result;
+      if (!stillMatches(fd, st, row)) log(`${format.tag} ${filePath} was truncated, replaced or rewritten; re-reading it from the start`);
       else {
         cursor = {
           dev, ino, size: row.size, mtimeMs: row.mtime_ms, offset: row.offset, lineNo: row.line_no,
@@ -309,6 +354,12 @@ export function importTail<S extends { sessionId: string | null }, R>(
     }
     cursor ??= { dev, ino, size: 0, mtimeMs: 0, offset: 0, lineNo: 0, headHash: null, headLen: 0, tailHash: null, tailLen: 0, state: format.initialState(filePath), malformed: 0 };
     const c = cursor;
+    // The full phase after a summary: the lines before this offset only add their timeline rows.
+    let summarizedTo = 0;
+    if (phase === 'full') {
+      const summary = stmts.summary.get.get(filePath);
+      if (summary && summary.offset > c.offset && stillMatches(fd, st, summary)) summarizedTo = summary.offset;
+    }
     c.mtimeMs = st.mtimeMs;
     const end = st.size; // read only what exists now; later growth is a later change event
     const touched = new Set<string>();
@@ -328,7 +379,7 @@ export function importTail<S extends { sessionId: string | null }, R>(
       batchStart = scannedTo;
       if (pacer) awaitGap(pacer);
       const t0 = performance.now();
-      const change: ImportChange = { ...stmts.apply(filePath, batch, c), bytes };
+      const change: ImportChange = { ...stmts.apply(filePath, batch, c, phase), bytes };
       if (pacer) {
         pacer.lastEnd = performance.now();
         batchBytes = pace(pacer, format.tag, bytes, pacer.lastEnd - t0);
@@ -364,8 +415,13 @@ export function importTail<S extends { sessionId: string | null }, R>(
             const decoded = decodeLine(data.toString('utf8', start, nl));
             if (decoded.ok) {
               // Collect the whole line first: a line that throws half-way adds nothing.
-              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo, previewChars })];
-              for (const r of lineRecords) records.push(r);
+              const lineRecords = [...format.parseLine(c.state, decoded.value, { file: filePath, offset: lineOffset, line: c.lineNo, previewChars, store: phase === 'full' })];
+              if (lineOffset < summarizedTo) {
+                for (const r of lineRecords) {
+                  const kept = format.timelineOnly(r);
+                  if (kept !== null) records.push(kept);
+                }
+              } else for (const r of lineRecords) records.push(r);
             } else if (data.subarray(start, nl).toString('utf8').trim()) bad = decoded.reason;
           } catch (err) {
             bad = `could not be mapped: ${(err as Error).message}`;

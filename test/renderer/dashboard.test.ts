@@ -226,4 +226,25 @@ describe('dashboard page in Chromium', () => {
     await page.waitForFunction((s) => document.querySelector('.card.selected')?.getAttribute('data-id') === s, start);
     expect(second).not.toBe(start);
   }, 60_000);
+
+  test('a past session whose timeline rows are still being imported says so, until they are in', async () => {
+    // The history import's first phase is done for this session's file (a summary cursor), its
+    // second phase (the rows) is not: src/sidecar/tail-import.ts ImportPhase.
+    const file = '/home/dev/.claude/projects/-home-dev-src-old/history-session.jsonl';
+    const db = openDb(sidecar.dbPath);
+    seedSession(db, { sessionId: 'history-session', cwd: '/home/dev/src/old', calls: 2, start: new Date(Date.now() - 30 * 86_400_000) });
+    db.prepare(`INSERT INTO claude_transcript_summaries (path, session_id, offset, size, updated_at) VALUES (?, 'history-session', 4096, 4096, ?)`).run(file, new Date().toISOString());
+    db.close();
+    await page.goto(`${sidecar.url}/#session=history-session`);
+    await page.waitForSelector('.tl-top .tl-importing');
+    expect(await page.locator('.tl-top .edge-end').innerText()).toContain('Still importing this session’s history');
+    // The second phase reaches the file: its cursor catches up with the summary's.
+    const again = openDb(sidecar.dbPath);
+    again.prepare(`INSERT INTO claude_transcript_files (path, session_id, offset, size, updated_at) VALUES (?, 'history-session', 4096, 4096, ?)`).run(file, new Date().toISOString());
+    again.close();
+    await page.reload();
+    await page.waitForSelector('.tl-item');
+    await page.waitForSelector('.tl-top .edge-end');
+    expect(await page.locator('.tl-top .edge-end').innerText()).toBe('Start of the session');
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
-import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, type Staged as StagedOf, type Cursor as TailCursor, type ImportOptions, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
+import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, timelineOnly, type Staged as StagedOf, type Cursor as TailCursor, type ImportOptions, type ImportPhase, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
 import { initialClaudeState, parseClaudeLine, type ClaudeParserState, type ClaudeRecord } from './parse.js';
 
 /**
@@ -34,6 +34,7 @@ function prepare(db: Database.Database): Stmts {
   const hit = cache.get(db);
   if (hit) return hit;
   const cursorStmts = cursorStatements<ClaudeParserState>(db, 'claude_transcript_files');
+  const summaryStmts = cursorStatements<ClaudeParserState>(db, 'claude_transcript_summaries');
   const ensureSession = db.prepare(`INSERT OR IGNORE INTO sessions (id, status, started_at, updated_at, harness) VALUES (?, 'active', ?, ?, 'claude')`);
   const sessionMeta = db.prepare(`
     UPDATE sessions SET cwd = COALESCE(cwd, @cwd), started_at = MIN(started_at, @startedAt),
@@ -57,7 +58,7 @@ function prepare(db: Database.Database): Stmts {
       cache_write_tokens = (SELECT COALESCE(SUM(cache_write_tokens), 0) FROM usage_records WHERE session_id = @id)
     WHERE id = @id`);
 
-  const apply = db.transaction((path: string, records: Staged[], cursor: Cursor) => {
+  const apply = db.transaction((path: string, records: Staged[], cursor: Cursor, phase: ImportPhase) => {
     const ensured = new Set<string>();
     const touched = new Set<string>();
     const spent = new Set<string>();
@@ -99,6 +100,17 @@ function prepare(db: Database.Database): Stmts {
         }
         case 'event': {
           ensure(rec.sessionId, rec.createdAt);
+          if (phase === 'summary') {
+            // Not stored yet (the full phase does that): the session's last activity and status only.
+            const c = counts.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt };
+            if (rec.createdAt > c.ts) c.ts = rec.createdAt;
+            counts.set(rec.sessionId, c);
+            if (rec.status) {
+              const prev = statuses.get(rec.sessionId);
+              if (!prev || rec.createdAt >= prev.ts) statuses.set(rec.sessionId, { status: rec.status, ts: rec.createdAt });
+            }
+            break;
+          }
           let toolName = rec.toolName;
           let { json, summary } = staged;
           if (json === null || summary === null) {
@@ -138,10 +150,10 @@ function prepare(db: Database.Database): Stmts {
     for (const [id, s] of statuses) setStatus.run({ id, status: s.status, ts: s.ts });
     for (const id of spent) sumTokens.run({ id });
     for (const st of states.values()) storeUsageState(db, st);
-    cursorStmts.put(path, cursor);
+    (phase === 'summary' ? summaryStmts : cursorStmts).put(path, cursor);
     return { inserted, sessionIds: [...touched] };
   });
-  const s: Stmts = { cursor: cursorStmts, apply };
+  const s: Stmts = { cursor: cursorStmts, summary: summaryStmts, apply };
   cache.set(db, s);
   return s;
 }
@@ -154,9 +166,15 @@ function restoreState(stored: unknown): ClaudeParserState | null {
   return parsed;
 }
 
+/** A user line names its type before its (long) message; an assistant line after it. */
+const HEAD_WINDOW = 512;
+
 function useful(data: Buffer, start: number, end: number): boolean {
-  // The line type sits in the first bytes of every record line Claude Code writes, but not always
-  // first: look through the whole line only when the window misses.
+  // Look through the whole line only when the first bytes miss: a tool result's line is mostly
+  // output, and is not scanned twice for a type it does not have.
+  const head = data.subarray(start, Math.min(end, start + HEAD_WINDOW));
+  if (head.indexOf(USEFUL[1]!) !== -1 || head.indexOf(USEFUL[0]!) !== -1) return true;
+  if (end - start <= HEAD_WINDOW) return false;
   const line = data.subarray(start, end);
   return line.indexOf(USEFUL[0]!) !== -1 || line.indexOf(USEFUL[1]!) !== -1;
 }
@@ -167,7 +185,8 @@ const CLAUDE_FORMAT: TailFormat<ClaudeParserState, Staged> = {
   initialState: initialClaudeState,
   restoreState,
   isInert: (data, start, end) => !useful(data, start, end),
-  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stageRecord(r, at.previewChars)),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stageRecord(r, at.previewChars, at.store)),
+  timelineOnly,
 };
 
 /** Import whatever complete lines of `filePath` are new since its stored cursor. Synchronous (run it in the worker). */

@@ -286,6 +286,19 @@ export interface TimelinePage {
   newer: string | null;
 }
 
+/**
+ * The session's timeline rows are still to come: a history file of it is summarized but not yet
+ * imported in full (the history import's two phases: src/sidecar/tail-import.ts, ImportPhase).
+ */
+export function timelineImporting(db: Database.Database, sessionId: string): boolean {
+  const pending = (files: string, summaries: string): string =>
+    `EXISTS (SELECT 1 FROM ${summaries} s LEFT JOIN ${files} f ON f.path = s.path
+              WHERE s.session_id = @s AND (f.path IS NULL OR f.offset < s.offset))`;
+  const row = prepare(db, `SELECT ${pending('claude_transcript_files', 'claude_transcript_summaries')}
+                              OR ${pending('codex_rollout_files', 'codex_rollout_summaries')} AS importing`).get({ s: sessionId }) as { importing: number };
+  return row.importing === 1;
+}
+
 function olderRows(db: Database.Database, sessionId: string, at: string, id: number, inclusive: boolean, limit: number): TimelineRow[] {
   return rows(
     db,
@@ -521,7 +534,7 @@ export function dashboardRoute(db: Database.Database, req: IncomingMessage, res:
           around: around ? Number.parseInt(around, 10) : null,
           limit: limitOf(url.searchParams.get('limit'), 200, TIMELINE_PAGE_MAX),
         });
-        json(res, 200, { session, family: sessionFamily(db, session), ...page });
+        json(res, 200, { session, family: sessionFamily(db, session), importing: timelineImporting(db, id), ...page });
         return true;
       }
       if (m[2] === 'export.md') exportMarkdown(db, session, res);

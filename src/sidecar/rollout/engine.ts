@@ -14,6 +14,13 @@
  *   `liveWindowMs`); the full sweep — every file stat'ed against its stored cursor — runs at start,
  *   on flush() and every `fullSweepIntervalMs` (10 min). It is what re-adds a folder watch that failed.
  * - a missing root's nearest existing ancestor is watched until the root appears.
+ *
+ * A history file (not modified within liveWindowMs) that was never imported is imported in two
+ * phases (src/sidecar/tail-import.ts, ImportPhase): first its summary — the session with its
+ * model, status and token usage — then, once no file waits for a summary, its timeline rows; then
+ * the search index catches up. So on first run every past session shows its numbers early, and
+ * its timeline says it is still importing until the second phase reaches it (the timeline route:
+ * src/sidecar/host/timeline.ts). A file that becomes live in between is imported in full at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +30,7 @@ import { migrateHostSchema } from '../schema.js';
 import { importRolloutFile, type ImportChange, type ImportResult } from './import.js';
 import { importClaudeFile } from '../claude/import.js';
 import { indexStatus, SearchIndexer } from '../search-index.js';
-import type { BatchPacer } from '../tail-import.js';
+import type { BatchPacer, ImportPhase } from '../tail-import.js';
 import { WriteTurn } from '../write-turn.js';
 
 export interface WatcherStatus {
@@ -34,6 +41,8 @@ export interface WatcherStatus {
   malformedLines: number;
   /** Files whose last import failed (they are retried with a growing delay, never in a hot loop). */
   failingFiles: number;
+  /** History files whose sessions are in but whose timeline rows are not yet (the second phase). */
+  timelinePending: number;
   /** The last import error, or null once every file imports again. */
   lastError: string | null;
 }
@@ -144,6 +153,10 @@ export class RolloutEngine {
   private readonly extraClaude = new Set<string>();
   private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private readonly queue = new Set<string>();
+  /** History files summarized (first phase) whose timeline rows are still to be stored. */
+  private readonly timeline = new Set<string>();
+  /** flush({ timeline: false }) is waiting: drain stops when no file waits for its summary. */
+  private holdTimeline = 0;
   private draining: Promise<void> | null = null;
   private closed = false;
   private watchErrorLogged = false;
@@ -167,6 +180,8 @@ export class RolloutEngine {
   private readonly pacer: BatchPacer = { targetMs: WRITE_HOLD_MS, minBytes: 16 * 1024, maxBytes: MAX_BATCH_BYTES, bytesPerMs: {}, minGapMs: WRITE_GAP_MS, lastEnd: 0 };
   private readonly getScanned: Database.Statement<[string], { size: number }>;
   private readonly getClaudeScanned: Database.Statement<[string], { size: number }>;
+  private readonly getSummarized: Database.Statement<[string], { size: number }>;
+  private readonly getClaudeSummarized: Database.Statement<[string], { size: number }>;
 
   private constructor(opts: EngineOptions) {
     this.opts = { log: () => {}, sweepIntervalMs: 5_000, fullSweepIntervalMs: 600_000, liveWindowMs: 2 * 3_600_000, ...opts };
@@ -186,6 +201,8 @@ export class RolloutEngine {
     this.indexer = new SearchIndexer(this.db, this.pacer);
     this.getScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM codex_rollout_files WHERE path = ?');
     this.getClaudeScanned = this.db.prepare<[string], { size: number }>('SELECT size FROM claude_transcript_files WHERE path = ?');
+    this.getSummarized = this.db.prepare<[string], { size: number }>('SELECT size FROM codex_rollout_summaries WHERE path = ?');
+    this.getClaudeSummarized = this.db.prepare<[string], { size: number }>('SELECT size FROM claude_transcript_summaries WHERE path = ?');
     this.malformedLines = this.sumMalformed();
   }
 
@@ -205,27 +222,30 @@ export class RolloutEngine {
     for (const f of this.failures.values()) lastError = f.error;
     return {
       running: !this.closed, files: this.known.size, behindBytes: this.behind, lastImportAt: this.lastImportAt, malformedLines: this.malformedLines,
-      failingFiles: this.failures.size, lastError,
+      failingFiles: this.failures.size, lastError, timelinePending: this.timeline.size,
     };
   }
 
   /**
    * Sweep now (every file) and resolve when everything found so far is imported and (unless
-   * `index: false`) searchable.
+   * `index: false`) searchable. `timeline: false`: resolve once every file's summary is in (the
+   * history's timeline rows, and the index after them, follow in the background).
    */
-  async flush(opts: { index?: boolean } = {}): Promise<void> {
-    const hold = opts.index === false;
-    if (hold) this.holdIndex++;
+  async flush(opts: { index?: boolean; timeline?: boolean } = {}): Promise<void> {
+    const holdIndex = opts.index === false || opts.timeline === false;
+    const holdTimeline = opts.timeline === false;
+    if (holdIndex) this.holdIndex++;
+    if (holdTimeline) this.holdTimeline++;
     try {
       this.ensureWatching();
       this.sweep(true);
       this.kick();
       while (this.draining) await this.draining;
     } finally {
-      if (hold) {
-        this.holdIndex--;
-        this.kick(); // the index catches up in the background
-      }
+      if (holdIndex) this.holdIndex--;
+      if (holdTimeline) this.holdTimeline--;
+      // What was held catches up in the background: after the caller has resumed, not inside this call.
+      if (holdIndex || holdTimeline) setImmediate(() => this.kick());
     }
   }
 
@@ -304,6 +324,7 @@ export class RolloutEngine {
       // Nor does the live sweep look at them any more.
       for (const file of [...this.known.keys()]) if (file.startsWith(r.dir + path.sep)) this.forget(file);
       for (const file of this.queue) if (file.startsWith(r.dir + path.sep)) this.queue.delete(file);
+      for (const file of this.timeline) if (file.startsWith(r.dir + path.sep)) this.timeline.delete(file);
     }
     return this.roots.filter((r) => r.kind !== 'claude');
   }
@@ -516,80 +537,66 @@ export class RolloutEngine {
   }
 
   private kick(): void {
-    if (this.draining || this.closed || (this.queue.size === 0 && !this.wantsIndex())) return;
+    if (this.draining || this.closed || !this.hasWork()) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
-      if ((this.queue.size > 0 || this.wantsIndex()) && !this.closed) this.kick();
+      if (this.hasWork() && !this.closed) this.kick();
     });
   }
 
-  private wantsIndex(): boolean {
-    return this.indexDirty && this.holdIndex === 0;
+  private hasWork(): boolean {
+    return this.queue.size > 0 || this.wantsTimeline() || this.wantsIndex();
   }
 
-  /** Import every queued file; then, with the queue empty, index (an append arriving meanwhile goes first). */
+  private wantsTimeline(): boolean {
+    return this.timeline.size > 0 && this.holdTimeline === 0;
+  }
+
+  /** The index follows the timeline rows (the rows it indexes). */
+  private wantsIndex(): boolean {
+    return this.indexDirty && this.holdIndex === 0 && this.timeline.size === 0;
+  }
+
+  /**
+   * Import every queued file (a never-imported history file: its summary only); then, with the queue
+   * empty, the summarized files' timeline rows one file at a time; then index. Whatever arrives
+   * meanwhile (an append, a new file) goes first.
+   */
   private async drain(): Promise<void> {
     while (!this.closed) {
       if (this.queue.size === 0) {
-        if (!this.wantsIndex()) break;
-        try {
-          const r = this.indexer.run(INDEX_SLICE_MS);
-          if (r.done) this.indexDirty = false;
-          if (r.advanced > 0) this.uncheckpointed = true;
-        } catch (err) {
-          this.opts.log(`[search-index] indexing failed: ${(err as Error).message}; retrying with the next import`);
-          this.indexDirty = false;
-        }
+        if (this.wantsTimeline()) {
+          const file = this.timeline.values().next().value as string;
+          this.timeline.delete(file);
+          this.importOne(file, 'full');
+        } else if (this.wantsIndex()) {
+          try {
+            const r = this.indexer.run(INDEX_SLICE_MS);
+            if (r.done) this.indexDirty = false;
+            if (r.advanced > 0) this.uncheckpointed = true;
+          } catch (err) {
+            this.opts.log(`[search-index] indexing failed: ${(err as Error).message}; retrying with the next import`);
+            this.indexDirty = false;
+          }
+        } else break;
         await yieldToLoop();
         continue;
       }
       const file = this.queue.values().next().value as string;
       this.queue.delete(file);
+      let history = false;
       try {
-        const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
-        let history = false;
-        try {
-          history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
-        } catch {
-          // gone: the import says so
-        }
-        const res: ImportResult = importFile(this.db, file, {
-          ...(history ? { previewChars: HISTORY_PREVIEW_CHARS } : {}),
-          log: this.opts.log,
-          // Short write transactions: the HTTP thread's hook inserts wait for at most one of them.
-          batchBytes: IMPORT_BATCH_BYTES,
-          batchLines: 100_000,
-          pacer: this.pacer,
-          onBatch: (change) => {
-            this.lastImportAt = new Date().toISOString();
-            if (change.inserted > 0) this.indexDirty = true;
-            this.uncheckpointed = true;
-            const { bytes: _bytes, ...forMain } = change;
-            this.opts.onChange(forMain);
-          },
-        });
-        this.malformedLines += res.malformed;
-        const row = this.scannedRow(file);
-        let size = row?.size ?? 0;
-        let mtimeMs = 0;
-        try {
-          const st = fs.statSync(file);
-          size = st.size;
-          mtimeMs = st.mtimeMs;
-        } catch {
-          // gone
-        }
-        this.remember(file, { size, scanned: row?.size ?? 0, mtimeMs });
-        this.failures.delete(file);
-        this.scheduleRecheck(file);
-      } catch (err) {
-        // Retried later with a growing delay (a full disk, a locked DB…), never in a hot loop.
-        const prev = this.failures.get(file);
-        const count = (prev?.count ?? 0) + 1;
-        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (count - 1));
-        const error = `${file}: ${(err as Error).message}`;
-        this.failures.set(file, { count, until: Date.now() + delay, error });
-        if (!prev || prev.error !== error) this.opts.log(`[rollout] import of ${file} failed: ${(err as Error).message}; retrying in ${delay} ms and later`);
+        history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
+      } catch {
+        // gone: the import says so
+      }
+      if (history && !this.scannedRow(file)) {
+        // Never imported: its summary now, its timeline rows when no file waits for a summary.
+        this.importOne(file, 'summary');
+        if (this.summarizedRow(file)) this.timeline.add(file);
+      } else {
+        this.timeline.delete(file);
+        this.importOne(file, 'full');
       }
       await yieldToLoop(); // let watcher events and messages through between files
     }
@@ -599,11 +606,64 @@ export class RolloutEngine {
     this.opts.onStatus?.(this.status());
   }
 
-  private scheduleRecheck(file: string): void {
+  /** One file's import in one phase; a failure is retried later with a growing delay. */
+  private importOne(file: string, phase: ImportPhase): void {
+    try {
+      const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
+      let history = false;
+      try {
+        history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
+      } catch {
+        // gone: the import says so
+      }
+      const res: ImportResult = importFile(this.db, file, {
+        phase,
+        ...(history ? { previewChars: HISTORY_PREVIEW_CHARS } : {}),
+        log: this.opts.log,
+        // Short write transactions: the HTTP thread's hook inserts wait for at most one of them.
+        batchBytes: IMPORT_BATCH_BYTES,
+        batchLines: 100_000,
+        pacer: this.pacer,
+        onBatch: (change) => {
+          this.lastImportAt = new Date().toISOString();
+          if (change.inserted > 0) this.indexDirty = true;
+          this.uncheckpointed = true;
+          const { bytes: _bytes, ...forMain } = change;
+          this.opts.onChange(forMain);
+        },
+      });
+      // The full phase reads a summarized file's malformed lines again: they are counted there.
+      if (phase === 'full') this.malformedLines += res.malformed;
+      const row = this.scannedRow(file);
+      let size = row?.size ?? 0;
+      let mtimeMs = 0;
+      try {
+        const st = fs.statSync(file);
+        size = st.size;
+        mtimeMs = st.mtimeMs;
+      } catch {
+        // gone
+      }
+      this.remember(file, { size, scanned: row?.size ?? 0, mtimeMs });
+      this.failures.delete(file);
+      this.scheduleRecheck(file, phase);
+    } catch (err) {
+      // Retried later with a growing delay (a full disk, a locked DB…), never in a hot loop.
+      const prev = this.failures.get(file);
+      const count = (prev?.count ?? 0) + 1;
+      const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (count - 1));
+      const error = `${file}: ${(err as Error).message}`;
+      this.failures.set(file, { count, until: Date.now() + delay, error });
+      if (!prev || prev.error !== error) this.opts.log(`[rollout] import of ${file} failed: ${(err as Error).message}; retrying in ${delay} ms and later`);
+    }
+  }
+
+  /** Appends that landed while `file` was read (in `phase`): looked at once more, a little later. */
+  private scheduleRecheck(file: string, phase: ImportPhase): void {
     if (this.closed || this.rechecks.has(file)) return;
     const t = setTimeout(() => {
       this.rechecks.delete(file);
-      const row = this.scannedRow(file);
+      const row = phase === 'summary' ? this.summarizedRow(file) : this.scannedRow(file);
       let size: number;
       try {
         size = fs.statSync(file).size;
@@ -687,6 +747,10 @@ export class RolloutEngine {
 
   private scannedRow(file: string): { size: number } | undefined {
     return this.kindOf(file) === 'claude' ? this.getClaudeScanned.get(file) : this.getScanned.get(file);
+  }
+
+  private summarizedRow(file: string): { size: number } | undefined {
+    return this.kindOf(file) === 'claude' ? this.getClaudeSummarized.get(file) : this.getSummarized.get(file);
   }
 
   private sumMalformed(): number {

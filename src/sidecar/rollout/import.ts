@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState } from '../usage/records.js';
-import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, type Staged as StagedOf, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportResult, type TailFormat } from '../tail-import.js';
+import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, timelineOnly, type Staged as StagedOf, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportPhase, type ImportResult, type TailFormat } from '../tail-import.js';
 import { initialParserState, parseRolloutLine, type ParserState, type RolloutRecord } from './parse.js';
 
 export type { ImportChange, ImportOptions, ImportResult } from '../tail-import.js';
@@ -42,6 +42,7 @@ type Cursor = TailCursor<ParserState>;
 
 interface Stmts {
   cursor: CursorStatements<ParserState>;
+  summary: CursorStatements<ParserState>;
   ensureSession: Database.Statement;
   sessionMeta: Database.Statement;
   setModel: Database.Statement;
@@ -49,7 +50,7 @@ interface Stmts {
   insertEvent: Database.Statement;
   findPre: Database.Statement<[string, string], { tool_name: string | null; tool_input: string | null }>;
   bumpSession: Database.Statement;
-  apply: (path: string, records: Staged[], cursor: Cursor) => { inserted: number; sessionIds: string[] };
+  apply: (path: string, records: Staged[], cursor: Cursor, phase: ImportPhase) => { inserted: number; sessionIds: string[] };
 }
 
 const stmtCache = new WeakMap<Database.Database, Stmts>();
@@ -59,6 +60,7 @@ function prepare(db: Database.Database): Stmts {
   if (cached) return cached;
   const s = {
     cursor: cursorStatements<ParserState>(db, 'codex_rollout_files'),
+    summary: cursorStatements<ParserState>(db, 'codex_rollout_summaries'),
     ensureSession: db.prepare(`INSERT OR IGNORE INTO sessions (id, status, started_at, updated_at, harness)
                                VALUES (?, 'active', ?, ?, 'codex')`),
     sessionMeta: db.prepare(`
@@ -87,7 +89,7 @@ function prepare(db: Database.Database): Stmts {
        WHERE id = @id`),
   } as Omit<Stmts, 'apply'> as Stmts;
 
-  s.apply = db.transaction((path: string, records: Staged[], cursor: Cursor) => {
+  s.apply = db.transaction((path: string, records: Staged[], cursor: Cursor, phase: ImportPhase) => {
     const ensured = new Set<string>();
     const perSession = new Map<string, { n: number; ts: string; status: SessionStatus | null }>();
     const touched = new Set<string>();
@@ -115,6 +117,14 @@ function prepare(db: Database.Database): Stmts {
           break;
         case 'event': {
           ensure(rec.sessionId, rec.createdAt);
+          if (phase === 'summary') {
+            // Not stored yet (the full phase does that): the session's last activity and status only.
+            const agg = perSession.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt, status: null };
+            if (rec.createdAt > agg.ts) agg.ts = rec.createdAt;
+            if (rec.status) agg.status = rec.status;
+            perSession.set(rec.sessionId, agg);
+            break;
+          }
           let toolName = rec.toolName;
           let { json, summary } = staged;
           if (json === null || summary === null) {
@@ -154,7 +164,7 @@ function prepare(db: Database.Database): Stmts {
       }
     }
     for (const [id, agg] of perSession) s.bumpSession.run({ id, n: agg.n, ts: agg.ts, status: agg.status });
-    s.cursor.put(path, cursor);
+    (phase === 'summary' ? s.summary : s.cursor).put(path, cursor);
     return { inserted, sessionIds: [...touched] };
   });
   stmtCache.set(db, s);
@@ -173,7 +183,8 @@ const ROLLOUT_FORMAT: TailFormat<ParserState, Staged> = {
   initialState: initialParserState,
   restoreState: (stored) => (typeof stored === 'object' && stored !== null && (stored as ParserState).v === 1 ? (stored as ParserState) : null),
   isInert: isInertLine,
-  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stageRecord(r, at.previewChars)),
+  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stageRecord(r, at.previewChars, at.store)),
+  timelineOnly,
 };
 
 /**

@@ -69,7 +69,7 @@ export async function startRolloutWatcher(opts: RolloutWatcherOptions): Promise<
 
 class WorkerWatcher implements RolloutWatcher {
   private worker: Worker | null = null;
-  private last: WatcherStatus = { running: false, files: 0, behindBytes: 0, lastImportAt: null, malformedLines: 0, failingFiles: 0, lastError: null };
+  private last: WatcherStatus = { running: false, files: 0, behindBytes: 0, lastImportAt: null, malformedLines: 0, failingFiles: 0, lastError: null, timelinePending: 0 };
   private nextId = 1;
   private readonly flushes = new Map<number, () => void>();
   private closing: Promise<void> | null = null;
