@@ -37,6 +37,8 @@ export interface SessionRow {
   sources: string | null;
   /** JSON text of NeedsYou, or null. Use needsYouOf(). */
   needs_you: string | null;
+  /** 1 while its history's timeline rows are still being imported (list rows only; event_count is not final). */
+  importing?: number;
 }
 
 export function needsYouOf(s: Pick<SessionRow, 'needs_you'>): NeedsYou | null {

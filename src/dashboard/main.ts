@@ -319,7 +319,7 @@ function card(s: SessionRow, depth = 0): HTMLLIElement {
     h(
       'div.card-meta',
       null,
-      `${s.model ?? 'model unknown'} · ${s.event_count} events · ${fmtAgo(s.updated_at)}`,
+      `${s.model ?? 'model unknown'} · ${s.importing ? 'events importing…' : `${s.event_count} events`} · ${fmtAgo(s.updated_at)}`,
       s.sources ? h('span.sources', { title: 'where this session was seen' }, s.sources === 'hook,rollout' ? 'hook+rollout' : s.sources) : null,
     ),
     cardUsage(node),
@@ -583,7 +583,7 @@ function renderSessionHeader(s: SessionRow): void {
       h('dt', null, 'Started'),
       h('dd', null, fmtDateTime(s.started_at)),
       h('dt', null, 'Events'),
-      h('dd', null, String(s.event_count)),
+      h('dd', null, s.importing ? `${s.event_count} so far (still importing)` : String(s.event_count)),
       h('dt', null, 'Tokens'),
       h('dd', { title: `in ${s.input_tokens} · out ${s.output_tokens} · cache read ${s.cache_read_tokens} · cache write ${s.cache_write_tokens}` }, fmtTokens(tokens)),
       h('dt', null, 'Session'),

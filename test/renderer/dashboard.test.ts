@@ -232,12 +232,14 @@ describe('dashboard page in Chromium', () => {
     // second phase (the rows) is not: src/sidecar/tail-import.ts ImportPhase.
     const file = '/home/dev/.claude/projects/-home-dev-src-old/history-session.jsonl';
     const db = openDb(sidecar.dbPath);
-    seedSession(db, { sessionId: 'history-session', cwd: '/home/dev/src/old', calls: 2, start: new Date(Date.now() - 30 * 86_400_000) });
+    seedSession(db, { sessionId: 'history-session', cwd: '/home/dev/src/old', calls: 2, start: new Date(Date.now() - 60_000) });
     db.prepare(`INSERT INTO claude_transcript_summaries (path, session_id, offset, size, updated_at) VALUES (?, 'history-session', 4096, 4096, ?)`).run(file, new Date().toISOString());
     db.close();
-    await page.goto(`${sidecar.url}/#session=history-session`);
+    await page.goto(`${sidecar.url}/?fresh=1#session=history-session`); // a new page load: the list is fetched anew
     await page.waitForSelector('.tl-top .tl-importing');
     expect(await page.locator('.tl-top .edge-end').innerText()).toContain('Still importing this session’s history');
+    const meta = page.locator('.card[data-id="history-session"] .card-meta');
+    expect(await meta.innerText()).toContain('events importing…');
     // The second phase reaches the file: its cursor catches up with the summary's.
     const again = openDb(sidecar.dbPath);
     again.prepare(`INSERT INTO claude_transcript_files (path, session_id, offset, size, updated_at) VALUES (?, 'history-session', 4096, 4096, ?)`).run(file, new Date().toISOString());
@@ -246,5 +248,6 @@ describe('dashboard page in Chromium', () => {
     await page.waitForSelector('.tl-item');
     await page.waitForSelector('.tl-top .edge-end');
     expect(await page.locator('.tl-top .edge-end').innerText()).toBe('Start of the session');
+    expect(await meta.innerText()).toMatch(/ · \d+ events · /);
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 import type { Harness } from '../../shared/events.js';
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../shared/search.js';
-import { SESSION_SOURCES_COLUMN } from './session-sql.js';
+import { SESSION_IMPORTING_COLUMN, SESSION_SOURCES_COLUMN, timelineImportingSql } from './session-sql.js';
 import { parseData, timelineRow, type EventDetail, type StoredRow, type TimelineRow } from './timeline.js';
 import { exportJson, exportMarkdown } from './export.js';
 import { addUsage, ownUsageOf, zeroUsage, type OwnUsage } from '../usage/queries.js';
@@ -64,7 +64,7 @@ export interface SessionFilter {
   to?: string | null;
 }
 
-const SESSION_COLUMNS = `sessions.*, ${SESSION_SOURCES_COLUMN}`;
+const SESSION_COLUMNS = `sessions.*, ${SESSION_SOURCES_COLUMN}, ${SESSION_IMPORTING_COLUMN}`;
 
 /**
  * A session is listed top-level when it has no parent, when its parent is not in the database
@@ -291,12 +291,7 @@ export interface TimelinePage {
  * imported in full (the history import's two phases: src/sidecar/tail-import.ts, ImportPhase).
  */
 export function timelineImporting(db: Database.Database, sessionId: string): boolean {
-  const pending = (files: string, summaries: string): string =>
-    `EXISTS (SELECT 1 FROM ${summaries} s LEFT JOIN ${files} f ON f.path = s.path
-              WHERE s.session_id = @s AND (f.path IS NULL OR f.offset < s.offset))`;
-  const row = prepare(db, `SELECT ${pending('claude_transcript_files', 'claude_transcript_summaries')}
-                              OR ${pending('codex_rollout_files', 'codex_rollout_summaries')} AS importing`).get({ s: sessionId }) as { importing: number };
-  return row.importing === 1;
+  return (prepare(db, `SELECT ${timelineImportingSql('@s')} AS importing`).get({ s: sessionId }) as { importing: number }).importing === 1;
 }
 
 function olderRows(db: Database.Database, sessionId: string, at: string, id: number, inclusive: boolean, limit: number): TimelineRow[] {
