@@ -65,7 +65,7 @@ function stmts(db: Database.Database): UsageStmts {
     s = {
       insert: db.prepare(`INSERT OR IGNORE INTO usage_records
         (usage_key, session_id, harness, model, turn_id, at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, context_tokens, source_file)
-        VALUES (@key, @sessionId, @harness, @model, @turnId, @at, @input, @output, @cacheRead, @cacheWrite, @reasoning, @contextTokens, @sourceFile)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // Only a newer reading replaces an older one (a re-import of old lines never rolls a gauge back).
       state: db.prepare(`INSERT INTO usage_session_state (session_id, model, context_tokens, context_window, rate_limits, at)
         VALUES (@sessionId, @model, @contextTokens, @contextWindow, @rateLimits, @at)
@@ -84,8 +84,8 @@ function stmts(db: Database.Database): UsageStmts {
 
 /** INSERT OR IGNORE by key. Returns true when the row is new (its tokens were not counted before). */
 export function storeUsage(db: Database.Database, rec: UsageRecord): boolean {
-  const { kind: _kind, ...row } = rec;
-  return stmts(db).insert.run(row).changes > 0;
+  // Positional: the importers store a row per model response, and binding by name costs more.
+  return stmts(db).insert.run(rec.key, rec.sessionId, rec.harness, rec.model, rec.turnId, rec.at, rec.input, rec.output, rec.cacheRead, rec.cacheWrite, rec.reasoning, rec.contextTokens, rec.sourceFile).changes > 0;
 }
 
 export function storeUsageState(db: Database.Database, rec: UsageStateRecord): void {
