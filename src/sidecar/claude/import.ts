@@ -185,7 +185,7 @@ const CLAUDE_FORMAT: TailFormat<ClaudeParserState, Staged> = {
   initialState: initialClaudeState,
   restoreState,
   isInert: (data, start, end) => !useful(data, start, end),
-  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset).map((r) => stageRecord(r, at.previewChars, at.store)),
+  parseLine: (state, value, at) => parseClaudeLine(state, value, at.file, at.offset, !at.store).map((r) => stageRecord(r, at.previewChars, at.store)),
   timelineOnly,
 };
 

@@ -122,8 +122,12 @@ function promptText(message: Obj): string | null {
   return texts.length > 0 ? texts.join('\n') : null;
 }
 
-/** Map one parsed transcript line. Mutates `state`. `offset` is the line's byte offset. */
-export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: string, offset: number): ClaudeRecord[] {
+/**
+ * Map one parsed transcript line. Mutates `state`. `offset` is the line's byte offset. `lean`: the
+ * history import's summary phase (src/sidecar/tail-import.ts ImportPhase), which stores no timeline
+ * rows — event records then carry only their session, time and status (empty data, no key).
+ */
+export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: string, offset: number, lean = false): ClaudeRecord[] {
   if (!isObj(value)) return [];
   const type = value.type;
   if (type !== 'user' && type !== 'assistant') return [];
@@ -146,6 +150,7 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
   const message = isObj(value.message) ? value.message : null;
   if (!message) return out;
   const base = (hookType: string): Obj => {
+    if (lean) return {};
     const d: Obj = { session_id: sessionId, transcript_path: file, hook_event_name: hookType };
     if (state.cwd) d.cwd = state.cwd;
     if (sidechainAgent) d.agent_id = sidechainAgent;
@@ -160,8 +165,8 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     state.started = true;
     const data = base(HOOK_TYPES.SessionStart);
     data.source = 'startup';
-    const key = hookDedupKey(HOOK_TYPES.SessionStart, data);
-    if (key) out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.SessionStart, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.active });
+    const key = lean ? '' : hookDedupKey(HOOK_TYPES.SessionStart, data);
+    if (key !== null) out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.SessionStart, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.active });
   }
 
   if (type === 'user') {
@@ -184,7 +189,7 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
       if (promptId) data.prompt_id = promptId;
       data.prompt = text;
       // Without a promptId (older CLIs) no hook input shares an id with the line: keyed by its offset.
-      const key = (promptId ? hookDedupKey(HOOK_TYPES.UserPromptSubmit, data) : null) ?? dedupKeys.line(offset);
+      const key = lean ? '' : (promptId ? hookDedupKey(HOOK_TYPES.UserPromptSubmit, data) : null) ?? dedupKeys.line(offset);
       out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.UserPromptSubmit, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.active });
       return out;
     }
@@ -202,7 +207,7 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
           data.tool_input = call.tool_input;
         }
         data.tool_use_id = id;
-        data.tool_response = toolResultText(b.content);
+        if (!lean) data.tool_response = toolResultText(b.content);
         if (b.is_error === true) data.is_error = true;
         out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.PostToolUse, toolName: call?.tool_name ?? null, dedupKey: dedupKeys.post(id), createdAt: at, data, status: null });
       }
@@ -262,12 +267,12 @@ export function parseClaudeLine(state: ClaudeParserState, value: unknown, file: 
     // hook's row (`stop:<prompt_id>`, the key of a non-continuation Stop input); without one there
     // is no id to share with the hook, so only the status follows.
     const data = base(HOOK_TYPES.Stop);
-    const key = state.promptId ? hookDedupKey(HOOK_TYPES.Stop, { ...data, prompt_id: state.promptId, stop_hook_active: false }) : null;
-    if (key && state.promptId) {
+    const key = state.promptId ? (lean ? '' : hookDedupKey(HOOK_TYPES.Stop, { ...data, prompt_id: state.promptId, stop_hook_active: false })) : null;
+    if (key !== null && state.promptId) {
       data.prompt_id = state.promptId;
       data.stop_hook_active = false;
       const content = Array.isArray(message.content) ? message.content : [];
-      data.last_assistant_message = content.filter((b): b is Obj => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => b.text as string).join('\n');
+      if (!lean) data.last_assistant_message = content.filter((b): b is Obj => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => b.text as string).join('\n');
       out.push({ kind: 'event', sessionId, hookType: HOOK_TYPES.Stop, toolName: null, dedupKey: key, createdAt: at, data, status: SESSION_STATUS.waiting });
     } else {
       out.push({ kind: 'status', sessionId, at, status: SESSION_STATUS.waiting });

@@ -183,7 +183,7 @@ const ROLLOUT_FORMAT: TailFormat<ParserState, Staged> = {
   initialState: initialParserState,
   restoreState: (stored) => (typeof stored === 'object' && stored !== null && (stored as ParserState).v === 1 ? (stored as ParserState) : null),
   isInert: isInertLine,
-  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, at), (r) => stageRecord(r, at.previewChars, at.store)),
+  parseLine: (state, value, at) => Array.from(parseRolloutLine(state, value, { ...at, lean: !at.store }), (r) => stageRecord(r, at.previewChars, at.store)),
   timelineOnly,
 };
 

@@ -57,6 +57,12 @@ export interface LinePos {
   offset: number;
   /** 1-based line number. */
   line: number;
+  /**
+   * The history import's summary phase (src/sidecar/tail-import.ts ImportPhase) stores no timeline
+   * rows: event records then carry only their session, time and status (empty data, no key), and
+   * what only their payload needs (tool inputs, outputs, prompt hashes) is not computed.
+   */
+  lean?: boolean;
 }
 
 export interface EventRecord {
@@ -324,6 +330,7 @@ function onEventMsg(state: ParserState, p: Obj, createdAt: string, pos: LinePos)
 
 function userPrompt(state: ParserState, prompt: string, turnId: string | null, createdAt: string, pos: LinePos): RolloutRecord[] {
   if (!state.sessionId) return [];
+  if (pos.lean) return [event(state, HOOK_TYPES.UserPromptSubmit, '', null, createdAt, {}, SESSION_STATUS.active)];
   const turn = turnId ?? state.turnId;
   const data = base(state, HOOK_TYPES.UserPromptSubmit, pos);
   if (turn) data.turn_id = turn;
@@ -340,6 +347,7 @@ function onResponseItem(state: ParserState, p: Obj, createdAt: string, pos: Line
     case 'local_shell_call': {
       const rawName = p.type === 'local_shell_call' ? 'local_shell_call' : str(p.name) ?? 'unknown';
       const toolName = canonicalToolName(rawName, str(p.namespace));
+      if (pos.lean) return [event(state, HOOK_TYPES.PreToolUse, '', toolName, createdAt, {}, null)];
       let input: unknown;
       if (p.type === 'function_call') input = hookToolInput(rawName, parseArguments(p.arguments));
       else if (p.type === 'local_shell_call') input = hookToolInput(rawName, isObj(p.action) ? { command: p.action.command } : {});
@@ -362,6 +370,7 @@ function onResponseItem(state: ParserState, p: Obj, createdAt: string, pos: Line
       if (!callId) return [];
       const call = state.pending[callId];
       delete state.pending[callId];
+      if (pos.lean) return [event(state, HOOK_TYPES.PostToolUse, '', call ? call.tool_name : null, createdAt, {}, null)];
       const data = base(state, HOOK_TYPES.PostToolUse, pos);
       if (call) {
         data.tool_name = call.tool_name;
