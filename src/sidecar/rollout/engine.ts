@@ -19,7 +19,7 @@
  * phases (src/sidecar/tail-import.ts, ImportPhase): first its summary — the session with its
  * model, status and token usage — then, once no file waits for a summary, its timeline rows; then
  * the search index catches up. So on first run every past session shows its numbers early, and
- * its timeline says it is still importing until the second phase reaches it (`timelineImporting`,
+ * its timeline says it is still importing until the second phase reaches it (`timelineImportingSql`,
  * src/sidecar/host/session-sql.ts). A file that becomes live in between is imported in full at once.
  */
 import fs from 'node:fs';
