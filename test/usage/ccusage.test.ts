@@ -8,10 +8,12 @@
  * parent roll-up); Codex `inputTokens` is net of cached input, and output includes reasoning.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { startRolloutWatcher } from '../../src/sidecar/index.js';
+import { RolloutEngine } from '../../src/sidecar/rollout/engine.js';
 import { costOf, loadPricing, ratesFor, setPriceOverride } from '../../src/sidecar/pricing/pricing.js';
 import { sessionsUsage } from '../../src/sidecar/usage/queries.js';
 import { listSessions } from '../../src/sidecar/host/dashboard-routes.js';
@@ -144,4 +146,31 @@ describe('token totals equal ccusage@20.0.24 on files the real CLIs wrote', () =
     const t = after.total.tokens;
     expect(after.total.cost).toBeCloseTo(costOf(t, ratesFor(table, CLAUDE_MODEL))!, 12);
   });
+
+  it('the same files as history on first run: the first phase alone gives the same totals, before any timeline row', async () => {
+    // Dated back a month, the files are past sessions: imported in two phases (src/sidecar/tail-import.ts ImportPhase).
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    for (const dir of [claude.claudeDir, codex.codexHome]) {
+      for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (f.endsWith('.jsonl')) fs.utimesSync(path.join(dir, f), old, old);
+    }
+    const { db: hist } = openTestDb(createTempDirectory('am-ccusage-history-'));
+    const engine = await RolloutEngine.start({ dbPath: hist.name, codexHome: codex.codexHome, claudeDir: claude.claudeDir, onChange: () => {}, sweepIntervalMs: 3_600_000 });
+    try {
+      await engine.flush({ timeline: false });
+      expect(engine.status().timelinePending).toBeGreaterThan(0);
+      expect(hist.prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 0 });
+      const usageRows = (d: Database.Database): unknown[] => d.prepare('SELECT * FROM usage_records ORDER BY usage_key').all();
+      const cards = (d: Database.Database): unknown[] => d.prepare(`SELECT id, parent_session_id, status, model, started_at, updated_at,
+          input_tokens, output_tokens, cache_read_tokens, cache_write_tokens FROM sessions ORDER BY id`).all();
+      // `db` was imported live, in one phase, and its totals are ccusage's (the tests above).
+      expect(usageRows(hist)).toEqual(usageRows(db));
+      expect(cards(hist)).toEqual(cards(db));
+      await engine.flush();
+      const rows = (d: Database.Database): unknown[] => d.prepare('SELECT session_id, hook_type, tool_name, dedup_key FROM events ORDER BY session_id, dedup_key').all();
+      expect(rows(hist)).toEqual(rows(db));
+      expect(hist.prepare('SELECT SUM(event_count) AS n FROM sessions').get()).toEqual(db.prepare('SELECT SUM(event_count) AS n FROM sessions').get());
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
 });
