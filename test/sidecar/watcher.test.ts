@@ -86,28 +86,33 @@ describe('startRolloutWatcher (inline)', () => {
   });
 });
 
+/** The worker bundle, built the way the real build does it; better-sqlite3 stays external (native) and resolves here. */
+async function buildWorker(dir: string): Promise<string> {
+  const outDir = path.join(dir, 'host');
+  fs.mkdirSync(outDir);
+  fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
+  await build({
+    entryPoints: [path.resolve('src/sidecar/rollout/worker.ts')],
+    outfile: path.join(outDir, 'rollout-worker.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    logLevel: 'silent',
+  });
+  return path.join(outDir, 'rollout-worker.cjs');
+}
+
 describe('startRolloutWatcher (worker thread, esbuild bundle)', () => {
   it('imports through the worker and reports coalesced changes and status', async () => {
     const dir = createTempDirectory();
-    const outDir = path.join(dir, 'host');
-    fs.mkdirSync(outDir);
-    // better-sqlite3 stays external (native), as in the real build; the bundle resolves it here.
-    fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
-    await build({
-      entryPoints: [path.resolve('src/sidecar/rollout/worker.ts')],
-      outfile: path.join(outDir, 'rollout-worker.cjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['better-sqlite3'],
-      logLevel: 'silent',
-    });
+    const workerPath = await buildWorker(dir);
     const { db, dbPath } = openTestDb(dir);
     const home = path.join(dir, 'codex');
     fs.mkdirSync(home);
     const changes: Array<{ sessionIds: string[]; inserted: number }> = [];
-    const w = await start({ dbPath, codexHome: home, workerPath: path.join(outDir, 'rollout-worker.cjs'), sweepIntervalMs: NO_SWEEP, onChange: (c) => changes.push(c) });
+    const w = await start({ dbPath, codexHome: home, workerPath, sweepIntervalMs: NO_SWEEP, onChange: (c) => changes.push(c) });
     const dayDir = path.join(home, 'sessions', '2026', '09', '14');
     fs.mkdirSync(dayDir, { recursive: true });
     const text = f8Text();
@@ -122,5 +127,26 @@ describe('startRolloutWatcher (worker thread, esbuild bundle)', () => {
     expect(changes.every((c) => c.sessionIds.includes(SID))).toBe(true);
     await w.close();
     expect(w.status().running).toBe(false);
+  });
+
+  it('collects its heap once caught up (gc is exposed to the worker) and keeps importing appends after that', async () => {
+    const dir = createTempDirectory();
+    const workerPath = await buildWorker(dir);
+    const { db, dbPath } = openTestDb(dir);
+    const home = path.join(dir, 'codex');
+    const dayDir = path.join(home, 'sessions', '2026', '09', '14');
+    fs.mkdirSync(dayDir, { recursive: true });
+    const text = f8Text();
+    const file = path.join(dayDir, F8_NAME);
+    fs.writeFileSync(file, text.slice(0, text.length - 20));
+    const logs: string[] = [];
+    // Any growth counts here, so the first drain (the import of the file above) ends with a collection.
+    const w = await start({ dbPath, codexHome: home, workerPath, sweepIntervalMs: NO_SWEEP, heapReleaseBytes: 1, onChange: () => {}, log: (m) => logs.push(m) });
+    await w.flush();
+    expect(count(db)).toBe(6);
+    await waitFor('heap release logged', () => logs.some((m) => /caught up: heap \d+ MB -> \d+ MB/.test(m)), 5_000);
+    fs.appendFileSync(file, text.slice(text.length - 20));
+    await waitFor('append after the release', () => count(db) === 7, 5_000);
+    expect(w.status()).toMatchObject({ running: true, files: 1, behindBytes: 0 });
   });
 });

@@ -32,6 +32,7 @@ import { importClaudeFile } from '../claude/import.js';
 import { indexStatus, SearchIndexer } from '../search-index.js';
 import type { BatchPacer, ImportPhase } from '../tail-import.js';
 import { WriteTurn } from '../write-turn.js';
+import { HeapReleaser } from './heap-release.js';
 
 export interface WatcherStatus {
   running: boolean;
@@ -74,6 +75,8 @@ export interface EngineOptions {
    * and on every sweep tick, for the pages the hook stores wrote.
    */
   writeTurn?: SharedArrayBuffer;
+  /** Heap growth after which the worker collects once caught up (src/sidecar/rollout/heap-release.ts); default 16 MiB. */
+  heapReleaseBytes?: number;
 }
 
 const ROOTS = ['sessions', 'archived_sessions'] as const;
@@ -135,7 +138,8 @@ export function isRolloutFileName(name: string): boolean {
 
 export class RolloutEngine {
   private readonly db: Database.Database;
-  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>;
+  private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn' | 'heapReleaseBytes'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>;
+  private readonly heap: HeapReleaser;
   private readonly roots: Root[];
   /** The roots read at the last tick (see activeRoots). */
   private active: Root[] = [];
@@ -185,6 +189,7 @@ export class RolloutEngine {
 
   private constructor(opts: EngineOptions) {
     this.opts = { log: () => {}, sweepIntervalMs: 5_000, fullSweepIntervalMs: 600_000, liveWindowMs: 2 * 3_600_000, ...opts };
+    this.heap = new HeapReleaser(opts.heapReleaseBytes);
     const codexHome = path.resolve(opts.codexHome);
     this.roots = ROOTS.map((r): Root => ({ dir: path.join(codexHome, r), kind: 'codex' }));
     if (opts.claudeDir) this.roots.push({ dir: path.join(path.resolve(opts.claudeDir), 'projects'), kind: 'claude' });
@@ -603,6 +608,7 @@ export class RolloutEngine {
     if (this.uncheckpointed && !this.closed) this.checkpoint();
     // Caught up: hand the page cache of the bulk writes (up to cache_size) back until the next import.
     if (!this.closed) this.db.pragma('shrink_memory');
+    this.releaseHeap();
     this.opts.onStatus?.(this.status());
   }
 
@@ -704,7 +710,15 @@ export class RolloutEngine {
     this.kick();
     // The hook stores' pages: the HTTP thread leaves their checkpoint to this thread (EngineOptions.writeTurn).
     if (this.opts.writeTurn && !this.draining && !this.closed) this.checkpointHookPages();
+    if (!this.draining) this.releaseHeap(); // a full sweep's garbage (a drain releases at its end)
     this.scheduleTick();
+  }
+
+  /** Caught up: give back the heap that bulk work grew (src/sidecar/rollout/heap-release.ts). */
+  private releaseHeap(): void {
+    if (this.closed) return;
+    const r = this.heap.release();
+    if (r) this.opts.log(`[rollout] caught up: heap ${(r.before / 1048576).toFixed(0)} MB -> ${(r.after / 1048576).toFixed(0)} MB`);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface WorkerInit {
   sweepIntervalMs?: number;
   /** The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts); absent: fixed lock-free gaps. */
   writeTurn?: SharedArrayBuffer;
+  /** EngineOptions.heapReleaseBytes (tests); absent: the default. */
+  heapReleaseBytes?: number;
 }
 
 export type ToWorker = { type: 'flush'; id: number } | { type: 'close' } | { type: 'import-claude'; path: string };

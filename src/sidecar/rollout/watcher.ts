@@ -3,6 +3,7 @@
  * behind one interface. The main thread only relays: it never reads rollout files or writes rows.
  */
 import path from 'node:path';
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { RolloutEngine, type WatcherStatus } from './engine.js';
 import type { ImportChange } from './import.js';
@@ -26,6 +27,8 @@ export interface RolloutWatcherOptions {
   inline?: boolean;
   /** The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts); absent: fixed lock-free gaps. */
   writeTurn?: SharedArrayBuffer;
+  /** Heap growth after which the engine collects once caught up (src/sidecar/rollout/heap-release.ts); tests set it low. */
+  heapReleaseBytes?: number;
 }
 
 export interface RolloutWatcher {
@@ -35,6 +38,17 @@ export interface RolloutWatcher {
   flush(): Promise<void>;
   /** Import this Claude transcript now (named by a hook; it may lie outside the watched Claude dir). */
   importClaudeFile(path: string): void;
+}
+
+/**
+ * Lets the worker's isolate collect its heap after bulk work (src/sidecar/rollout/heap-release.ts).
+ * V8 reads `--expose-gc` when it sets up a new context, so turning it on before the worker's isolate
+ * exists gives that isolate a `gc` function; the contexts already running (this thread's) are not
+ * changed. The flag is process-wide, so this is the one place that sets it, instead of both launch
+ * paths (Electron main and the headless runner) passing it on the command line.
+ */
+function exposeGcToNewIsolates(): void {
+  v8.setFlagsFromString('--expose-gc');
 }
 
 /** Restart delay after the worker died unexpectedly; the cursors in SQLite make a restart lossless. */
@@ -61,6 +75,7 @@ export async function startRolloutWatcher(opts: RolloutWatcherOptions): Promise<
       log,
       ...(opts.sweepIntervalMs !== undefined ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
       ...(opts.writeTurn ? { writeTurn: opts.writeTurn } : {}),
+      ...(opts.heapReleaseBytes !== undefined ? { heapReleaseBytes: opts.heapReleaseBytes } : {}),
     });
     return { close: () => engine.close(), status: () => engine.status(), flush: () => engine.flush(), importClaudeFile: (p) => engine.importClaudeFile(p) };
   }
@@ -90,6 +105,8 @@ class WorkerWatcher implements RolloutWatcher {
   private spawn(): Promise<void> {
     const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null, ...(this.opts.writeTurn ? { writeTurn: this.opts.writeTurn } : {}) };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
+    if (this.opts.heapReleaseBytes !== undefined) init.heapReleaseBytes = this.opts.heapReleaseBytes;
+    exposeGcToNewIsolates();
     const worker = new Worker(this.workerPath, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
