@@ -112,4 +112,28 @@ describe('history engine', () => {
     fs.renameSync(tmp, consent);
     await waitFor('history imported once tracking is on', () => usageRows(db) === 5, 5_000);
   });
+
+  it('tells onStatus only what changed: sweeps that find nothing new do not wake the HTTP thread', async () => {
+    const dir = createTempDirectory();
+    const { db, dbPath } = openTestDb(dir);
+    const claudeDir = path.join(dir, 'claude');
+    const codexHome = path.join(dir, 'codex');
+    const rollout = placeCodex(codexHome, codexRollout().slice(0, 4));
+    const statuses: Array<{ files: number; lastImportAt: string | null }> = [];
+    const engine = await RolloutEngine.start({ dbPath, codexHome, claudeDir, onChange: () => {}, onStatus: (s) => statuses.push(s), sweepIntervalMs: NO_SWEEP, fullSweepIntervalMs: NO_SWEEP });
+    onCleanup(() => engine.close());
+    await engine.flush();
+    expect(usageRows(db)).toBe(1);
+    const told = statuses.length;
+    expect(statuses.at(-1)).toMatchObject({ files: 1 });
+    expect(statuses.at(-1)!.lastImportAt).not.toBeNull();
+    await engine.flush(); // full sweeps that find everything as it was
+    await engine.flush();
+    expect(statuses.length).toBe(told);
+    fs.appendFileSync(rollout, codexRollout().slice(4).map((l) => `${l}\n`).join(''));
+    await waitFor('append imported', () => usageRows(db) === 3, 5_000);
+    await engine.flush();
+    expect(statuses.length).toBeGreaterThan(told);
+    expect(statuses.at(-1)).toEqual(engine.status());
+  });
 });

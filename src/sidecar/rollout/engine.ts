@@ -67,7 +67,10 @@ export interface EngineOptions {
   fullSweepIntervalMs?: number;
   /** A file modified within this long is live (re-stat'ed by every sweep); default 2 h. */
   liveWindowMs?: number;
-  /** Told after every sweep and drain (the worker forwards it to the main thread). */
+  /**
+   * Told after a sweep or drain that changed the status (the worker forwards it to the main thread,
+   * so an unchanged one would only wake that thread on every idle tick).
+   */
   onStatus?: (status: WatcherStatus) => void;
   /**
    * The HTTP thread's WriteTurn buffer (src/sidecar/write-turn.ts). When given, the HTTP thread
@@ -140,6 +143,8 @@ export class RolloutEngine {
   private readonly db: Database.Database;
   private readonly opts: Required<Omit<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn' | 'heapReleaseBytes'>> & Pick<EngineOptions, 'onStatus' | 'claudeDir' | 'claudeConsentFile' | 'writeTurn'>;
   private readonly heap: HeapReleaser;
+  /** The last status told to onStatus (reportStatus), serialized. */
+  private lastStatus = '';
   private readonly roots: Root[];
   /** The roots read at the last tick (see activeRoots). */
   private active: Root[] = [];
@@ -517,7 +522,7 @@ export class RolloutEngine {
         }
       }
     }
-    this.opts.onStatus?.(this.status());
+    this.reportStatus();
   }
 
   private walk(root: Root, dir: string, visit: (file: string, st: fs.Stats) => void): void {
@@ -609,7 +614,7 @@ export class RolloutEngine {
     // Caught up: hand the page cache of the bulk writes (up to cache_size) back until the next import.
     if (!this.closed) this.db.pragma('shrink_memory');
     this.releaseHeap();
-    this.opts.onStatus?.(this.status());
+    this.reportStatus();
   }
 
   /** One file's import in one phase; a failure is retried later with a growing delay. */
@@ -712,6 +717,15 @@ export class RolloutEngine {
     if (this.opts.writeTurn && !this.draining && !this.closed) this.checkpointHookPages();
     if (!this.draining) this.releaseHeap(); // a full sweep's garbage (a drain releases at its end)
     this.scheduleTick();
+  }
+
+  private reportStatus(): void {
+    if (!this.opts.onStatus) return;
+    const status = this.status();
+    const key = JSON.stringify(status);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.opts.onStatus(status);
   }
 
   /** Caught up: give back the heap that bulk work grew (src/sidecar/rollout/heap-release.ts). */
