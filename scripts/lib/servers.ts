@@ -12,6 +12,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sidecarMallocEnv } from '../../src/core/sidecar-manager.js';
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..', '..');
 export const PATCHED_ENTRY = join(REPO_ROOT, 'build', 'agent-monitor', 'server', 'index.js');
@@ -127,6 +129,8 @@ export async function startPatched(opts: { dir?: string; codexHome?: string; env
   mkdirSync(dir, { recursive: true });
   const dbPath = join(dir, 'monitor.db');
   const extra: Record<string, string> = {
+    // As the host launches it (src/core/sidecar-manager.ts sidecarLaunchSpec).
+    ...sidecarMallocEnv(),
     AGENT_MONITOR_DATA_DIR: dir,
     AGENT_MONITOR_DB: dbPath,
     AGENT_MONITOR_PORT: '0',

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, tempDir } from '../helpers/temp.js';
-import { checkHealth, createHostStatusReader, createSidecarManager, readRuntimeFile, sidecarLaunchSpec, type SidecarManager, type SidecarManagerOptions } from '../../src/core/sidecar-manager.js';
+import { checkHealth, createHostStatusReader, createSidecarManager, readRuntimeFile, sidecarLaunchSpec, sidecarMallocEnv, type SidecarManager, type SidecarManagerOptions } from '../../src/core/sidecar-manager.js';
+import { startPatched } from '../../scripts/lib/servers.js';
 import type { SidecarState } from '../../src/shared/ipc.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -234,8 +235,41 @@ describe('sidecar manager', () => {
     const snap = await mgr.start();
     expect(snap.state).toBe('running');
     expect(readRuntimeFile(dataDir)?.pid).toBe(snap.pid);
+    if (process.platform === 'linux') expect(processEnv(snap.pid!)).toMatchObject(sidecarMallocEnv());
     expect(await createHostStatusReader({ manager: mgr })()).toMatchObject({ lastCodexHookEventAt: null, spool: { pending: 0 } });
     await mgr.stop();
     expect(fs.existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
+  });
+});
+
+/** The environment a running process was started with (Linux: /proc/<pid>/environ). */
+function processEnv(pid: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
+
+describe('sidecar malloc settings: one source for every launch path', () => {
+  it('sidecarMallocEnv fixes glibc\'s trim threshold on Linux and sets nothing elsewhere', () => {
+    expect(sidecarMallocEnv('linux')).toEqual({ MALLOC_TRIM_THRESHOLD_: '131072' });
+    expect(sidecarMallocEnv('darwin')).toEqual({});
+    expect(sidecarMallocEnv('win32')).toEqual({});
+  });
+
+  it('Electron main and the headless runner (sidecarLaunchSpec, both runtimes) carry it', () => {
+    for (const runtime of ['electron', 'node'] as const) {
+      const spec = sidecarLaunchSpec({ runtime, serverEntry: 'server/index.js', execPath: process.execPath });
+      expect(spec.env, runtime).toMatchObject(sidecarMallocEnv());
+    }
+  });
+
+  it.runIf(process.platform === 'linux' && fs.existsSync(REAL_SERVER))('the test and benchmark launcher (startPatched) starts the sidecar with it too', async () => {
+    const server = await startPatched({ dir: tempDir() });
+    onCleanup(() => server.stop().then(() => undefined));
+    expect(processEnv(server.pid)).toMatchObject(sidecarMallocEnv());
+    expect(sidecarMallocEnv()).not.toEqual({});
   });
 });
