@@ -165,7 +165,7 @@ export interface SidecarLaunchSpecOptions {
  * which rises to twice the largest buffer freed so far (up to 64 MiB): after a history import
  * (read buffers of up to 8 MiB, the import's SQLite page cache) every thread's arena then keeps
  * megabytes of freed memory resident for good. Measured with 50,000 history files: idle RSS about
- * 15 MB lower (docs/benchmarks.md "Idle cost", run 9). Large buffers are then mmap'ed and
+ * 15 MB lower (docs/benchmarks.md "Run 9 — idle"). Large buffers are then mmap'ed and
  * returned at free, which is cheap next to parsing them. Only on Linux (glibc); other C libraries
  * ignore these names, so they are not set there. Both launch paths (Electron main and the
  * headless runner, through sidecarLaunchSpec) and the test/benchmark launcher
