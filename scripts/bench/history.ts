@@ -19,7 +19,9 @@
  *    Chromium with the bundled uPlot charts, until the chart's pixels exist (p99 < 100 ms),
  *    against a 1-day chart in the same run; and the daily query on the imported DB.
  * 4. Idle cost of the real sidecar with --idle-files history files (half Claude session files,
- *    half rollouts) after their import: CPU % and RSS (< 0.5 %, < 150 MB), and append-to-visible
+ *    half rollouts) after their import, in two windows of --idle-seconds back to back (the first
+ *    still holds V8's one-off shrinking of the heaps after the import): CPU % and RSS (< 0.5 %,
+ *    < 150 MB) of each, and append-to-visible
  *    latency for appends to OLD files (p99 < 300 ms). Baseline in the same run: what one stat of
  *    every file costs, i.e. the previous design's sweep every 5 s.
  */
@@ -575,22 +577,33 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
         }
         const indexMs = performance.now() - importStart - importMs;
         await new Promise((r) => setTimeout(r, 10_000)); // settle: rechecks, the last status posts, GC
-        const cpu0 = procCpuMs(server.pid);
-        const w0 = performance.now();
-        const rss: number[] = [];
-        for (let s = 0; s < idleSeconds; s++) {
-          await new Promise((r) => setTimeout(r, 1000));
-          rss.push(procRssMB(server.pid));
-        }
-        const idlePct = (100 * (procCpuMs(server.pid) - cpu0)) / (performance.now() - w0);
-        const maxRss = Math.max(...rss);
-        rows.push({
-          metric: `sidecar idle with ${idleFiles.toLocaleString('en')} history files (after importing them in ${(importMs / 1000).toFixed(0)} s and indexing them in ${(indexMs / 1000).toFixed(0)} s more), ${idleSeconds} s`,
-          result: `CPU ${idlePct.toFixed(2)} % of one core, RSS max ${maxRss.toFixed(0)} MB`,
-          baseline: `one stat of all ${statted.toLocaleString('en')} files: ${sweepCpu.toFixed(0)} ms CPU (${sweepWall.toFixed(0)} ms) — every 5 s that alone was ${((100 * sweepCpu) / 5000).toFixed(1)} %; now every 10 min: ${((100 * sweepCpu) / 600_000).toFixed(3)} %`,
-          target: 'CPU < 0.5 %, RSS < 150 MB',
-          ok: idlePct < 0.5 && maxRss < 150,
+        // Two windows back to back: the first still holds what follows a bulk import once (V8's
+        // memory reducer shrinking the heaps some 30-60 s after it: docs/benchmarks.md run 9), the
+        // second is idle with nothing left over. Both are reported against the target.
+        const windows = ['first', 'next'].map((which, w) => {
+          const from = 10 + w * idleSeconds;
+          return { label: `${which} ${idleSeconds} s (${from}-${from + idleSeconds} s after the index caught up)`, cpu: 0, rss: 0 };
         });
+        for (const win of windows) {
+          const cpu0 = procCpuMs(server.pid);
+          const w0 = performance.now();
+          const rss: number[] = [];
+          for (let s = 0; s < idleSeconds; s++) {
+            await new Promise((r) => setTimeout(r, 1000));
+            rss.push(procRssMB(server.pid));
+          }
+          win.cpu = (100 * (procCpuMs(server.pid) - cpu0)) / (performance.now() - w0);
+          win.rss = Math.max(...rss);
+        }
+        for (const win of windows) {
+          rows.push({
+            metric: `sidecar idle with ${idleFiles.toLocaleString('en')} history files (after importing them in ${(importMs / 1000).toFixed(0)} s and indexing them in ${(indexMs / 1000).toFixed(0)} s more), ${win.label}`,
+            result: `CPU ${win.cpu.toFixed(2)} % of one core, RSS max ${win.rss.toFixed(0)} MB`,
+            baseline: `one stat of all ${statted.toLocaleString('en')} files: ${sweepCpu.toFixed(0)} ms CPU (${sweepWall.toFixed(0)} ms) — every 5 s that alone was ${((100 * sweepCpu) / 5000).toFixed(1)} %; now every 10 min: ${((100 * sweepCpu) / 600_000).toFixed(3)} %`,
+            target: 'CPU < 0.5 %, RSS < 150 MB',
+            ok: win.cpu < 0.5 && win.rss < 150,
+          });
+        }
         // Append-to-visible for OLD (not live) files of both kinds.
         const seen = ro.prepare('SELECT 1 FROM usage_records WHERE usage_key = ?');
         const lat: number[] = [];
