@@ -41,14 +41,22 @@ export interface RolloutWatcher {
 }
 
 /**
- * Lets the worker's isolate collect its heap after bulk work (src/sidecar/rollout/heap-release.ts).
- * V8 reads `--expose-gc` when it sets up a new context, so turning it on before the worker's isolate
- * exists gives that isolate a `gc` function; the contexts already running (this thread's) are not
- * changed. The flag is process-wide, so this is the one place that sets it, instead of both launch
- * paths (Electron main and the headless runner) passing it on the command line.
+ * V8 flags for the worker's isolate, set just before it is created (the flags are process-wide,
+ * so this is the one place that sets them, instead of both launch paths — Electron main and the
+ * headless runner — passing them on the command line):
+ * - `--expose-gc`: V8 reads it when it sets up a new context, so the worker gets a `gc` function to
+ *   give back its heap after bulk work (src/sidecar/rollout/heap-release.ts); the contexts already
+ *   running (this thread's) are not changed.
+ * - `--no-memory-reducer`: that release does at once, right after the bulk work, what V8's memory
+ *   reducer would do 30-60 s later, when the sidecar is otherwise idle; the reducer's late pass
+ *   then only cost an idle minute 90-150 ms of CPU (docs/benchmarks.md "Run 9"). The price: the
+ *   worker's heap stays at what the release left (~35 MB at 50,000 history files) instead of
+ *   shrinking to ~19 MB. Whether this thread's isolate (already running; ~11 MB) keeps its reducer
+ *   is V8's choice; its heap is small either way.
  */
-function exposeGcToNewIsolates(): void {
+function workerIsolateFlags(): void {
   v8.setFlagsFromString('--expose-gc');
+  v8.setFlagsFromString('--no-memory-reducer');
 }
 
 /** Restart delay after the worker died unexpectedly; the cursors in SQLite make a restart lossless. */
@@ -106,7 +114,7 @@ class WorkerWatcher implements RolloutWatcher {
     const init: WorkerInit = { dbPath: this.opts.dbPath, codexHome: this.opts.codexHome, claudeDir: this.opts.claudeDir ?? null, claudeConsentFile: this.opts.claudeConsentFile ?? null, ...(this.opts.writeTurn ? { writeTurn: this.opts.writeTurn } : {}) };
     if (this.opts.sweepIntervalMs !== undefined) init.sweepIntervalMs = this.opts.sweepIntervalMs;
     if (this.opts.heapReleaseBytes !== undefined) init.heapReleaseBytes = this.opts.heapReleaseBytes;
-    exposeGcToNewIsolates();
+    workerIsolateFlags();
     const worker = new Worker(this.workerPath, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
