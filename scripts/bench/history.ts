@@ -40,6 +40,7 @@ import type { StallProbeArgs, StallProbeResult } from './stall-probe.js';
 import { WriteTurn } from '../../src/sidecar/write-turn.js';
 import { launchChromium } from '../lib/browser.js';
 import { openUpstreamDb } from '../lib/upstream-schema.js';
+import { buildAgentMonitor } from '../build-agent-monitor.js';
 
 export interface HistoryBenchRow {
   metric: string;
@@ -548,6 +549,9 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       const data = path.join(dir, 'data');
       fs.mkdirSync(data);
       fs.writeFileSync(path.join(data, 'settings.json'), JSON.stringify({ agentMonitorEnabled: true, hooksEnabled: true, codexOptIn: true }));
+      // The sidecar from the code as it is now: startPatched runs build/, which may be older.
+      const built = await buildAgentMonitor({ quiet: true });
+      if (!built.ok) throw new Error(`build of the sidecar failed:\n${built.report}`);
       const importStart = performance.now();
       const server = await startPatched({ dir: data, codexHome: small.codexHome, env: { AGENT_MONITOR_CLAUDE_DIR: small.claudeDir } });
       try {
