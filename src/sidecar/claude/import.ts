@@ -11,7 +11,7 @@ import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState, type UsageStateRecord } from '../usage/records.js';
 import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, timelineOnly, type Staged as StagedOf, type Cursor as TailCursor, type ImportOptions, type ImportPhase, type ImportResult, type TailFormat, type TailStatements } from '../tail-import.js';
-import { initialClaudeState, parseClaudeLine, type ClaudeParserState, type ClaudeRecord } from './parse.js';
+import { initialClaudeState, parseClaudeLine, type ClaudeEventRecord, type ClaudeParserState, type ClaudeRecord } from './parse.js';
 
 /**
  * Smaller than the rollout importer's 1 MiB: a Claude transcript's lines are nearly all stored
@@ -71,6 +71,18 @@ function prepare(db: Database.Database): Stmts {
       ensureSession.run(id, ts, ts);
       ensured.add(id);
     };
+    const noteStatus = (id: string, status: SessionStatus, at: string): void => {
+      const prev = statuses.get(id);
+      if (!prev || at >= prev.ts) statuses.set(id, { status, ts: at });
+    };
+    /** An event of the session: its last activity, its status, and `stored` more rows (0 or 1). */
+    const noteEvent = (rec: ClaudeEventRecord, stored: number): void => {
+      const c = counts.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt };
+      c.n += stored;
+      if (rec.createdAt > c.ts) c.ts = rec.createdAt;
+      counts.set(rec.sessionId, c);
+      if (rec.status) noteStatus(rec.sessionId, rec.status, rec.createdAt);
+    };
     for (const staged of records) {
       const rec = staged.rec;
       touched.add(rec.sessionId);
@@ -93,22 +105,13 @@ function prepare(db: Database.Database): Stmts {
           if (!prev || rec.at >= prev.at) states.set(rec.sessionId, rec);
           break;
         }
-        case 'status': {
-          const prev = statuses.get(rec.sessionId);
-          if (!prev || rec.at >= prev.ts) statuses.set(rec.sessionId, { status: rec.status, ts: rec.at });
+        case 'status':
+          noteStatus(rec.sessionId, rec.status, rec.at);
           break;
-        }
         case 'event': {
           ensure(rec.sessionId, rec.createdAt);
           if (phase === 'summary') {
-            // Not stored yet (the full phase does that): the session's last activity and status only.
-            const c = counts.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt };
-            if (rec.createdAt > c.ts) c.ts = rec.createdAt;
-            counts.set(rec.sessionId, c);
-            if (rec.status) {
-              const prev = statuses.get(rec.sessionId);
-              if (!prev || rec.createdAt >= prev.ts) statuses.set(rec.sessionId, { status: rec.status, ts: rec.createdAt });
-            }
+            noteEvent(rec, 0); // not stored yet (the full phase does that)
             break;
           }
           let toolName = rec.toolName;
@@ -127,14 +130,7 @@ function prepare(db: Database.Database): Stmts {
           const info = insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
             inserted++;
-            const c = counts.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt };
-            c.n++;
-            if (rec.createdAt > c.ts) c.ts = rec.createdAt;
-            counts.set(rec.sessionId, c);
-            if (rec.status) {
-              const prev = statuses.get(rec.sessionId);
-              if (!prev || rec.createdAt >= prev.ts) statuses.set(rec.sessionId, { status: rec.status, ts: rec.createdAt });
-            }
+            noteEvent(rec, 1);
           } else {
             markSeen(db, rec.sessionId, rec.dedupKey, 'rollout');
           }

@@ -152,7 +152,7 @@ export class RolloutEngine {
   private readonly dirWatches = new Map<string, fs.FSWatcher>();
   private readonly ancestorWatches = new Map<string, fs.FSWatcher>();
   private sweepTimer: NodeJS.Timeout | null = null;
-  /** The consent file's folder (a change of tracking consent is acted on at once, not at the next tick). */
+  /** A watch on the consent file (a change of tracking consent is acted on at once, not at the next tick). */
   private consentWatch: fs.FSWatcher | null = null;
   private consentPending = false;
   private lastFullSweep = 0;
@@ -578,7 +578,8 @@ export class RolloutEngine {
         if (this.wantsTimeline()) {
           const file = this.timeline.values().next().value as string;
           this.timeline.delete(file);
-          this.importOne(file, 'full');
+          // Still history: had it been written to since, it would be in the queue, which goes first.
+          this.importOne(file, 'full', true);
         } else if (this.wantsIndex()) {
           try {
             const r = this.indexer.run(INDEX_SLICE_MS);
@@ -602,11 +603,11 @@ export class RolloutEngine {
       }
       if (history && !this.scannedRow(file)) {
         // Never imported: its summary now, its timeline rows when no file waits for a summary.
-        this.importOne(file, 'summary');
+        this.importOne(file, 'summary', true);
         if (this.summarizedRow(file)) this.timeline.add(file);
       } else {
         this.timeline.delete(file);
-        this.importOne(file, 'full');
+        this.importOne(file, 'full', history);
       }
       await yieldToLoop(); // let watcher events and messages through between files
     }
@@ -617,16 +618,13 @@ export class RolloutEngine {
     this.reportStatus();
   }
 
-  /** One file's import in one phase; a failure is retried later with a growing delay. */
-  private importOne(file: string, phase: ImportPhase): void {
+  /**
+   * One file's import in one phase (`history`: not modified within liveWindowMs, so its rows keep
+   * previews). A failure is retried later with a growing delay.
+   */
+  private importOne(file: string, phase: ImportPhase, history: boolean): void {
     try {
       const importFile: typeof importRolloutFile = this.kindOf(file) === 'claude' ? importClaudeFile : importRolloutFile;
-      let history = false;
-      try {
-        history = fs.statSync(file).mtimeMs < Date.now() - this.opts.liveWindowMs;
-      } catch {
-        // gone: the import says so
-      }
       const res: ImportResult = importFile(this.db, file, {
         phase,
         ...(history ? { previewChars: HISTORY_PREVIEW_CHARS } : {}),

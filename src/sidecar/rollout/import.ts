@@ -11,7 +11,7 @@ import type { SessionStatus } from '../../shared/events.js';
 import { markSeen } from '../schema.js';
 import { storeUsage, storeUsageState } from '../usage/records.js';
 import { cursorStatements, eventJsonAndSummary, importTail, safeJson, stageRecord, timelineOnly, type Staged as StagedOf, type Cursor as TailCursor, type CursorStatements, type ImportOptions, type ImportPhase, type ImportResult, type TailFormat } from '../tail-import.js';
-import { initialParserState, parseRolloutLine, type ParserState, type RolloutRecord } from './parse.js';
+import { initialParserState, parseRolloutLine, type EventRecord, type ParserState, type RolloutRecord } from './parse.js';
 
 export type { ImportChange, ImportOptions, ImportResult } from '../tail-import.js';
 
@@ -99,6 +99,14 @@ function prepare(db: Database.Database): Stmts {
       s.ensureSession.run(id, ts, ts);
       ensured.add(id);
     };
+    /** An event of the session: its last activity, its status, and `stored` more rows (0 or 1). */
+    const noteEvent = (rec: EventRecord, stored: number): void => {
+      const agg = perSession.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt, status: null };
+      agg.n += stored;
+      if (rec.createdAt > agg.ts) agg.ts = rec.createdAt;
+      if (rec.status) agg.status = rec.status;
+      perSession.set(rec.sessionId, agg);
+    };
     for (const staged of records) {
       const rec = staged.rec;
       touched.add(rec.sessionId);
@@ -118,11 +126,7 @@ function prepare(db: Database.Database): Stmts {
         case 'event': {
           ensure(rec.sessionId, rec.createdAt);
           if (phase === 'summary') {
-            // Not stored yet (the full phase does that): the session's last activity and status only.
-            const agg = perSession.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt, status: null };
-            if (rec.createdAt > agg.ts) agg.ts = rec.createdAt;
-            if (rec.status) agg.status = rec.status;
-            perSession.set(rec.sessionId, agg);
+            noteEvent(rec, 0); // not stored yet (the full phase does that)
             break;
           }
           let toolName = rec.toolName;
@@ -142,11 +146,7 @@ function prepare(db: Database.Database): Stmts {
           const info = s.insertEvent.run(rec.sessionId, rec.hookType, toolName, summary, json, rec.createdAt, rec.dedupKey);
           if (info.changes > 0) {
             inserted++;
-            const agg = perSession.get(rec.sessionId) ?? { n: 0, ts: rec.createdAt, status: null };
-            agg.n++;
-            if (rec.createdAt > agg.ts) agg.ts = rec.createdAt;
-            if (rec.status) agg.status = rec.status;
-            perSession.set(rec.sessionId, agg);
+            noteEvent(rec, 1);
           } else {
             markSeen(db, rec.sessionId, rec.dedupKey, 'rollout');
           }
