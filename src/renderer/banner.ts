@@ -274,8 +274,10 @@ async function toggle(row: Row, call: (on: boolean) => Promise<ToggleResult>): P
   }
   const wanted = row.box.checked; // the click already flipped it
   busy = true;
+  // Not `disabled`: that would drop keyboard focus for the length of the call. The busy guard
+  // above undoes any click meanwhile, and aria-disabled tells assistive technology the same.
   row.box.setAttribute('aria-busy', 'true');
-  row.box.disabled = true;
+  row.box.setAttribute('aria-disabled', 'true');
   setHint(row, 'pending', wanted ? 'Enabling…' : 'Disabling…');
   let result: ToggleResult;
   try {
@@ -285,6 +287,7 @@ async function toggle(row: Row, call: (on: boolean) => Promise<ToggleResult>): P
   }
   busy = false;
   row.box.removeAttribute('aria-busy');
+  row.box.removeAttribute('aria-disabled');
   if (result.ok) {
     await refresh(); // success re-reads state; the Claude row also drives the Codex row
     row.box.focus();

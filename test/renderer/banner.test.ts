@@ -302,6 +302,11 @@ describe('consent banner in headless Chromium', () => {
     await waitHint('claudeDashHint', 'pending');
     expect(await hintText('claudeDashHint')).toBe('Enabling…');
     expect(await page.locator('#claudeDashConsent').getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator('#claudeDashConsent').getAttribute('aria-disabled')).toBe('true');
+    // Focus never leaves the switch while the call is in flight, so a keyboard user is not lost.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('claudeDashConsent');
+    await page.keyboard.press('Space'); // a second press meanwhile is undone, not queued
+    expect(await isChecked('claudeDashConsent')).toBe(true);
     await shot('04-enabling');
     release();
     await waitHint('claudeDashHint', 'on');
