@@ -248,7 +248,7 @@ export async function buildAgentMonitor(opts: BuildOptions = {}): Promise<BuildR
     }
     await bundle('src/sidecar/index.ts', join(stageDir, 'server', 'host', 'addons.cjs'));
     await bundle('src/sidecar/rollout/worker.ts', join(stageDir, 'server', 'host', 'rollout-worker.cjs'));
-    for (const asset of ['host.css', 'host-status.js']) {
+    for (const asset of ['host.css', 'host-status.js', 'favicon.svg']) {
       writeFileSync(join(stageDir, 'public', asset), readFileSync(join(repoRoot, 'src', 'sidecar', 'host', 'public', asset)));
     }
     await bundleBrowser('src/dashboard/main.ts', join(stageDir, 'public', 'dashboard.js'));

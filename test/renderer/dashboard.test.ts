@@ -52,6 +52,10 @@ describe('dashboard page in Chromium', () => {
   let sidecar: RunningServer;
   let browser: Browser;
   let page: Page;
+  /** Responses of 400 and up the page got (its own requests, the icon included). */
+  const failedRequests: string[] = [];
+  /** The browser's requests for the tab's icon, which it makes some time after the page loads. */
+  const iconRequests: string[] = [];
 
   beforeAll(async () => {
     const dir = tempDir('am-dashboard-');
@@ -69,6 +73,11 @@ describe('dashboard page in Chromium', () => {
     ({ browser } = await launchChromium());
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
+    page.on('response', (r) => {
+      const line = `${r.status()} ${new URL(r.url()).pathname}`;
+      if (r.status() >= 400) failedRequests.push(line);
+      if (/\/favicon\./.test(line)) iconRequests.push(line);
+    });
     mkdirSync(SHOTS, { recursive: true });
   }, 120_000);
 
@@ -85,6 +94,10 @@ describe('dashboard page in Chromium', () => {
     expect(await first.getAttribute('data-id')).toBe('codex-docs');
     expect(await first.locator('.needs-detail').innerText()).toBe('Bash: rm -rf build/ && npm run build');
     await page.waitForFunction(() => document.title === '(1) Agent Monitor');
+    // The tab's icon is the page's own and loads (no /favicon.ico 404); every other request succeeds.
+    await expect.poll(() => iconRequests.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(new Set(iconRequests)).toEqual(new Set(['200 /favicon.svg']));
+    expect(failedRequests).toEqual([]);
     // It is opened first, with the banner naming what is pending.
     await page.waitForSelector('.s-needs:not([hidden]) .needs-detail');
     expect(await page.locator('.s-needs .needs-detail').innerText()).toContain('rm -rf build/');

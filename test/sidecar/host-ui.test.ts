@@ -51,14 +51,14 @@ describe('host dashboard helpers', () => {
     expect(harnessBadge({ el }, undefined)).toMatchObject({ className: 'badge harness harness-claude', textContent: 'Claude' });
   });
 
-  it('installHostUi adds the stylesheet, the status banner and usage panels\' scripts and a filter that starts from ?harness= and re-renders on change', () => {
+  it('installHostUi adds the stylesheet, the icon, the status banner and usage panels\' scripts and a filter that starts from ?harness= and re-renders on change', () => {
     const head = fakeEl('head');
     const toolbar = fakeEl('div');
     const document = { head, createElement: (tag: string) => fakeEl(tag), getElementById: (id: string) => (id === 'toolbar' ? toolbar : null) } as unknown as Document;
     const state: { harnessFilter?: string } = {};
     let renders = 0;
     installHostUi({ el, state, renderSessions: () => void renders++, document, location: { search: '?harness=codex' } });
-    expect(head.children.map((c) => [c.tag, c.href || c.src])).toEqual([['link', '/host.css'], ['script', '/host-status.js'], ['script', '/usage.js']]);
+    expect(head.children.map((c) => [c.tag, c.href || c.src])).toEqual([['link', '/host.css'], ['link', '/favicon.svg'], ['script', '/host-status.js'], ['script', '/usage.js']]);
     const select = toolbar.children[0]!.children[0]!;
     expect(select.children.map((o) => o.value)).toEqual(['', 'claude', 'codex']);
     expect(state.harnessFilter).toBe('codex');

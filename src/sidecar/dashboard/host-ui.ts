@@ -55,6 +55,12 @@ export function installHostUi(up: Upstream): void {
   link.rel = 'stylesheet';
   link.href = '/host.css';
   doc.head.append(link);
+  // Named before the page finishes loading, so the browser does not ask for a /favicon.ico (a 404).
+  const icon = doc.createElement('link');
+  icon.rel = 'icon';
+  icon.type = 'image/svg+xml';
+  icon.href = '/favicon.svg';
+  doc.head.append(icon);
   // The data-loss / degraded banner (src/sidecar/host/public/host-status.js, served next to host.css).
   const status = doc.createElement('script');
   status.src = '/host-status.js';
