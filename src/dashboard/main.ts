@@ -11,6 +11,7 @@ import { agentName, fmtAgo, fmtDateTime, fmtTokens, h, shortFolder, snippetNode 
 import { money, PRICE_NOTE } from './usage/format.js';
 import { TimelineModel, type Item } from './timeline-model.js';
 import { openRow, renderItem, replaceRow } from './timeline-view.js';
+import { mergedRefresh } from './merged-refresh.js';
 
 const PAGE = 200;
 const TITLE = 'Agent Monitor';
@@ -934,22 +935,15 @@ function onFrame(frame: StreamFrame): void {
   }
 }
 
-let refreshing: Promise<void> | null = null;
-async function refreshSessions(ids: string[]): Promise<void> {
-  if (refreshing) return;
-  refreshing = (async () => {
-    const filter = { ...state.filter };
-    const [page, trees] = await Promise.all([api.sessions(filter, null), ids.length ? api.trees(filter, ids) : Promise.resolve({ sessions: [] as SessionListRow[] })]);
-    if (JSON.stringify(filter) === JSON.stringify(state.filter)) {
-      applyTrees([...page.sessions, ...trees.sessions]);
-      renderList();
-    }
-    for (const id of ids) await catchUp(id);
-  })().finally(() => {
-    refreshing = null;
-  });
-  await refreshing;
-}
+const refreshSessions = mergedRefresh(async (ids) => {
+  const filter = { ...state.filter };
+  const [page, trees] = await Promise.all([api.sessions(filter, null), ids.length ? api.trees(filter, ids) : Promise.resolve({ sessions: [] as SessionListRow[] })]);
+  if (JSON.stringify(filter) === JSON.stringify(state.filter)) {
+    applyTrees([...page.sessions, ...trees.sessions]);
+    renderList();
+  }
+  for (const id of ids) await catchUp(id);
+});
 
 async function start(): Promise<void> {
   buildLayout();
