@@ -320,7 +320,7 @@ function card(s: SessionRow, depth = 0): HTMLLIElement {
     h(
       'div.card-meta',
       null,
-      `${s.model ?? 'model unknown'} · ${s.importing ? 'events importing…' : `${s.event_count} events`} · ${fmtAgo(s.updated_at)}`,
+      `${s.model ?? 'model unknown'} · ${s.importing ? 'events importing…' : `${s.event_count} event${s.event_count === 1 ? '' : 's'}`} · ${fmtAgo(s.updated_at)}`,
       s.sources ? h('span.sources', { title: 'where this session was seen' }, s.sources === 'hook,rollout' ? 'hook+rollout' : s.sources) : null,
     ),
     cardUsage(node),
